@@ -1,0 +1,71 @@
+/** `handoff kill`: stop a run's backend (its whole process group) and mark it interrupted. */
+import type { CommandContext, CommandSpec } from "../core/registry.ts";
+import { setExitCode } from "../core/cli.ts";
+import { HandoffError } from "../core/errors.ts";
+import { errLine } from "../core/output.ts";
+import { paths } from "../core/paths.ts";
+import { isSameProcess, killGroup, killPid } from "../core/proc.ts";
+
+const OWNER_GRACE_MS = 10_000;
+
+export async function kill(
+  _ctx: CommandContext,
+  selector: string,
+): Promise<number> {
+  const { openDb } = await import("../core/store.ts");
+  const { selectRun } = await import("../core/select.ts");
+  const { getRun, markEnded, reconcile } = await import("../core/ledger.ts");
+  const db = openDb(paths().db);
+  try {
+    reconcile(db);
+    const row = selectRun(db, selector);
+    if (row.status !== "running") {
+      throw new HandoffError(
+        `run ${row.run_id} is not running (${row.status})`,
+      );
+    }
+    // Mark first: the supervising handoff sees `interrupted` when its backend dies.
+    markEnded(db, row.run_id, "interrupted", "killed with handoff kill");
+    const ownerAlive = isSameProcess(row.owner_pid, row.owner_start);
+    const childAlive = row.pid !== null &&
+      isSameProcess(row.pid, row.pid_start);
+    if (ownerAlive) killPid(row.owner_pid!, "SIGTERM");
+    else if (childAlive) killGroup(row.pid!, "SIGTERM");
+    // Give the supervisor time to stop the backend and write the result file.
+    const deadline = Date.now() + OWNER_GRACE_MS;
+    while (Date.now() < deadline) {
+      const owner = isSameProcess(row.owner_pid, row.owner_start);
+      const child = row.pid !== null && isSameProcess(row.pid, row.pid_start);
+      if (!owner && !child) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (row.pid !== null && isSameProcess(row.pid, row.pid_start)) {
+      killGroup(row.pid, "SIGKILL");
+    }
+    if (isSameProcess(row.owner_pid, row.owner_start)) {
+      killPid(row.owner_pid!, "SIGKILL");
+    }
+    errLine(
+      `killed ${row.run_id} (${
+        getRun(db, row.run_id)?.status ?? "interrupted"
+      })`,
+    );
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+export const killCommand: CommandSpec = {
+  name: "kill",
+  summary: "stop a running run",
+  register(program, ctx) {
+    program.command("kill")
+      .summary("stop a running run")
+      .description(
+        "Stop a run's backend (its whole process group) and mark the run interrupted.",
+      )
+      .argument("<run>", "run id, seq code (03), id prefix, or latest")
+      .action(async (sel) => setExitCode(await kill(ctx, sel)));
+  },
+};

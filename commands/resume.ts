@@ -1,0 +1,85 @@
+/** `handoff resume`: one more turn in a run's conversation, as a new linked run. */
+import type { CommandContext, CommandSpec } from "../core/registry.ts";
+import { setExitCode } from "../core/cli.ts";
+import { cleanSlug } from "../core/runid.ts";
+import { paths } from "../core/paths.ts";
+import { readPrompt } from "./prompt_input.ts";
+import { adoption, RUN_OPTIONS, type RunFlags } from "./run.ts";
+
+export async function resume(
+  ctx: CommandContext,
+  selector: string,
+  promptArg: string | undefined,
+  f: RunFlags,
+): Promise<number> {
+  // `handoff resume - <<EOF` continues the latest run (the seed's form).
+  if (selector === "-" && promptArg === undefined) {
+    [selector, promptArg] = ["latest", "-"];
+  }
+  const { openDb } = await import("../core/store.ts");
+  const { selectRun } = await import("../core/select.ts");
+  const db = openDb(paths().db);
+  let parent;
+  try {
+    parent = selectRun(db, selector);
+  } finally {
+    db.close();
+  }
+  const engine = await import("../core/engine.ts");
+  const interactive = promptArg === undefined && !f.text?.length &&
+    Deno.stdin.isTerminal();
+  if (interactive) {
+    return engine.openInteractive({
+      registry: ctx.registry,
+      parent,
+      cwd: f.cwd ?? parent.cwd,
+      backendName: f.backend,
+      pro: f.pro,
+      model: f.model,
+      verbose: f.verbose,
+    });
+  }
+  // A prompt file from `handoff new` gives this turn its reserved id (none is orphaned).
+  const adopted = await adoption(promptArg);
+  const { prompt } = adopted ?? (await readPrompt(promptArg, f.text));
+  return engine.runTask({
+    registry: ctx.registry,
+    prompt,
+    parent,
+    adopt: adopted ? { row: adopted.row, runId: adopted.runId } : undefined,
+    cwd: f.cwd ?? parent.cwd,
+    backendName: f.backend,
+    pro: f.pro,
+    model: f.model,
+    slug: f.slug ? cleanSlug(f.slug) : undefined,
+    verbose: f.verbose,
+  });
+}
+
+export const resumeCommand: CommandSpec = {
+  name: "resume",
+  summary: "continue a run's conversation (a new linked run)",
+  register(program, ctx) {
+    const c = program.command("resume")
+      .summary("continue a run's conversation (a new linked run)")
+      .description(
+        "Send one more prompt to the conversation of an earlier run. The turn is a new run " +
+          "linked to its parent, with the same output protocol as `handoff run`. Without a " +
+          "prompt, on a terminal, opens the backend's interactive CLI on that conversation. " +
+          "The first run's id stays a valid handle for every later turn.",
+      )
+      .argument(
+        "<run>",
+        "run id, seq code (03), id prefix, RESULT path, or latest",
+      )
+      .argument("[prompt]", "prompt text, a prompt file, or - for stdin")
+      .option(
+        "-b, --backend <name>",
+        "another backend of the same type (default: the run's)",
+      );
+    for (const [flags, text] of RUN_OPTIONS) c.option(flags, text);
+    c.action(async (sel, arg, f) =>
+      setExitCode(await resume(ctx, sel, arg, f as RunFlags))
+    );
+  },
+};

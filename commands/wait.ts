@@ -1,0 +1,96 @@
+/** `handoff wait`: block until a run ends; exit with its status. */
+import type { CommandContext, CommandSpec } from "../core/registry.ts";
+import { setExitCode } from "../core/cli.ts";
+import { EXIT, usageError } from "../core/errors.ts";
+import {
+  clock,
+  err,
+  errColors,
+  errLine,
+  formatDuration,
+  outLine,
+} from "../core/output.ts";
+import { paths, runFiles } from "../core/paths.ts";
+import { exitCodeForStatus, runToJson } from "../core/run_view.ts";
+
+const SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
+const QUIET_PROGRESS_MS = 60_000;
+
+export async function wait(
+  _ctx: CommandContext,
+  selector: string,
+  f: { timeout?: string; json?: boolean },
+): Promise<number> {
+  const timeoutMs = f.timeout === undefined
+    ? undefined
+    : Number(f.timeout) * 1000;
+  if (timeoutMs !== undefined && !(timeoutMs >= 0)) {
+    throw usageError(`--timeout takes seconds, got "${f.timeout}"`);
+  }
+  const { openDb } = await import("../core/store.ts");
+  const { selectRun } = await import("../core/select.ts");
+  const { followRun } = await import("../core/follow.ts");
+  const db = openDb(paths().db);
+  try {
+    const row = selectRun(db, selector);
+    const tty = Deno.stderr.isTerminal();
+    const c = errColors();
+    let frame = 0;
+    let lastNote = Date.now();
+    const end = await followRun(db, row.run_id, {
+      timeoutMs,
+      onTick: (r) => {
+        const elapsed = formatDuration(
+          Date.now() - (r.started_at ?? r.created_at),
+        );
+        if (tty) {
+          err(
+            `\r${
+              c.cyan(SPINNER[frame++ % SPINNER.length])
+            } waiting for ${r.run_id} (${r.status}, ${elapsed})\x1b[K`,
+          );
+        } else if (Date.now() - lastNote >= QUIET_PROGRESS_MS) {
+          errLine(`${clock()} still waiting for ${r.run_id} (${elapsed})`);
+          lastNote = Date.now();
+        }
+      },
+    });
+    if (tty) err("\r\x1b[K");
+    if (!end) {
+      errLine(`handoff: ${row.run_id} is still running after ${f.timeout}s`);
+      return EXIT.TIMEOUT;
+    }
+    if (f.json) outLine(JSON.stringify(runToJson(end), null, 2));
+    if (end.status !== "success") {
+      errLine(
+        `handoff: ${end.run_id} ended ${end.status}${
+          end.error ? `: ${end.error}` : ""
+        }`,
+      );
+    }
+    errLine(`RESULT=${runFiles(end.run_id).result}`);
+    return exitCodeForStatus(end.status);
+  } finally {
+    db.close();
+  }
+}
+
+export const waitCommand: CommandSpec = {
+  name: "wait",
+  summary: "block until a run ends and exit with its status",
+  register(program, ctx) {
+    program.command("wait")
+      .summary("block until a run ends and exit with its status")
+      .description(
+        "Block until the run ends, print RESULT=<path> on stderr and exit with the run's " +
+          "status (0 success, 1 error or lost, 130 interrupted; 124 when --timeout expires).",
+      )
+      .argument("<run>", "run id, seq code (03), id prefix, or latest")
+      .option(
+        "-t, --timeout <seconds>",
+        "give up after this many seconds (exit 124)",
+      )
+      .option("--json", "print the finished run as JSON on stdout")
+      .action(async (sel, f) => setExitCode(await wait(ctx, sel, f)));
+  },
+};

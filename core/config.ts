@@ -1,0 +1,459 @@
+/**
+ * `$HANDOFF_HOME/config.yaml`: what the user says (backends, models, env). How a backend
+ * type launches lives in code (backends/), not here. Every problem is reported as
+ * `file:line:col: message` with exit 2, before anything starts.
+ */
+import { dirname, resolve } from "node:path";
+import { expandHome, paths, userHome } from "./paths.ts";
+import { checkTemplate, renderTemplate, TemplateError } from "./template.ts";
+import { HandoffError, usageError } from "./errors.ts";
+import type { BackendLauncher } from "./registry.ts";
+
+export interface BackendConfig {
+  name: string;
+  type: string;
+  model: string;
+  proModel: string | null;
+  /** The CLI executable (default: the type's own, e.g. `claude`). */
+  command: string | null;
+  permissionMode: string;
+  systemPrompt: string | null;
+  /** Raw templates; resolved per run by `resolveBackendEnv`. */
+  env: Record<string, string>;
+  description: string | null;
+  /** `file:line:col` of the backend's entry, for messages. */
+  where: string;
+}
+
+export interface Config {
+  file: string;
+  backends: BackendConfig[];
+  systemPrompt: string;
+  warnings: string[];
+}
+
+/** The built-in instruction appended to claude-type runs: hand-offs run unattended. */
+export const DEFAULT_SYSTEM_PROMPT =
+  "You received a complete task from another agent. Carry it out to the end without " +
+  "stopping to ask questions: do not ask whether to start, do not offer options to pick " +
+  "from, do not stop after an analysis to wait for instructions. Understand the task, " +
+  "make the changes, and report the result. Where the task is ambiguous, choose the most " +
+  "reasonable default and say which one you chose.";
+
+const BACKEND_KEYS = [
+  "type",
+  "model",
+  "pro_model",
+  "command",
+  "permission_mode",
+  "system_prompt",
+  "env",
+  "description",
+];
+const TOP_KEYS = ["backends", "include", "system_prompt"];
+/** Keys of the seed tool that are now ignored (mechanism lives in code). */
+const LEGACY_TOP_KEYS = [
+  "type_defaults",
+  "backend_types",
+  "backend_template",
+  "fast_backend",
+  "default_model",
+  "pro_model",
+  "default_backend",
+  "tui",
+];
+const LEGACY_BACKEND_KEYS = [
+  "pty",
+  "session_flags",
+  "session_id_flags",
+  "continue_id_flags",
+  "resume_flags",
+];
+
+type Lookup = (type: string) => BackendLauncher | undefined;
+
+interface Source {
+  file: string;
+  text: string;
+  lineStarts: number[];
+}
+
+function position(src: Source, offset: number): string {
+  let line = 0;
+  while (
+    line + 1 < src.lineStarts.length && src.lineStarts[line + 1] <= offset
+  ) line++;
+  return `${src.file}:${line + 1}:${offset - src.lineStarts[line] + 1}`;
+}
+
+function configError(
+  where: string,
+  message: string,
+  hint?: string,
+): HandoffError {
+  return usageError(`${where}: ${message}`, hint);
+}
+
+/** A plain value plus where each mapping entry came from. */
+interface Located {
+  value: unknown;
+  where: Map<string, string>;
+}
+
+async function parseFile(file: string): Promise<Located> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw usageError(
+        `no config at ${file}`,
+        "run `handoff init` to write a commented template, then edit its backends",
+      );
+    }
+    throw usageError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  const YAML = await import("yaml");
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === "\n") lineStarts.push(i + 1);
+  }
+  const src: Source = { file, text, lineStarts };
+  const doc = YAML.parseDocument(text, {
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
+  const first = doc.errors[0];
+  if (first) {
+    throw configError(
+      position(src, first.pos[0]),
+      first.message.split("\n")[0],
+      "fix the YAML syntax (indentation, quotes, a missing colon)",
+    );
+  }
+  const where = new Map<string, string>();
+  const visit = (node: unknown, path: string) => {
+    if (YAML.isMap(node)) {
+      for (const pair of node.items) {
+        const key = YAML.isScalar(pair.key)
+          ? String(pair.key.value)
+          : String(pair.key);
+        const p = path ? `${path}.${key}` : key;
+        const range = (pair.key as { range?: number[] } | null)?.range;
+        if (range) where.set(p, position(src, range[0]));
+        visit(pair.value, p);
+      }
+    } else if (YAML.isSeq(node)) {
+      node.items.forEach((item, i) => {
+        const range = (item as { range?: number[] } | null)?.range;
+        if (range) where.set(`${path}[${i}]`, position(src, range[0]));
+        visit(item, `${path}[${i}]`);
+      });
+    }
+  };
+  visit(doc.contents, "");
+  where.set("", `${file}:1:1`);
+  return { value: doc.toJS() ?? {}, where };
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge: mappings merge key by key, anything else is replaced. */
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isMap(base) || !isMap(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+  return out;
+}
+
+/**
+ * Reads a file and the files it includes (`include:` string or list; `~` and ${VAR}
+ * expanded; relative to the including file). Included files merge first, then the
+ * including file on top.
+ */
+async function readWithIncludes(
+  file: string,
+  seen: Set<string>,
+  where: Map<string, string>,
+): Promise<Record<string, unknown>> {
+  const real = resolve(file);
+  if (seen.has(real)) return {};
+  seen.add(real);
+  const parsed = await parseFile(real);
+  for (const [k, v] of parsed.where) if (!where.has(k)) where.set(k, v);
+  if (!isMap(parsed.value)) {
+    throw configError(
+      `${real}:1:1`,
+      "the config must be a mapping (key: value)",
+    );
+  }
+  const doc = parsed.value;
+  const inc = doc.include;
+  let merged: Record<string, unknown> = {};
+  if (inc !== undefined && inc !== null) {
+    const list = Array.isArray(inc) ? inc : [inc];
+    for (const [i, item] of list.entries()) {
+      const at =
+        parsed.where.get(Array.isArray(inc) ? `include[${i}]` : "include") ??
+          `${real}:1:1`;
+      if (typeof item !== "string" || !item) {
+        throw configError(at, "include entries must be file paths");
+      }
+      let target: string;
+      try {
+        target = expandHome(
+          renderTemplate(item, Deno.env.toObject(), { home: userHome() }),
+        );
+      } catch (e) {
+        throw configError(at, `include ${item}: ${(e as Error).message}`);
+      }
+      target = resolve(dirname(real), target);
+      try {
+        Deno.statSync(target);
+      } catch {
+        throw configError(at, `included file not found: ${target}`);
+      }
+      merged = deepMerge(
+        merged,
+        await readWithIncludes(target, seen, where),
+      ) as Record<
+        string,
+        unknown
+      >;
+    }
+  }
+  const own = { ...doc };
+  delete own.include;
+  return deepMerge(merged, own) as Record<string, unknown>;
+}
+
+export async function loadConfig(
+  lookup: Lookup,
+  file = paths().config,
+): Promise<Config> {
+  const where = new Map<string, string>();
+  const doc = await readWithIncludes(file, new Set(), where);
+  const at = (p: string) => where.get(p) ?? `${file}:1:1`;
+  const warnings: string[] = [];
+
+  for (const key of Object.keys(doc)) {
+    if (LEGACY_TOP_KEYS.includes(key)) {
+      warnings.push(
+        `${
+          at(key)
+        }: "${key}" is no longer used and was ignored (backends carry their own model and pro_model)`,
+      );
+    } else if (!TOP_KEYS.includes(key)) {
+      warnings.push(
+        `${at(key)}: unknown key "${key}" ignored (known: ${
+          TOP_KEYS.join(", ")
+        })`,
+      );
+    }
+  }
+
+  let systemPrompt = DEFAULT_SYSTEM_PROMPT;
+  if (doc.system_prompt !== undefined && doc.system_prompt !== null) {
+    if (typeof doc.system_prompt !== "string") {
+      throw configError(at("system_prompt"), "system_prompt must be a string");
+    }
+    systemPrompt = doc.system_prompt;
+  }
+
+  const backendsRaw = doc.backends;
+  if (!isMap(backendsRaw) || Object.keys(backendsRaw).length === 0) {
+    throw configError(
+      at(backendsRaw === undefined ? "" : "backends"),
+      "no backends configured: `backends:` must map names to backend settings",
+      "run `handoff init` to see a commented template",
+    );
+  }
+
+  const backends: BackendConfig[] = [];
+  for (const [name, raw] of Object.entries(backendsRaw)) {
+    const base = `backends.${name}`;
+    const here = at(base);
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
+      throw configError(
+        here,
+        `backend name "${name}" may only use letters, digits, "_", "." and "-"`,
+      );
+    }
+    if (!isMap(raw)) {
+      throw configError(here, `backend "${name}" must be a mapping`);
+    }
+    for (const key of Object.keys(raw)) {
+      if (LEGACY_BACKEND_KEYS.includes(key)) {
+        warnings.push(
+          `${
+            at(`${base}.${key}`)
+          }: "${key}" is ignored: how a backend type launches lives in handoff itself`,
+        );
+      } else if (!BACKEND_KEYS.includes(key)) {
+        throw configError(
+          at(`${base}.${key}`),
+          `unknown key "${key}" in backend "${name}" (known: ${
+            BACKEND_KEYS.join(", ")
+          })`,
+        );
+      }
+    }
+    const str = (key: string, required: boolean): string | null => {
+      const v = raw[key];
+      if (v === undefined || v === null || v === "") {
+        if (required) {
+          throw configError(here, `backend "${name}" needs a "${key}"`);
+        }
+        return null;
+      }
+      if (typeof v !== "string" && typeof v !== "number") {
+        throw configError(at(`${base}.${key}`), `"${key}" must be a string`);
+      }
+      const s = String(v);
+      const problem = checkTemplate(s);
+      if (problem) throw configError(at(`${base}.${key}`), problem);
+      return s;
+    };
+    const type = str("type", false) ?? "claude";
+    const launcher = lookup(type);
+    if (!launcher) {
+      throw configError(
+        at(`${base}.type`),
+        `backend "${name}" has unknown type "${type}"`,
+      );
+    }
+    const mode = str("permission_mode", false) ??
+      launcher.defaultPermissionMode;
+    if (!launcher.permissionModes.includes(mode)) {
+      throw configError(
+        at(`${base}.permission_mode`),
+        `permission_mode "${mode}" is not one of: ${
+          launcher.permissionModes.join(", ")
+        }`,
+      );
+    }
+    const envRaw = raw.env ?? {};
+    if (!isMap(envRaw)) {
+      throw configError(
+        at(`${base}.env`),
+        "env must be a mapping of NAME: value",
+      );
+    }
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(envRaw)) {
+      const loc = at(`${base}.env.${k}`);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
+        throw configError(
+          loc,
+          `"${k}" is not a valid environment variable name`,
+        );
+      }
+      if (v === null || v === undefined) continue;
+      if (typeof v === "object") {
+        throw configError(loc, `env ${k} must be a string`);
+      }
+      const s = String(v);
+      const problem = checkTemplate(s);
+      if (problem) throw configError(loc, problem);
+      env[k] = s;
+    }
+    backends.push({
+      name,
+      type,
+      model: str("model", true)!,
+      proModel: str("pro_model", false),
+      command: str("command", false),
+      permissionMode: mode,
+      systemPrompt: str("system_prompt", false),
+      env,
+      description: str("description", false),
+      where: here,
+    });
+  }
+  return { file, backends, systemPrompt, warnings };
+}
+
+export function findBackend(config: Config, name?: string): BackendConfig {
+  if (!name) return config.backends[0];
+  const b = config.backends.find((x) => x.name === name);
+  if (!b) {
+    throw usageError(
+      `unknown backend "${name}". Available: ${
+        config.backends.map((x) => x.name).join(", ")
+      }`,
+      `add it under backends: in ${config.file}`,
+    );
+  }
+  return b;
+}
+
+/** Resolves a value (model, command) with ${VAR} and {home}; errors name the backend. */
+export function resolveValue(
+  b: BackendConfig,
+  key: string,
+  template: string,
+): string {
+  try {
+    return renderTemplate(template, Deno.env.toObject(), { home: userHome() });
+  } catch (e) {
+    throw usageError(
+      `${b.where}: backend "${b.name}" ${key}: ${(e as Error).message}`,
+    );
+  }
+}
+
+/** The backend's env block for one run: ${VAR} from the environment, {model}/{cwd} filled. */
+export function resolveBackendEnv(
+  b: BackendConfig,
+  values: { model: string; cwd: string; runId: string },
+  env = Deno.env.toObject(),
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, t] of Object.entries(b.env)) {
+    try {
+      out[k] = renderTemplate(t, env, {
+        model: values.model,
+        pro_model: b.proModel ?? b.model,
+        cwd: values.cwd,
+        home: userHome(),
+        run_id: values.runId,
+      });
+    } catch (e) {
+      if (e instanceof TemplateError) {
+        throw usageError(
+          `${b.where}: backend "${b.name}" env ${k}: ${e.message}`,
+        );
+      }
+      throw e;
+    }
+  }
+  return out;
+}
+
+/** Catches the template's placeholder token before a run wastes a round trip on it. */
+export function checkToken(
+  b: BackendConfig,
+  env: Record<string, string>,
+  file: string,
+): void {
+  for (
+    const key of ["ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY", "OPENAI_API_KEY"]
+  ) {
+    if (!(key in env)) continue;
+    const v = env[key].trim();
+    if (v === "") {
+      throw usageError(
+        `backend "${b.name}" has an empty ${key}`,
+        `set it in ${file}, or export the environment variable it references`,
+      );
+    }
+    if (v.startsWith("<")) {
+      throw usageError(
+        `backend "${b.name}" still uses the placeholder ${key} ${v}`,
+        `edit ${file} and set a real token (or reference one with \${VAR})`,
+      );
+    }
+  }
+}

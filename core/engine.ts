@@ -1,0 +1,647 @@
+/**
+ * The run engine: validate everything, record the run, start the backend CLI in its own
+ * process group, turn its stream into progress lines and a result file, and finish the
+ * ledger row whatever happens (success, failure, Ctrl-C, SIGTERM, `handoff kill`).
+ *
+ * Protocol (skills rely on it, byte for byte):
+ *   stdout  RUN_ID=<id> at the start; the final answer at the end (success only)
+ *   stderr  progress lines `HH:MM:SS text`; `RESULT=<abs .result.md>` as the LAST line
+ */
+import { resolve } from "node:path";
+import {
+  type BackendConfig,
+  checkToken,
+  findBackend,
+  loadConfig,
+  resolveBackendEnv,
+  resolveValue,
+} from "./config.ts";
+import { EXIT, usageError } from "./errors.ts";
+import {
+  addUsage,
+  emptyUsage,
+  oneLine,
+  type RunEvent,
+  subtractUsage,
+  type Usage,
+} from "./events.ts";
+import {
+  finishRun,
+  getRun,
+  insertRun,
+  insertRunWithId,
+  promptTitle,
+  type RunRow,
+  setChild,
+  setSession,
+  startReserved,
+} from "./ledger.ts";
+import { clock, err, errLine, out } from "./output.ts";
+import { ensurePrivateDir, paths, runFiles } from "./paths.ts";
+import { killGroup, processStartTime, which } from "./proc.ts";
+import type { BackendLauncher, LaunchTask, Registry } from "./registry.ts";
+import { type Db, openDb } from "./store.ts";
+
+export interface RunRequest {
+  registry: Registry;
+  prompt: string;
+  cwd: string;
+  backendName?: string;
+  pro?: boolean;
+  model?: string;
+  slug?: string;
+  /** Continue this run's conversation (a new run linked to it). */
+  parent?: RunRow;
+  /** Take over an id made by `handoff new`: a reserved row, or a bare id from an older handoff. */
+  adopt?: { row: RunRow | null; runId: string };
+  verbose?: boolean;
+}
+
+/** Everything checked before a row exists, so a bad request leaves nothing behind. */
+interface Plan {
+  backend: BackendConfig;
+  launcher: BackendLauncher;
+  model: string;
+  command: string;
+  cwd: string;
+  systemPrompt: string;
+  configFile: string;
+}
+
+const HEARTBEAT_MS = 60_000;
+const KILL_GRACE_MS = 5_000;
+
+async function plan(req: RunRequest): Promise<Plan> {
+  const { registry } = req;
+  const config = await loadConfig((t) => registry.backend(t));
+  for (const w of config.warnings) errLine(`handoff: warning: ${w}`);
+  const wanted = req.backendName ?? req.parent?.backend ??
+    req.adopt?.row?.backend;
+  const backend = findBackend(config, wanted);
+  const launcher = registry.backend(backend.type)!;
+  if (req.parent && req.parent.backend_type !== backend.type) {
+    throw usageError(
+      `run ${req.parent.run_id} is a ${req.parent.backend_type} conversation (backend "${req.parent.backend}"); it cannot continue on "${backend.name}" (type ${backend.type})`,
+      `start a new conversation instead: handoff run --backend ${backend.name} …`,
+    );
+  }
+  if (
+    req.adopt?.row && req.backendName &&
+    req.adopt.row.backend !== req.backendName
+  ) {
+    throw usageError(
+      `run ${req.adopt.runId} was reserved for backend "${req.adopt.row.backend}", not "${req.backendName}"`,
+      `drop --backend, or reserve a new id with: handoff new --backend ${req.backendName}`,
+    );
+  }
+  const modelTemplate = req.model ??
+    (req.pro ? backend.proModel ?? backend.model : backend.model);
+  const model = resolveValue(backend, "model", modelTemplate);
+  const cwd = resolve(req.cwd);
+  try {
+    if (!Deno.statSync(cwd).isDirectory) throw new Error();
+  } catch {
+    throw usageError(`working directory not found: ${cwd}`);
+  }
+  if (
+    req.parent && launcher.resumeNeedsCwd && resolve(req.parent.cwd) !== cwd
+  ) {
+    throw usageError(
+      `${backend.type} keeps conversations per directory: run ${req.parent.run_id} can only continue in ${req.parent.cwd}`,
+      "drop --cwd",
+    );
+  }
+  // Resolve the env once now so a missing variable or placeholder token fails early.
+  const env = resolveBackendEnv(backend, { model, cwd, runId: "" });
+  checkToken(backend, env, config.file);
+  const commandName = resolveValue(
+    backend,
+    "command",
+    backend.command ?? launcher.defaultCommand,
+  );
+  const pathEnv = env.PATH ?? Deno.env.get("PATH") ?? "";
+  const command = which(commandName, pathEnv);
+  if (!command) {
+    throw usageError(
+      `backend "${backend.name}": ${commandName} not found on PATH`,
+      `install it (${launcher.installHint}) or set backends.${backend.name}.command in ${config.file}`,
+    );
+  }
+  if (req.parent && !req.parent.session_id) {
+    throw usageError(
+      `run ${req.parent.run_id} has no conversation to continue (it ended before the backend assigned one)`,
+      "start a new run instead",
+    );
+  }
+  return {
+    backend,
+    launcher,
+    model,
+    command,
+    cwd,
+    systemPrompt: backend.systemPrompt ?? config.systemPrompt,
+    configFile: config.file,
+  };
+}
+
+function allocate(
+  db: Db,
+  req: RunRequest,
+  p: Plan,
+  sessionId: string | null,
+): RunRow {
+  const owner = { ownerPid: Deno.pid, ownerStart: processStartTime(Deno.pid) };
+  const title = promptTitle(req.prompt);
+  if (req.adopt?.row) {
+    const row = startReserved(db, req.adopt.runId, {
+      model: p.model,
+      pro: !!req.pro,
+      permissionMode: p.backend.permissionMode,
+      cwd: p.cwd,
+      title,
+      sessionId,
+      parentRunId: req.parent?.run_id ?? null,
+      ...owner,
+    });
+    if (!row) {
+      throw usageError(
+        `run ${req.adopt.runId} was already started: duplicate dispatch rejected`,
+      );
+    }
+    return row;
+  }
+  const fields = {
+    backend: p.backend.name,
+    backendType: p.backend.type,
+    slug: req.slug ?? req.parent?.slug ?? "task",
+    cwd: p.cwd,
+    title,
+    status: "running" as const,
+    model: p.model,
+    pro: !!req.pro,
+    permissionMode: p.backend.permissionMode,
+    sessionId,
+    parentRunId: req.parent?.run_id ?? null,
+    ...owner,
+  };
+  if (req.adopt) {
+    if (getRun(db, req.adopt.runId)) {
+      throw usageError(
+        `run ${req.adopt.runId} already exists: duplicate dispatch rejected`,
+      );
+    }
+    return insertRunWithId(db, req.adopt.runId, fields);
+  }
+  return insertRun(db, fields);
+}
+
+/** Splits a byte stream into lines; a half-written last line waits for its end. */
+async function* lines(
+  stream: ReadableStream<Uint8Array>,
+): AsyncGenerator<string> {
+  let buf = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buf += chunk;
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      yield buf.slice(0, i).replace(/\r$/, "");
+      buf = buf.slice(i + 1);
+    }
+  }
+  if (buf) yield buf.replace(/\r$/, "");
+}
+
+function openAppend(path: string): Deno.FsFile {
+  return Deno.openSync(path, {
+    write: true,
+    create: true,
+    truncate: true,
+    mode: 0o600,
+  });
+}
+
+function writeText(f: Deno.FsFile, text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  let off = 0;
+  while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
+}
+
+export async function runTask(req: RunRequest): Promise<number> {
+  const p = await plan(req);
+  const dirs = paths();
+  ensurePrivateDir(dirs.tasks);
+  ensurePrivateDir(dirs.runs);
+  const db = openDb(dirs.db);
+  try {
+    const newSession = !req.parent && p.launcher.choosesSessionId
+      ? crypto.randomUUID()
+      : null;
+    const row = allocate(db, req, p, req.parent?.session_id ?? newSession);
+    return await supervise(db, req, p, row, newSession);
+  } finally {
+    db.close();
+  }
+}
+
+async function supervise(
+  db: Db,
+  req: RunRequest,
+  p: Plan,
+  row: RunRow,
+  newSession: string | null,
+): Promise<number> {
+  const runId = row.run_id;
+  const files = runFiles(runId);
+  if (!req.adopt || (await readOrNull(files.prompt)) !== req.prompt) {
+    await Deno.writeTextFile(files.prompt, req.prompt, { mode: 0o600 });
+  }
+  const outFile = openAppend(files.out);
+  const rawFile = openAppend(files.raw);
+  const stderrFile = openAppend(files.stderr);
+  const env = resolveBackendEnv(p.backend, {
+    model: p.model,
+    cwd: p.cwd,
+    runId,
+  });
+  const task: LaunchTask = {
+    command: p.command,
+    model: p.model,
+    cwd: p.cwd,
+    resumeSession: req.parent?.session_id ?? undefined,
+    newSession: newSession ?? undefined,
+    permissionMode: p.backend.permissionMode,
+    systemPrompt: p.systemPrompt,
+    env,
+    inheritedEnv: Deno.env.toObject(),
+  };
+  const spec = p.launcher.launch(task, req.prompt);
+  const parse = p.launcher.createParser();
+
+  out(`RUN_ID=${runId}\n`);
+  const label = req.parent ? "resume" : "start";
+  errLine(
+    `${clock()} ${label}\tSESSION=${
+      row.session_id ?? "pending"
+    }\tBACKEND=${p.backend.name}\tMODEL=${p.model}`,
+  );
+  if (req.verbose) errLine(`CMD: ${spec.argv.map(shellQuote).join(" ")}`);
+
+  let lastProgressAt = Date.now();
+  const progress = (text: string) => {
+    const line = `${clock()} ${text}\n`;
+    err(line);
+    writeText(outFile, line);
+    lastProgressAt = Date.now();
+  };
+
+  let usage: Usage = emptyUsage();
+  let result: { text: string; isError: boolean } | null = null;
+  let lastError: string | null = null;
+  let pendingText: string | null = null;
+  let sessionId = row.session_id;
+  let tools = 0;
+  const stderrTail: string[] = [];
+
+  const flushText = () => {
+    if (pendingText !== null) progress(oneLine(pendingText, 2000));
+    pendingText = null;
+  };
+  const handle = async (ev: RunEvent) => {
+    switch (ev.kind) {
+      case "session":
+        if (ev.id !== sessionId) {
+          sessionId = ev.id;
+          setSession(db, runId, ev.id);
+        }
+        return;
+      case "text":
+        // Held back one event: the last message usually repeats the final answer.
+        flushText();
+        pendingText = ev.text;
+        return;
+      case "tool":
+        flushText();
+        tools++;
+        progress(ev.summary);
+        return;
+      case "usage":
+        usage = ev.cumulative ? { ...ev.usage } : addUsage(usage, ev.usage);
+        return;
+      case "result":
+        if (pendingText !== null && pendingText.trim() === ev.text.trim()) {
+          pendingText = null;
+        }
+        flushText();
+        result = { text: ev.text, isError: ev.isError };
+        return;
+      case "error":
+        flushText();
+        lastError = ev.message;
+        progress(`error: ${ev.message}`);
+        return;
+      case "permission_denied":
+        flushText();
+        progress(`denied: ${ev.detail}`);
+        await req.registry.notify({
+          kind: "permission_denied",
+          runId,
+          backend: p.backend.name,
+          cwd: p.cwd,
+          detail: ev.detail,
+        });
+        return;
+      case "info":
+        flushText();
+        progress(ev.text);
+        return;
+    }
+  };
+
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(spec.argv[0], {
+      args: spec.argv.slice(1),
+      cwd: spec.cwd,
+      env: spec.env,
+      clearEnv: true,
+      stdin: spec.stdin === null ? "null" : "piped",
+      stdout: "piped",
+      stderr: "piped",
+      // Its own session and process group: `kill` stops the whole tree, and a Ctrl-C
+      // in the caller's terminal reaches the backend only through us.
+      detached: true,
+    }).spawn();
+  } catch (e) {
+    const message = `could not start ${spec.argv[0]}: ${(e as Error).message}`;
+    return finish(db, req, p, runId, files, {
+      status: "error",
+      exitCode: null,
+      usage,
+      diagnostic: [message],
+      stdoutText: null,
+    }, [outFile, rawFile, stderrFile]);
+  }
+  setChild(db, runId, child.pid, processStartTime(child.pid));
+
+  let interrupted = false;
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
+  const onSignal = () => {
+    if (interrupted) {
+      killGroup(child.pid, "SIGKILL");
+      return;
+    }
+    interrupted = true;
+    killGroup(child.pid, "SIGTERM");
+    killTimer = setTimeout(
+      () => killGroup(child.pid, "SIGKILL"),
+      KILL_GRACE_MS,
+    );
+  };
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  const heartbeat = setInterval(() => {
+    if (Date.now() - lastProgressAt >= HEARTBEAT_MS) {
+      progress(
+        `… still running (${
+          Math.round((Date.now() - (row.started_at ?? row.created_at)) / 60000)
+        } min, ${tools} tool calls)`,
+      );
+    }
+  }, 5_000);
+
+  if (spec.stdin !== null) {
+    const writer = child.stdin.getWriter();
+    try {
+      await writer.write(new TextEncoder().encode(spec.stdin));
+      await writer.close();
+    } catch {
+      /* the backend exited before reading its prompt: its status tells why */
+    }
+  }
+
+  const readStderr = (async () => {
+    for await (const line of lines(child.stderr)) {
+      writeText(stderrFile, line + "\n");
+      stderrTail.push(line);
+      if (stderrTail.length > 20) stderrTail.shift();
+    }
+  })();
+  for await (const line of lines(child.stdout)) {
+    writeText(rawFile, line + "\n");
+    for (const ev of parse.push(line)) await handle(ev);
+  }
+  await readStderr;
+  const status = await child.status;
+  clearInterval(heartbeat);
+  clearTimeout(killTimer);
+  for (const s of signals) Deno.removeSignalListener(s, onSignal);
+  flushText();
+
+  // `handoff kill` marks the row before signalling us; a group killed behind our back
+  // shows up the same way.
+  if (getRun(db, runId)?.status === "interrupted") interrupted = true;
+
+  const runUsage = p.launcher.usageIsThreadTotal
+    ? subtractUsage(usage, previousThreadUsage(db, runId, sessionId))
+    : usage;
+  const res = result as { text: string; isError: boolean } | null;
+  if (interrupted) {
+    return finish(db, req, p, runId, files, {
+      status: "interrupted",
+      exitCode: status.code,
+      usage: runUsage,
+      threadUsage: usage,
+      diagnostic: ["interrupted"],
+      stdoutText: null,
+      partial: res?.text ?? null,
+    }, [outFile, rawFile, stderrFile]);
+  }
+  if (res && !res.isError && status.code === 0) {
+    return finish(db, req, p, runId, files, {
+      status: "success",
+      exitCode: 0,
+      usage: runUsage,
+      threadUsage: usage,
+      diagnostic: [],
+      stdoutText: res.text,
+    }, [outFile, rawFile, stderrFile]);
+  }
+  const how = status.signal
+    ? `was killed by ${status.signal}`
+    : `exited with status ${status.code}`;
+  const diagnostic: string[] = [];
+  const reported = res?.isError ? oneLine(res.text, 500) : lastError;
+  if (reported) diagnostic.push(`the backend reported an error: ${reported}`);
+  diagnostic.push(
+    res && !res.isError
+      ? `${p.launcher.type} ${how} after its result; treating the run as failed`
+      : `no successful result: ${p.launcher.type} ${how}`,
+  );
+  const hint = p.launcher.diagnose?.(stderrTail.join("\n"), task);
+  if (hint) diagnostic.push(`hint: ${hint}`);
+  if (!reported && stderrTail.length) {
+    diagnostic.push(
+      `last stderr lines:\n${
+        stderrTail.slice(-8).map((l) => "  " + l).join("\n")
+      }`,
+    );
+  }
+  return finish(db, req, p, runId, files, {
+    status: "error",
+    exitCode: status.code,
+    usage: runUsage,
+    threadUsage: usage,
+    diagnostic,
+    stdoutText: null,
+    partial: res?.text ?? null,
+  }, [outFile, rawFile, stderrFile]);
+}
+
+/** Codex counts usage per thread: the share of this run is what grew since the last run of it. */
+function previousThreadUsage(
+  db: Db,
+  runId: string,
+  sessionId: string | null,
+): Usage {
+  if (!sessionId) return emptyUsage();
+  const row = db.prepare(
+    "SELECT thread_usage FROM runs WHERE session_id = ? AND run_id != ? AND thread_usage IS NOT NULL ORDER BY id DESC LIMIT 1",
+  ).get(sessionId, runId) as { thread_usage: string } | undefined;
+  return row
+    ? { ...emptyUsage(), ...JSON.parse(row.thread_usage) }
+    : emptyUsage();
+}
+
+interface Outcome {
+  status: "success" | "error" | "interrupted";
+  exitCode: number | null;
+  usage: Usage;
+  threadUsage?: Usage;
+  diagnostic: string[];
+  stdoutText: string | null;
+  partial?: string | null;
+}
+
+async function finish(
+  db: Db,
+  req: RunRequest,
+  p: Plan,
+  runId: string,
+  files: ReturnType<typeof runFiles>,
+  o: Outcome,
+  handles: Deno.FsFile[],
+): Promise<number> {
+  let body: string;
+  if (o.status === "success") body = o.stdoutText ?? "";
+  else if (o.status === "interrupted") {
+    body = "INTERRUPTED\n" +
+      (o.partial
+        ? `\nLast output before the interruption:\n\n${o.partial}\n`
+        : "");
+  } else {
+    body = o.diagnostic.map((l) => `handoff: ${l}`).join("\n") +
+      `\nJSONL=${files.raw}\n` +
+      (o.partial ? `\nLast output:\n\n${o.partial}\n` : "");
+  }
+  await Deno.writeTextFile(files.result, body, { mode: 0o600 });
+  const row = finishRun(db, runId, {
+    status: o.status,
+    exitCode: o.exitCode,
+    error: o.status === "success"
+      ? null
+      : o.diagnostic.join("; ").slice(0, 2000),
+    usage: o.usage,
+    threadUsage: p.launcher.usageIsThreadTotal ? o.threadUsage ?? null : null,
+  });
+  const finalStatus = row?.status ?? o.status;
+  await req.registry.notify({
+    kind: "ended",
+    run: {
+      runId,
+      backend: p.backend.name,
+      status: finalStatus,
+      exitCode: o.exitCode,
+      resultPath: files.result,
+      resultHead: body.slice(0, 400),
+      cwd: p.cwd,
+    },
+  });
+  if (finalStatus === "interrupted") errLine("\nhandoff run: interrupted");
+  else if (finalStatus === "error") {
+    for (const l of o.diagnostic) errLine(`handoff run: ${l}`);
+  }
+  const resultLine = `RESULT=${files.result}\n`;
+  writeText(handles[0], resultLine);
+  for (const h of handles) h.close();
+  err(resultLine);
+  if (finalStatus === "success") out(body.endsWith("\n") ? body : body + "\n");
+  return finalStatus === "success"
+    ? EXIT.OK
+    : finalStatus === "interrupted"
+    ? EXIT.INTERRUPTED
+    : EXIT.FAILED;
+}
+
+async function readOrNull(path: string): Promise<string | null> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch {
+    return null;
+  }
+}
+
+/** For the --verbose CMD line only: a copy-pastable rendering, never executed. */
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s)
+    ? s
+    : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Opens the backend's interactive CLI on a run's conversation, in this terminal. Not a
+ * new run: nothing is recorded. The exit status is the CLI's own.
+ */
+export async function openInteractive(
+  req: Omit<RunRequest, "prompt"> & { parent: RunRow },
+): Promise<number> {
+  if (!Deno.stdin.isTerminal() || !Deno.stdout.isTerminal()) {
+    throw usageError(
+      "opening the interactive CLI needs a terminal",
+      "to continue the conversation from a script, pass a prompt: handoff resume <run> - <<'EOF' …",
+    );
+  }
+  const p = await plan({ ...req, prompt: "" });
+  const spec = p.launcher.interactive({
+    command: p.command,
+    model: p.model,
+    cwd: p.launcher.resumeNeedsCwd ? req.parent.cwd : p.cwd,
+    resumeSession: req.parent.session_id ?? undefined,
+    permissionMode: p.backend.permissionMode,
+    systemPrompt: p.systemPrompt,
+    env: resolveBackendEnv(p.backend, {
+      model: p.model,
+      cwd: p.cwd,
+      runId: req.parent.run_id,
+    }),
+    inheritedEnv: Deno.env.toObject(),
+  });
+  if (req.verbose) errLine(`CMD: ${spec.argv.map(shellQuote).join(" ")}`);
+  const child = new Deno.Command(spec.argv[0], {
+    args: spec.argv.slice(1),
+    cwd: spec.cwd,
+    env: spec.env,
+    clearEnv: true,
+    stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  // The CLI owns the terminal now; Ctrl-C is for it, not for us.
+  const ignore = () => {};
+  Deno.addSignalListener("SIGINT", ignore);
+  try {
+    const status = await child.status;
+    return status.code;
+  } finally {
+    Deno.removeSignalListener("SIGINT", ignore);
+  }
+}

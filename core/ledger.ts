@@ -1,0 +1,394 @@
+/** The run ledger: rows in `runs`, and the rules that keep their status honest. */
+import type { Db } from "./store.ts";
+import { transaction } from "./store.ts";
+import { formatRunId, localDay, parseRunId, parseSeqCode } from "./runid.ts";
+import type { Usage } from "./events.ts";
+import { isSameProcess, killGroup } from "./proc.ts";
+import { basename } from "node:path";
+
+export type RunStatus =
+  | "reserved"
+  | "running"
+  | "success"
+  | "error"
+  | "interrupted"
+  | "lost";
+export const FINAL_STATUSES: RunStatus[] = [
+  "success",
+  "error",
+  "interrupted",
+  "lost",
+];
+
+export interface RunRow {
+  id: number;
+  run_id: string;
+  run_day: string;
+  seq: number;
+  slug: string;
+  backend: string;
+  backend_type: string;
+  model: string | null;
+  pro: number;
+  permission_mode: string | null;
+  cwd: string;
+  title: string;
+  session_id: string | null;
+  parent_run_id: string | null;
+  status: RunStatus;
+  exit_code: number | null;
+  error: string | null;
+  pid: number | null;
+  pid_start: string | null;
+  owner_pid: number | null;
+  owner_start: string | null;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  turns: number;
+  cost_usd: number | null;
+  thread_usage: string | null;
+}
+
+export interface NewRun {
+  backend: string;
+  backendType: string;
+  slug: string;
+  cwd: string;
+  title: string;
+  status: "reserved" | "running";
+  model?: string | null;
+  pro?: boolean;
+  permissionMode?: string | null;
+  sessionId?: string | null;
+  parentRunId?: string | null;
+  ownerPid?: number | null;
+  ownerStart?: string | null;
+  now?: Date;
+}
+
+/** First non-blank line of a prompt, cut to 120 characters: what lists show. */
+export function promptTitle(prompt: string): string {
+  const line =
+    prompt.split("\n").map((l) => l.trim()).find((l) => l.length > 0) ?? "";
+  return line.length > 120 ? line.slice(0, 119) + "…" : line;
+}
+
+/** Allocates the next id of the day and inserts the row, atomically. */
+export function insertRun(db: Db, r: NewRun): RunRow {
+  const now = r.now ?? new Date();
+  return transaction(db, () => {
+    const day = localDay(now);
+    const counter = db.prepare("SELECT last_n FROM run_counters WHERE day = ?")
+      .get(day) as
+        | { last_n: number }
+        | undefined;
+    const n = (counter?.last_n ?? 0) + 1;
+    db.prepare(
+      "INSERT INTO run_counters(day, last_n) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET last_n = excluded.last_n",
+    ).run(day, n);
+    const runId = formatRunId(now, r.backend, n, r.slug);
+    return insertRow(db, runId, day, n, r, now);
+  });
+}
+
+/**
+ * Inserts a row under an id chosen elsewhere (a prompt file named by an older `handoff
+ * new` that kept no row). The day counter is moved past it so the id is never reissued.
+ */
+export function insertRunWithId(db: Db, runId: string, r: NewRun): RunRow {
+  const parsed = parseRunId(runId);
+  if (!parsed) throw new Error(`not a run id: ${runId}`);
+  const now = r.now ?? new Date();
+  return transaction(db, () => {
+    const day = localDay(now);
+    db.prepare(
+      "INSERT INTO run_counters(day, last_n) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET last_n = max(last_n, excluded.last_n)",
+    ).run(day, parsed.seq);
+    return insertRow(db, runId, day, parsed.seq, r, now);
+  });
+}
+
+function insertRow(
+  db: Db,
+  runId: string,
+  day: string,
+  n: number,
+  r: NewRun,
+  now: Date,
+) {
+  return db.prepare(
+    `INSERT INTO runs (run_id, run_day, seq, slug, backend, backend_type, model, pro,
+       permission_mode, cwd, title, session_id, parent_run_id, status, owner_pid,
+       owner_start, created_at, started_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+  ).get(
+    runId,
+    day,
+    n,
+    parseRunId(runId)?.slug ?? r.slug,
+    r.backend,
+    r.backendType,
+    r.model ?? null,
+    r.pro ? 1 : 0,
+    r.permissionMode ?? null,
+    r.cwd,
+    r.title,
+    r.sessionId ?? null,
+    r.parentRunId ?? null,
+    r.status,
+    r.ownerPid ?? null,
+    r.ownerStart ?? null,
+    now.getTime(),
+    r.status === "running" ? now.getTime() : null,
+  ) as unknown as RunRow;
+}
+
+/** Turns a reserved row (from `handoff new`) into a running one; false if someone else did. */
+export function startReserved(
+  db: Db,
+  runId: string,
+  fields: {
+    model: string;
+    pro: boolean;
+    permissionMode: string;
+    cwd: string;
+    title: string;
+    sessionId: string | null;
+    parentRunId: string | null;
+    ownerPid: number;
+    ownerStart: string | null;
+  },
+): RunRow | null {
+  return db.prepare(
+    `UPDATE runs SET status = 'running', model = ?, pro = ?, permission_mode = ?, cwd = ?,
+       title = ?, session_id = ?, parent_run_id = ?, owner_pid = ?, owner_start = ?,
+       started_at = ?
+     WHERE run_id = ? AND status = 'reserved' RETURNING *`,
+  ).get(
+    fields.model,
+    fields.pro ? 1 : 0,
+    fields.permissionMode,
+    fields.cwd,
+    fields.title,
+    fields.sessionId,
+    fields.parentRunId,
+    fields.ownerPid,
+    fields.ownerStart,
+    Date.now(),
+    runId,
+  ) as RunRow | undefined ?? null;
+}
+
+export function getRun(db: Db, runId: string): RunRow | null {
+  return (db.prepare("SELECT * FROM runs WHERE run_id = ?").get(runId) as
+    | RunRow
+    | undefined) ??
+    null;
+}
+
+export function setSession(db: Db, runId: string, sessionId: string): void {
+  db.prepare("UPDATE runs SET session_id = ? WHERE run_id = ?").run(
+    sessionId,
+    runId,
+  );
+}
+
+export function setChild(
+  db: Db,
+  runId: string,
+  pid: number,
+  pidStart: string | null,
+): void {
+  db.prepare("UPDATE runs SET pid = ?, pid_start = ? WHERE run_id = ?").run(
+    pid,
+    pidStart,
+    runId,
+  );
+}
+
+export function usageColumns(u: Usage) {
+  return {
+    input_tokens: u.inputTokens,
+    output_tokens: u.outputTokens,
+    cache_read_tokens: u.cacheReadTokens,
+    cache_write_tokens: u.cacheWriteTokens,
+    reasoning_tokens: u.reasoningTokens,
+    turns: u.turns,
+    cost_usd: u.costUsd,
+  };
+}
+
+/**
+ * Records the end of a run. Only a row still `running` is finished, so a `kill` that
+ * already marked it interrupted is not overwritten by a late success.
+ */
+export function finishRun(
+  db: Db,
+  runId: string,
+  f: {
+    status: RunStatus;
+    exitCode: number | null;
+    error: string | null;
+    usage: Usage;
+    threadUsage: Usage | null;
+  },
+): RunRow | null {
+  const u = usageColumns(f.usage);
+  return db.prepare(
+    `UPDATE runs SET status = CASE status WHEN 'interrupted' THEN 'interrupted' ELSE ? END,
+       exit_code = ?, error = ?, ended_at = ?, input_tokens = ?,
+       output_tokens = ?, cache_read_tokens = ?, cache_write_tokens = ?, reasoning_tokens = ?,
+       turns = ?, cost_usd = ?, thread_usage = ?
+     WHERE run_id = ? AND status IN ('running', 'interrupted') RETURNING *`,
+  ).get(
+    f.status,
+    f.exitCode,
+    f.error,
+    Date.now(),
+    u.input_tokens,
+    u.output_tokens,
+    u.cache_read_tokens,
+    u.cache_write_tokens,
+    u.reasoning_tokens,
+    u.turns,
+    u.cost_usd,
+    f.threadUsage ? JSON.stringify(f.threadUsage) : null,
+    runId,
+  ) as RunRow | undefined ?? null;
+}
+
+/** Marks a running row with a new status (kill → interrupted, reconcile → lost). */
+export function markEnded(
+  db: Db,
+  runId: string,
+  status: RunStatus,
+  error: string,
+): boolean {
+  const res = db.prepare(
+    "UPDATE runs SET status = ?, error = coalesce(error, ?), ended_at = ? WHERE run_id = ? AND status = 'running'",
+  ).run(status, error, Date.now(), runId);
+  return Number(res.changes) > 0;
+}
+
+/**
+ * A row says `running` only while its handoff process lives. One whose owner died
+ * (SIGKILL, reboot) becomes `lost`; its orphaned backend, if still alive, is stopped
+ * because nobody is reading its output any more.
+ */
+export function reconcile(db: Db): string[] {
+  const rows = db.prepare(
+    "SELECT run_id, pid, pid_start, owner_pid, owner_start FROM runs WHERE status = 'running'",
+  ).all() as unknown as Pick<
+    RunRow,
+    "run_id" | "pid" | "pid_start" | "owner_pid" | "owner_start"
+  >[];
+  const lost: string[] = [];
+  for (const r of rows) {
+    if (isSameProcess(r.owner_pid, r.owner_start)) continue;
+    if (r.pid && isSameProcess(r.pid, r.pid_start)) killGroup(r.pid, "SIGKILL");
+    if (
+      markEnded(
+        db,
+        r.run_id,
+        "lost",
+        "the handoff process supervising this run died",
+      )
+    ) {
+      lost.push(r.run_id);
+    }
+  }
+  return lost;
+}
+
+export interface ListFilter {
+  limit: number;
+  status?: string;
+  backend?: string;
+  beforeId?: number;
+}
+
+/** Newest first; uses the primary key so 100,000 rows cost the same as 100. */
+export function listRuns(db: Db, f: ListFilter): RunRow[] {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  if (f.status) {
+    where.push("status = ?");
+    args.push(f.status);
+  }
+  if (f.backend) {
+    where.push("backend = ?");
+    args.push(f.backend);
+  }
+  if (f.beforeId) {
+    where.push("id < ?");
+    args.push(f.beforeId);
+  }
+  const sql = `SELECT * FROM runs ${
+    where.length ? "WHERE " + where.join(" AND ") : ""
+  } ORDER BY id DESC LIMIT ?`;
+  return db.prepare(sql).all(...args, f.limit) as unknown as RunRow[];
+}
+
+export class AmbiguousRun extends Error {
+  constructor(readonly selector: string, readonly candidates: string[]) {
+    super(`"${selector}" matches several runs`);
+  }
+}
+
+/**
+ * Finds a run by: exact id; a `.result.md` / `.prompt.md` path; a sequence code of
+ * today (`03`, `A0`) or `MMDD-03`; a unique id prefix; `latest`. Null when nothing matches.
+ */
+export function findRun(
+  db: Db,
+  selector: string,
+  now = new Date(),
+): RunRow | null {
+  const exact = getRun(db, selector);
+  if (exact) return exact;
+  if (selector === "latest" || selector === "last") {
+    return (db.prepare(
+      "SELECT * FROM runs WHERE status != 'reserved' ORDER BY id DESC LIMIT 1",
+    )
+      .get() as RunRow | undefined) ?? null;
+  }
+  const file = basename(selector).match(
+    /^(.+)\.(result|prompt|out)\.(md|txt)$/,
+  );
+  if (file) return getRun(db, file[1]);
+  const day = /^(\d{4})-([0-9A-Z]{2}|\d{4,})$/.exec(selector);
+  const code = day
+    ? day[2]
+    : /^([0-9A-Z]{2}|\d{1,2})$/.test(selector)
+    ? selector
+    : null;
+  if (code) {
+    const seq = parseSeqCode(code.length === 1 ? "0" + code : code);
+    if (seq !== null) {
+      const mmdd = day ? day[1] : localDay(now).slice(5).replace("-", "");
+      const row = db.prepare(
+        "SELECT * FROM runs WHERE seq = ? AND substr(run_day, 6, 2) || substr(run_day, 9, 2) = ? ORDER BY id DESC LIMIT 1",
+      ).get(seq, mmdd) as RunRow | undefined;
+      if (row) return row;
+    }
+  }
+  if (selector.length >= 3) {
+    const rows = db.prepare(
+      "SELECT * FROM runs WHERE run_id >= ? AND run_id < ? ORDER BY id DESC LIMIT 6",
+    ).all(selector, selector + "\uffff") as unknown as RunRow[];
+    if (rows.length === 1) return rows[0];
+    if (rows.length > 1) {
+      throw new AmbiguousRun(
+        selector,
+        rows.map((r) => r.run_id),
+      );
+    }
+  }
+  return null;
+}

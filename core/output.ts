@@ -1,0 +1,110 @@
+/**
+ * Output rules: stdout is data, stderr is talk. Colour only on a terminal, never when
+ * NO_COLOR is set (and non-empty) or TERM=dumb; FORCE_COLOR forces it on.
+ */
+
+const encoder = new TextEncoder();
+
+export function colorEnabled(fd: { isTerminal(): boolean }): boolean {
+  const env = Deno.env.toObject();
+  if (env.NO_COLOR) return false;
+  if (env.HANDOFF_NO_COLOR) return false;
+  if (env.FORCE_COLOR && env.FORCE_COLOR !== "0") return true;
+  if (env.TERM === "dumb") return false;
+  return fd.isTerminal();
+}
+
+export interface Palette {
+  bold(s: string): string;
+  dim(s: string): string;
+  red(s: string): string;
+  green(s: string): string;
+  yellow(s: string): string;
+  cyan(s: string): string;
+  enabled: boolean;
+}
+
+export function palette(enabled: boolean): Palette {
+  const wrap = (open: number, close: number) => (s: string) =>
+    enabled ? `\x1b[${open}m${s}\x1b[${close}m` : s;
+  return {
+    bold: wrap(1, 22),
+    dim: wrap(2, 22),
+    red: wrap(31, 39),
+    green: wrap(32, 39),
+    yellow: wrap(33, 39),
+    cyan: wrap(36, 39),
+    enabled,
+  };
+}
+
+let stderrPalette: Palette | undefined;
+/** Colours for messages on stderr (computed once per process). */
+export function errColors(): Palette {
+  return stderrPalette ??= palette(colorEnabled(Deno.stderr));
+}
+
+let stdoutPalette: Palette | undefined;
+export function outColors(): Palette {
+  return stdoutPalette ??= palette(colorEnabled(Deno.stdout));
+}
+
+function writeAll(
+  fd: { writeSync(p: Uint8Array): number },
+  text: string,
+): void {
+  const bytes = encoder.encode(text);
+  let off = 0;
+  while (off < bytes.length) off += fd.writeSync(bytes.subarray(off));
+}
+
+/** Writes to stdout; a closed pipe (reader gone) is not an error worth dying for. */
+export function out(text: string): void {
+  try {
+    writeAll(Deno.stdout, text);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+  }
+}
+
+/** Writes to stderr, ignoring a closed pipe. */
+export function err(text: string): void {
+  try {
+    writeAll(Deno.stderr, text);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+  }
+}
+
+export function outLine(text = ""): void {
+  out(text + "\n");
+}
+
+export function errLine(text = ""): void {
+  err(text + "\n");
+}
+
+/** Strips control characters so untrusted text (device names, prompts) cannot drive the terminal. */
+export function safeText(s: string): string {
+  // deno-lint-ignore no-control-regex
+  return s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, "\uFFFD");
+}
+
+/** `HH:MM:SS` in local time, the prefix of every progress line. */
+export function clock(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** 1.2s, 42s, 3m05s, 2h04m */
+export function formatDuration(ms: number): string {
+  if (ms < 0) ms = 0;
+  const s = ms / 1000;
+  if (s < 10) return `${s.toFixed(1)}s`;
+  if (s < 60) return `${Math.round(s)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(Math.floor(s % 60)).padStart(2, "0")}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h${String(m % 60).padStart(2, "0")}m`;
+  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, "0")}h`;
+}

@@ -1,0 +1,74 @@
+import { join, resolve } from "node:path";
+import { homedir } from "node:os";
+
+/** The user's home directory ($HOME first, so tests and sshd sessions can point it elsewhere). */
+export function userHome(): string {
+  return Deno.env.get("HOME") || homedir();
+}
+
+/** `~` and `~/x` expand to the home directory; other paths are returned unchanged. */
+export function expandHome(p: string): string {
+  if (p === "~") return userHome();
+  if (p.startsWith("~/")) return join(userHome(), p.slice(2));
+  return p;
+}
+
+/** Shows a path with the home directory abbreviated to `~` (for messages, never for data). */
+export function tildePath(p: string): string {
+  const home = userHome();
+  if (home && home !== "/" && (p === home || p.startsWith(home + "/"))) {
+    return "~" + p.slice(home.length);
+  }
+  return p;
+}
+
+/** Everything handoff keeps lives under one home: `$HANDOFF_HOME`, default `~/.handoff`. */
+export function handoffHome(): string {
+  const env = Deno.env.get("HANDOFF_HOME");
+  return resolve(env ? expandHome(env) : join(userHome(), ".handoff"));
+}
+
+export interface Paths {
+  home: string;
+  config: string;
+  db: string;
+  tasks: string;
+  runs: string;
+  keys: string;
+}
+
+export function paths(home = handoffHome()): Paths {
+  const config = Deno.env.get("HANDOFF_CONFIG");
+  return {
+    home,
+    config: config ? resolve(expandHome(config)) : join(home, "config.yaml"),
+    db: join(home, "handoff.db"),
+    tasks: join(home, "tasks"),
+    runs: join(home, "runs"),
+    keys: join(home, "keys"),
+  };
+}
+
+/** Creates a private directory (0700) and its parents if missing. */
+export function ensurePrivateDir(dir: string): void {
+  Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+export interface RunFiles {
+  prompt: string;
+  out: string;
+  result: string;
+  raw: string;
+  stderr: string;
+}
+
+/** The plain files of one run: a person can open each of them. */
+export function runFiles(runId: string, p: Paths = paths()): RunFiles {
+  return {
+    prompt: join(p.tasks, `${runId}.prompt.md`),
+    out: join(p.tasks, `${runId}.out.txt`),
+    result: join(p.tasks, `${runId}.result.md`),
+    raw: join(p.runs, `${runId}.jsonl`),
+    stderr: join(p.runs, `${runId}.stderr.log`),
+  };
+}

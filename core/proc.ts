@@ -1,0 +1,92 @@
+/**
+ * Process identity: a pid alone can be reused after a reboot or a long uptime, so runs
+ * store the pid together with its start time and both must match before we trust it.
+ */
+
+/** A token that changes when the pid is reused; null when the process does not exist. */
+export function processStartTime(pid: number): string | null {
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  if (Deno.build.os === "linux") {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+      // Field 22 (starttime) counted after the ")" that ends the command name.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return fields[19] ?? null;
+    } catch {
+      return null;
+    }
+  }
+  try {
+    const out = new Deno.Command("ps", {
+      args: ["-o", "lstart=", "-p", String(pid)],
+    })
+      .outputSync();
+    const text = new TextDecoder().decode(out.stdout).trim();
+    return out.success && text ? text : null;
+  } catch {
+    return null;
+  }
+}
+
+/** True when the process exists and is the same one we recorded. */
+export function isSameProcess(
+  pid: number | null,
+  startTime: string | null,
+): boolean {
+  if (!pid) return false;
+  const now = processStartTime(pid);
+  if (now === null) return false;
+  if (Deno.build.os === "linux" && isZombie(pid)) return false;
+  return startTime === null || now === startTime;
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) ===
+      "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** Sends a signal to a whole process group; false when there was nobody to signal. */
+export function killGroup(pgid: number, signal: Deno.Signal): boolean {
+  try {
+    Deno.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function killPid(pid: number, signal: Deno.Signal): boolean {
+  try {
+    Deno.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Finds an executable on PATH (or checks an explicit path); null when absent. */
+export function which(
+  cmd: string,
+  pathEnv = Deno.env.get("PATH") ?? "",
+): string | null {
+  const isExec = (p: string) => {
+    try {
+      const st = Deno.statSync(p);
+      return st.isFile && ((st.mode ?? 0o111) & 0o111) !== 0;
+    } catch {
+      return false;
+    }
+  };
+  if (cmd.includes("/")) return isExec(cmd) ? cmd : null;
+  for (const dir of pathEnv.split(":")) {
+    if (!dir) continue;
+    const p = `${dir}/${cmd}`;
+    if (isExec(p)) return p;
+  }
+  return null;
+}

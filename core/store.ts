@@ -1,0 +1,121 @@
+/**
+ * One SQLite database (WAL, busy timeout) for runs, counters, devices, events and the
+ * audit trail: transactions instead of lock files and read-modify-write JSON.
+ */
+import { DatabaseSync } from "node:sqlite";
+import { ensurePrivateDir, paths } from "./paths.ts";
+import { dirname } from "node:path";
+
+export type Db = DatabaseSync;
+
+/** Schema steps, applied in order; `PRAGMA user_version` records how many ran. */
+const MIGRATIONS: string[] = [
+  // 1: the run ledger
+  `CREATE TABLE runs (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     run_id TEXT NOT NULL UNIQUE,
+     run_day TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     slug TEXT NOT NULL,
+     backend TEXT NOT NULL,
+     backend_type TEXT NOT NULL,
+     model TEXT,
+     pro INTEGER NOT NULL DEFAULT 0,
+     permission_mode TEXT,
+     cwd TEXT NOT NULL,
+     title TEXT NOT NULL DEFAULT '',
+     session_id TEXT,
+     parent_run_id TEXT,
+     status TEXT NOT NULL,
+     exit_code INTEGER,
+     error TEXT,
+     pid INTEGER,
+     pid_start TEXT,
+     owner_pid INTEGER,
+     owner_start TEXT,
+     created_at INTEGER NOT NULL,
+     started_at INTEGER,
+     ended_at INTEGER,
+     input_tokens INTEGER NOT NULL DEFAULT 0,
+     output_tokens INTEGER NOT NULL DEFAULT 0,
+     cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+     cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+     reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+     turns INTEGER NOT NULL DEFAULT 0,
+     cost_usd REAL,
+     thread_usage TEXT
+   );
+   CREATE INDEX runs_status ON runs(status);
+   CREATE INDEX runs_backend ON runs(backend, id);
+   CREATE INDEX runs_session ON runs(session_id);
+   CREATE TABLE run_counters (day TEXT PRIMARY KEY, last_n INTEGER NOT NULL);
+   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+const BUSY_TIMEOUT_MS = 15000;
+
+/** Opens (creating if needed) the database and brings its schema up to date. */
+export function openDb(file = paths().db): Db {
+  ensurePrivateDir(dirname(file));
+  const db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS });
+  try {
+    Deno.chmodSync(file, 0o600);
+  } catch { /* not ours to change (e.g. read-only mount): keep going */ }
+  db.exec(
+    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+  );
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const current = Number(
+    (db.prepare("PRAGMA user_version").get() as { user_version: number })
+      .user_version,
+  );
+  if (current === SCHEMA_VERSION) return;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(
+      `the database was written by a newer handoff (schema ${current} > ${SCHEMA_VERSION}); upgrade handoff`,
+    );
+  }
+  transaction(db, () => {
+    // Re-read inside the write lock: another process may have migrated meanwhile.
+    const v = Number(
+      (db.prepare("PRAGMA user_version").get() as { user_version: number })
+        .user_version,
+    );
+    for (let i = v; i < MIGRATIONS.length; i++) db.exec(MIGRATIONS[i]);
+    db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
+  });
+}
+
+/** Runs `fn` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front. */
+export function transaction<T>(db: Db, fn: () => T): T {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = fn();
+    db.exec("COMMIT");
+    return result;
+  } catch (e) {
+    try {
+      db.exec("ROLLBACK");
+    } catch { /* already rolled back */ }
+    throw e;
+  }
+}
+
+export function getSetting(db: Db, key: string): string | undefined {
+  const row = db.prepare("SELECT value FROM settings WHERE key = ?").get(key) as
+    | { value: string }
+    | undefined;
+  return row?.value;
+}
+
+export function setSetting(db: Db, key: string, value: string): void {
+  db.prepare(
+    "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+  ).run(key, value);
+}

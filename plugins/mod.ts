@@ -1,0 +1,12 @@
+/**
+ * The first-party plugins, registered exactly as a third-party plugin would be. This
+ * module must stay light: plugins import their heavy parts inside their handlers.
+ */
+import { Registry } from "../core/registry.ts";
+import { dispatchPlugin } from "../commands/mod.ts";
+import { claudePlugin } from "../backends/claude.ts";
+import { codexPlugin } from "../backends/codex.ts";
+
+export function firstPartyRegistry(): Registry {
+  return new Registry().use(dispatchPlugin).use(claudePlugin).use(codexPlugin);
+}
