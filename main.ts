@@ -24,9 +24,7 @@ if (args[0] === "--version" || args[0] === "-V") {
 while (args.length) {
   const a = args[0];
   const eq = a.indexOf("=");
-  const [flag, inline] = eq > 0
-    ? [a.slice(0, eq), a.slice(eq + 1)]
-    : [a, undefined];
+  const [flag, inline] = eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
   if (flag === "--home" || flag === "--config") {
     const value = inline ?? args[1];
     if (value === undefined) break; // commander reports the missing value

@@ -3,12 +3,7 @@
  * Each content block arrives as its own `assistant` line; usage, cost and the final
  * answer are taken from the closing `result` line (assistant lines carry partial usage).
  */
-import {
-  emptyUsage,
-  oneLine,
-  type RunEvent,
-  type Usage,
-} from "../core/events.ts";
+import { emptyUsage, oneLine, type RunEvent, type Usage } from "../core/events.ts";
 import type { StreamParser } from "../core/registry.ts";
 import { claudeToolSummary } from "./tool_summary.ts";
 
@@ -33,9 +28,7 @@ export function claudeUsage(result: Json): Usage {
     cacheReadTokens: num(u.cache_read_input_tokens),
     cacheWriteTokens: cacheWrite,
     turns: num(result.num_turns),
-    costUsd: typeof result.total_cost_usd === "number"
-      ? result.total_cost_usd
-      : null,
+    costUsd: typeof result.total_cost_usd === "number" ? result.total_cost_usd : null,
   };
 }
 
@@ -55,9 +48,9 @@ export function parseClaudeLine(line: string): RunEvent[] {
       } else if (ev.subtype === "api_retry") {
         events.push({
           kind: "info",
-          text: `API error ${ev.error_status ?? ""}, retry ${
-            ev.attempt ?? "?"
-          }/${ev.max_retries ?? "?"}`.replace("  ", " "),
+          text: `API error ${ev.error_status ?? ""}, retry ${ev.attempt ?? "?"}/${
+            ev.max_retries ?? "?"
+          }`.replace("  ", " "),
         });
       }
       break;
@@ -83,10 +76,7 @@ export function parseClaudeLine(line: string): RunEvent[] {
     case "result": {
       events.push({ kind: "usage", usage: claudeUsage(ev), cumulative: true });
       for (
-        const d
-          of (Array.isArray(ev.permission_denials)
-            ? ev.permission_denials
-            : []) as Json[]
+        const d of (Array.isArray(ev.permission_denials) ? ev.permission_denials : []) as Json[]
       ) {
         const tool = String(d.tool_name ?? "tool");
         events.push({

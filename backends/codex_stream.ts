@@ -30,9 +30,7 @@ export function createCodexParser(): StreamParser {
       const item = obj(ev.item);
       switch (ev.type) {
         case "thread.started":
-          return typeof ev.thread_id === "string"
-            ? [{ kind: "session", id: ev.thread_id }]
-            : [];
+          return typeof ev.thread_id === "string" ? [{ kind: "session", id: ev.thread_id }] : [];
         case "item.started":
           if (item.type === "command_execution") {
             return [{
@@ -46,9 +44,7 @@ export function createCodexParser(): StreamParser {
           switch (item.type) {
             case "agent_message":
               lastMessage = String(item.text ?? "");
-              return lastMessage.trim()
-                ? [{ kind: "text", text: lastMessage }]
-                : [];
+              return lastMessage.trim() ? [{ kind: "text", text: lastMessage }] : [];
             case "reasoning":
               return typeof item.text === "string" && item.text.trim()
                 ? [{ kind: "info", text: oneLine(item.text) }]
@@ -57,13 +53,9 @@ export function createCodexParser(): StreamParser {
               return ((item.changes ?? []) as Json[]).map((c) => ({
                 kind: "tool" as const,
                 name: "apply_patch",
-                summary: `${
-                  c.kind === "add"
-                    ? "write"
-                    : c.kind === "delete"
-                    ? "delete"
-                    : "edit"
-                } ${c.path ?? ""}`,
+                summary: `${c.kind === "add" ? "write" : c.kind === "delete" ? "delete" : "edit"} ${
+                  c.path ?? ""
+                }`,
               }));
             case "mcp_tool_call":
               return [{
@@ -99,9 +91,7 @@ export function createCodexParser(): StreamParser {
                 cacheWriteTokens: num(u.cache_write_input_tokens),
                 reasoningTokens: num(u.reasoning_output_tokens),
                 turns,
-                costUsd: typeof u.total_cost_usd === "number"
-                  ? u.total_cost_usd
-                  : null,
+                costUsd: typeof u.total_cost_usd === "number" ? u.total_cost_usd : null,
               },
             },
             { kind: "result", text: lastMessage, isError: false },

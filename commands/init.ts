@@ -8,13 +8,7 @@ import { createHash } from "node:crypto";
 import type { CommandContext, CommandSpec } from "../core/registry.ts";
 import { setExitCode } from "../core/cli.ts";
 import { errColors, errLine } from "../core/output.ts";
-import {
-  ensurePrivateDir,
-  expandHome,
-  paths,
-  tildePath,
-  userHome,
-} from "../core/paths.ts";
+import { ensurePrivateDir, expandHome, paths, tildePath, userHome } from "../core/paths.ts";
 import { confirm } from "../core/ask.ts";
 
 export type InstallAction = "create" | "unchanged" | "update" | "conflict";
@@ -142,9 +136,7 @@ export async function init(
         writeAtomic(t.target, ours);
         setSetting(db, key, sha256(ours));
         ok(
-          `${t.label}: ${
-            action === "create" ? "installed" : "updated"
-          } ${where}`,
+          `${t.label}: ${action === "create" ? "installed" : "updated"} ${where}`,
         );
       }
     } finally {
@@ -153,9 +145,7 @@ export async function init(
   }
   errLine("");
   errLine(
-    `Next: edit ${
-      tildePath(p.config)
-    } (set DEEPSEEK_API_KEY or change the backends),`,
+    `Next: edit ${tildePath(p.config)} (set DEEPSEEK_API_KEY or change the backends),`,
   );
   errLine(
     "then check it with `handoff env` and try `handoff run --text say hello`.",

@@ -4,7 +4,7 @@ import { setExitCode } from "../core/cli.ts";
 import { HandoffError } from "../core/errors.ts";
 import { errLine } from "../core/output.ts";
 import { paths } from "../core/paths.ts";
-import { isSameProcess, killGroup, killPid } from "../core/proc.ts";
+import { isSameProcess, killPid, processTree, signalTree } from "../core/proc.ts";
 
 const OWNER_GRACE_MS = 10_000;
 
@@ -26,29 +26,20 @@ export async function kill(
     }
     // Mark first: the supervising handoff sees `interrupted` when its backend dies.
     markEnded(db, row.run_id, "interrupted", "killed with handoff kill");
-    const ownerAlive = isSameProcess(row.owner_pid, row.owner_start);
-    const childAlive = row.pid !== null &&
-      isSameProcess(row.pid, row.pid_start);
-    if (ownerAlive) killPid(row.owner_pid!, "SIGTERM");
-    else if (childAlive) killGroup(row.pid!, "SIGTERM");
-    // Give the supervisor time to stop the backend and write the result file.
+    const ownerAlive = () => isSameProcess(row.owner_pid, row.owner_start);
+    const childAlive = () => row.pid !== null && isSameProcess(row.pid, row.pid_start);
+    const tree = childAlive() ? processTree(row.pid!) : [];
+    // The supervisor stops the backend and writes the result file; without one, we do.
+    if (ownerAlive()) killPid(row.owner_pid!, "SIGTERM");
+    else if (tree.length) signalTree(row.pid!, tree, "SIGTERM");
     const deadline = Date.now() + OWNER_GRACE_MS;
-    while (Date.now() < deadline) {
-      const owner = isSameProcess(row.owner_pid, row.owner_start);
-      const child = row.pid !== null && isSameProcess(row.pid, row.pid_start);
-      if (!owner && !child) break;
+    while (Date.now() < deadline && (ownerAlive() || childAlive())) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    if (row.pid !== null && isSameProcess(row.pid, row.pid_start)) {
-      killGroup(row.pid, "SIGKILL");
-    }
-    if (isSameProcess(row.owner_pid, row.owner_start)) {
-      killPid(row.owner_pid!, "SIGKILL");
-    }
+    if (tree.length) signalTree(row.pid!, tree, "SIGKILL");
+    if (ownerAlive()) killPid(row.owner_pid!, "SIGKILL");
     errLine(
-      `killed ${row.run_id} (${
-        getRun(db, row.run_id)?.status ?? "interrupted"
-      })`,
+      `killed ${row.run_id} (${getRun(db, row.run_id)?.status ?? "interrupted"})`,
     );
     return 0;
   } finally {

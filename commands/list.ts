@@ -5,12 +5,7 @@ import { usageError } from "../core/errors.ts";
 import { outColors, outLine, type Palette, safeText } from "../core/output.ts";
 import { paths, tildePath } from "../core/paths.ts";
 import type { RunRow } from "../core/ledger.ts";
-import {
-  formatAge,
-  formatCost,
-  formatRunDuration,
-  runToJson,
-} from "../core/run_view.ts";
+import { formatAge, formatCost, formatRunDuration, runToJson } from "../core/run_view.ts";
 
 export interface ListFlags {
   json?: boolean;
@@ -95,16 +90,10 @@ export function formatTable(
   const titleWidth = Math.max(20, width - fixed);
   const line = (x: typeof head, paint: boolean) =>
     cols.map((k) => {
-      const v = k === "cwd" && x[k].length > w.cwd
-        ? x[k].slice(0, w.cwd - 1) + "…"
-        : x[k];
-      return k === "status" && paint
-        ? pad(statusColor(c, v), w[k], v.length)
-        : pad(v, w[k]);
+      const v = k === "cwd" && x[k].length > w.cwd ? x[k].slice(0, w.cwd - 1) + "…" : x[k];
+      return k === "status" && paint ? pad(statusColor(c, v), w[k], v.length) : pad(v, w[k]);
     }).join("  ") + "  " +
-    (x.title.length > titleWidth
-      ? x.title.slice(0, titleWidth - 1) + "…"
-      : x.title);
+    (x.title.length > titleWidth ? x.title.slice(0, titleWidth - 1) + "…" : x.title);
   return [c.bold(line(head, false)), ...cells.map((x) => line(x, true))];
 }
 

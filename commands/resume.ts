@@ -78,8 +78,6 @@ export const resumeCommand: CommandSpec = {
         "another backend of the same type (default: the run's)",
       );
     for (const [flags, text] of RUN_OPTIONS) c.option(flags, text);
-    c.action(async (sel, arg, f) =>
-      setExitCode(await resume(ctx, sel, arg, f as RunFlags))
-    );
+    c.action(async (sel, arg, f) => setExitCode(await resume(ctx, sel, arg, f as RunFlags)));
   },
 };

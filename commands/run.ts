@@ -24,10 +24,9 @@ export async function adoption(arg: string | undefined) {
   const { getRun } = await import("../core/ledger.ts");
   const dirs = paths();
   const asFile = resolve(arg);
-  const fromFile =
-    dirname(asFile) === dirs.tasks && asFile.endsWith(".prompt.md")
-      ? basename(asFile, ".prompt.md")
-      : null;
+  const fromFile = dirname(asFile) === dirs.tasks && asFile.endsWith(".prompt.md")
+    ? basename(asFile, ".prompt.md")
+    : null;
   const runId = fromFile ?? (parseRunId(arg) ? arg : null);
   if (!runId || !parseRunId(runId)) return null;
   const db = openDb(dirs.db);

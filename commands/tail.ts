@@ -3,12 +3,7 @@ import type { CommandContext, CommandSpec } from "../core/registry.ts";
 import { setExitCode } from "../core/cli.ts";
 import { errLine, outLine } from "../core/output.ts";
 import { paths, runFiles } from "../core/paths.ts";
-import {
-  exitCodeForStatus,
-  formatCost,
-  formatRunDuration,
-  runToJson,
-} from "../core/run_view.ts";
+import { exitCodeForStatus, formatCost, formatRunDuration, runToJson } from "../core/run_view.ts";
 import type { RunRow } from "../core/ledger.ts";
 
 export function summaryLine(r: RunRow): string {

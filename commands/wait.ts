@@ -2,14 +2,7 @@
 import type { CommandContext, CommandSpec } from "../core/registry.ts";
 import { setExitCode } from "../core/cli.ts";
 import { EXIT, usageError } from "../core/errors.ts";
-import {
-  clock,
-  err,
-  errColors,
-  errLine,
-  formatDuration,
-  outLine,
-} from "../core/output.ts";
+import { clock, err, errColors, errLine, formatDuration, outLine } from "../core/output.ts";
 import { paths, runFiles } from "../core/paths.ts";
 import { exitCodeForStatus, runToJson } from "../core/run_view.ts";
 
@@ -21,9 +14,7 @@ export async function wait(
   selector: string,
   f: { timeout?: string; json?: boolean },
 ): Promise<number> {
-  const timeoutMs = f.timeout === undefined
-    ? undefined
-    : Number(f.timeout) * 1000;
+  const timeoutMs = f.timeout === undefined ? undefined : Number(f.timeout) * 1000;
   if (timeoutMs !== undefined && !(timeoutMs >= 0)) {
     throw usageError(`--timeout takes seconds, got "${f.timeout}"`);
   }
@@ -63,9 +54,7 @@ export async function wait(
     if (f.json) outLine(JSON.stringify(runToJson(end), null, 2));
     if (end.status !== "success") {
       errLine(
-        `handoff: ${end.run_id} ended ${end.status}${
-          end.error ? `: ${end.error}` : ""
-        }`,
+        `handoff: ${end.run_id} ended ${end.status}${end.error ? `: ${end.error}` : ""}`,
       );
     }
     errLine(`RESULT=${runFiles(end.run_id).result}`);

@@ -8,9 +8,7 @@ export async function readLine(): Promise<string | null> {
   while (true) {
     const n = await Deno.stdin.read(buf);
     if (n === null) {
-      return bytes.length
-        ? new TextDecoder().decode(new Uint8Array(bytes))
-        : null;
+      return bytes.length ? new TextDecoder().decode(new Uint8Array(bytes)) : null;
     }
     if (buf[0] === 10) {
       return new TextDecoder().decode(new Uint8Array(bytes)).replace(/\r$/, "");

@@ -46,6 +46,8 @@ export async function runCli(
   for (const c of program.commands) {
     c.exitOverride().configureOutput(program.configureOutput());
   }
+  // With no arguments, a plugin's `status` command answers (else: help).
+  if (args.length === 0 && registry.command("status")) args = ["status"];
   try {
     await program.parseAsync(args, { from: "user" });
     return exitCode;
@@ -69,9 +71,7 @@ export function reportError(e: unknown): number {
     return e.exitCode;
   }
   err(
-    `${c.red("handoff: internal error:")} ${
-      (e as Error)?.stack ?? String(e)
-    }\n`,
+    `${c.red("handoff: internal error:")} ${(e as Error)?.stack ?? String(e)}\n`,
   );
   return EXIT.FAILED;
 }

@@ -135,9 +135,7 @@ async function parseFile(file: string): Promise<Located> {
   const visit = (node: unknown, path: string) => {
     if (YAML.isMap(node)) {
       for (const pair of node.items) {
-        const key = YAML.isScalar(pair.key)
-          ? String(pair.key.value)
-          : String(pair.key);
+        const key = YAML.isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         const p = path ? `${path}.${key}` : key;
         const range = (pair.key as { range?: number[] } | null)?.range;
         if (range) where.set(p, position(src, range[0]));
@@ -195,9 +193,8 @@ async function readWithIncludes(
   if (inc !== undefined && inc !== null) {
     const list = Array.isArray(inc) ? inc : [inc];
     for (const [i, item] of list.entries()) {
-      const at =
-        parsed.where.get(Array.isArray(inc) ? `include[${i}]` : "include") ??
-          `${real}:1:1`;
+      const at = parsed.where.get(Array.isArray(inc) ? `include[${i}]` : "include") ??
+        `${real}:1:1`;
       if (typeof item !== "string" || !item) {
         throw configError(at, "include entries must be file paths");
       }
@@ -247,9 +244,7 @@ export async function loadConfig(
       );
     } else if (!TOP_KEYS.includes(key)) {
       warnings.push(
-        `${at(key)}: unknown key "${key}" ignored (known: ${
-          TOP_KEYS.join(", ")
-        })`,
+        `${at(key)}: unknown key "${key}" ignored (known: ${TOP_KEYS.join(", ")})`,
       );
     }
   }
@@ -294,9 +289,7 @@ export async function loadConfig(
       } else if (!BACKEND_KEYS.includes(key)) {
         throw configError(
           at(`${base}.${key}`),
-          `unknown key "${key}" in backend "${name}" (known: ${
-            BACKEND_KEYS.join(", ")
-          })`,
+          `unknown key "${key}" in backend "${name}" (known: ${BACKEND_KEYS.join(", ")})`,
         );
       }
     }
@@ -329,9 +322,7 @@ export async function loadConfig(
     if (!launcher.permissionModes.includes(mode)) {
       throw configError(
         at(`${base}.permission_mode`),
-        `permission_mode "${mode}" is not one of: ${
-          launcher.permissionModes.join(", ")
-        }`,
+        `permission_mode "${mode}" is not one of: ${launcher.permissionModes.join(", ")}`,
       );
     }
     const envRaw = raw.env ?? {};
@@ -380,9 +371,7 @@ export function findBackend(config: Config, name?: string): BackendConfig {
   const b = config.backends.find((x) => x.name === name);
   if (!b) {
     throw usageError(
-      `unknown backend "${name}". Available: ${
-        config.backends.map((x) => x.name).join(", ")
-      }`,
+      `unknown backend "${name}". Available: ${config.backends.map((x) => x.name).join(", ")}`,
       `add it under backends: in ${config.file}`,
     );
   }

@@ -38,7 +38,7 @@ import {
 } from "./ledger.ts";
 import { clock, err, errLine, out } from "./output.ts";
 import { ensurePrivateDir, paths, runFiles } from "./paths.ts";
-import { killGroup, processStartTime, which } from "./proc.ts";
+import { processStartTime, processTree, signalTree, which } from "./proc.ts";
 import type { BackendLauncher, LaunchTask, Registry } from "./registry.ts";
 import { type Db, openDb } from "./store.ts";
 
@@ -233,9 +233,7 @@ export async function runTask(req: RunRequest): Promise<number> {
   ensurePrivateDir(dirs.runs);
   const db = openDb(dirs.db);
   try {
-    const newSession = !req.parent && p.launcher.choosesSessionId
-      ? crypto.randomUUID()
-      : null;
+    const newSession = !req.parent && p.launcher.choosesSessionId ? crypto.randomUUID() : null;
     const row = allocate(db, req, p, req.parent?.session_id ?? newSession);
     return await supervise(db, req, p, row, newSession);
   } finally {
@@ -385,17 +383,17 @@ async function supervise(
 
   let interrupted = false;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
+  let tree: number[] = [];
   const onSignal = () => {
     if (interrupted) {
-      killGroup(child.pid, "SIGKILL");
+      signalTree(child.pid, tree, "SIGKILL");
       return;
     }
     interrupted = true;
-    killGroup(child.pid, "SIGTERM");
-    killTimer = setTimeout(
-      () => killGroup(child.pid, "SIGKILL"),
-      KILL_GRACE_MS,
-    );
+    // Collected before the first signal: once the CLI dies its tools are reparented.
+    tree = processTree(child.pid);
+    signalTree(child.pid, tree, "SIGTERM");
+    killTimer = setTimeout(() => signalTree(child.pid, tree, "SIGKILL"), KILL_GRACE_MS);
   };
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
   for (const s of signals) Deno.addSignalListener(s, onSignal);
@@ -481,9 +479,7 @@ async function supervise(
   if (hint) diagnostic.push(`hint: ${hint}`);
   if (!reported && stderrTail.length) {
     diagnostic.push(
-      `last stderr lines:\n${
-        stderrTail.slice(-8).map((l) => "  " + l).join("\n")
-      }`,
+      `last stderr lines:\n${stderrTail.slice(-8).map((l) => "  " + l).join("\n")}`,
     );
   }
   return finish(db, req, p, runId, files, {
@@ -507,9 +503,7 @@ function previousThreadUsage(
   const row = db.prepare(
     "SELECT thread_usage FROM runs WHERE session_id = ? AND run_id != ? AND thread_usage IS NOT NULL ORDER BY id DESC LIMIT 1",
   ).get(sessionId, runId) as { thread_usage: string } | undefined;
-  return row
-    ? { ...emptyUsage(), ...JSON.parse(row.thread_usage) }
-    : emptyUsage();
+  return row ? { ...emptyUsage(), ...JSON.parse(row.thread_usage) } : emptyUsage();
 }
 
 interface Outcome {
@@ -535,9 +529,7 @@ async function finish(
   if (o.status === "success") body = o.stdoutText ?? "";
   else if (o.status === "interrupted") {
     body = "INTERRUPTED\n" +
-      (o.partial
-        ? `\nLast output before the interruption:\n\n${o.partial}\n`
-        : "");
+      (o.partial ? `\nLast output before the interruption:\n\n${o.partial}\n` : "");
   } else {
     body = o.diagnostic.map((l) => `handoff: ${l}`).join("\n") +
       `\nJSONL=${files.raw}\n` +
@@ -547,9 +539,7 @@ async function finish(
   const row = finishRun(db, runId, {
     status: o.status,
     exitCode: o.exitCode,
-    error: o.status === "success"
-      ? null
-      : o.diagnostic.join("; ").slice(0, 2000),
+    error: o.status === "success" ? null : o.diagnostic.join("; ").slice(0, 2000),
     usage: o.usage,
     threadUsage: p.launcher.usageIsThreadTotal ? o.threadUsage ?? null : null,
   });
@@ -592,9 +582,7 @@ async function readOrNull(path: string): Promise<string | null> {
 
 /** For the --verbose CMD line only: a copy-pastable rendering, never executed. */
 function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s)
-    ? s
-    : `'${s.replaceAll("'", `'\\''`)}'`;
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
 /**

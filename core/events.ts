@@ -50,9 +50,7 @@ export function addUsage(a: Usage, b: Usage): Usage {
     cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
     reasoningTokens: a.reasoningTokens + b.reasoningTokens,
     turns: a.turns + b.turns,
-    costUsd: a.costUsd === null && b.costUsd === null
-      ? null
-      : (a.costUsd ?? 0) + (b.costUsd ?? 0),
+    costUsd: a.costUsd === null && b.costUsd === null ? null : (a.costUsd ?? 0) + (b.costUsd ?? 0),
   };
 }
 
@@ -69,9 +67,7 @@ export function subtractUsage(a: Usage, b: Usage): Usage {
     cacheWriteTokens: d(a.cacheWriteTokens, b.cacheWriteTokens),
     reasoningTokens: d(a.reasoningTokens, b.reasoningTokens),
     turns: a.turns,
-    costUsd: a.costUsd === null
-      ? null
-      : Math.max(0, a.costUsd - (b.costUsd ?? 0)),
+    costUsd: a.costUsd === null ? null : Math.max(0, a.costUsd - (b.costUsd ?? 0)),
   };
 }
 

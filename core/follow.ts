@@ -58,9 +58,7 @@ export async function followRun(
 ): Promise<RunRow | null> {
   let offset = 0;
   let lastReconcile = 0;
-  const deadline = o.timeoutMs === undefined
-    ? Infinity
-    : Date.now() + o.timeoutMs;
+  const deadline = o.timeoutMs === undefined ? Infinity : Date.now() + o.timeoutMs;
   while (true) {
     if (Date.now() - lastReconcile >= RECONCILE_EVERY_MS) {
       reconcile(db);

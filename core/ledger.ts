@@ -3,7 +3,7 @@ import type { Db } from "./store.ts";
 import { transaction } from "./store.ts";
 import { formatRunId, localDay, parseRunId, parseSeqCode } from "./runid.ts";
 import type { Usage } from "./events.ts";
-import { isSameProcess, killGroup } from "./proc.ts";
+import { isSameProcess, processTree, signalTree } from "./proc.ts";
 import { basename } from "node:path";
 
 export type RunStatus =
@@ -74,8 +74,7 @@ export interface NewRun {
 
 /** First non-blank line of a prompt, cut to 120 characters: what lists show. */
 export function promptTitle(prompt: string): string {
-  const line =
-    prompt.split("\n").map((l) => l.trim()).find((l) => l.length > 0) ?? "";
+  const line = prompt.split("\n").map((l) => l.trim()).find((l) => l.length > 0) ?? "";
   return line.length > 120 ? line.slice(0, 119) + "…" : line;
 }
 
@@ -291,7 +290,9 @@ export function reconcile(db: Db): string[] {
   const lost: string[] = [];
   for (const r of rows) {
     if (isSameProcess(r.owner_pid, r.owner_start)) continue;
-    if (r.pid && isSameProcess(r.pid, r.pid_start)) killGroup(r.pid, "SIGKILL");
+    if (r.pid && isSameProcess(r.pid, r.pid_start)) {
+      signalTree(r.pid, processTree(r.pid), "SIGKILL");
+    }
     if (
       markEnded(
         db,
@@ -363,11 +364,7 @@ export function findRun(
   );
   if (file) return getRun(db, file[1]);
   const day = /^(\d{4})-([0-9A-Z]{2}|\d{4,})$/.exec(selector);
-  const code = day
-    ? day[2]
-    : /^([0-9A-Z]{2}|\d{1,2})$/.test(selector)
-    ? selector
-    : null;
+  const code = day ? day[2] : /^([0-9A-Z]{2}|\d{1,2})$/.test(selector) ? selector : null;
   if (code) {
     const seq = parseSeqCode(code.length === 1 ? "0" + code : code);
     if (seq !== null) {

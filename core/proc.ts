@@ -90,3 +90,53 @@ export function which(
   }
   return null;
 }
+
+/** Parent pid of every process, from /proc (Linux) or ps (elsewhere). */
+function parentTable(): Map<number, number> {
+  const parents = new Map<number, number>();
+  if (Deno.build.os === "linux") {
+    for (const e of Deno.readDirSync("/proc")) {
+      if (!/^\d+$/.test(e.name)) continue;
+      try {
+        const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        parents.set(Number(e.name), ppid);
+      } catch { /* exited meanwhile */ }
+    }
+    return parents;
+  }
+  try {
+    const out = new Deno.Command("ps", { args: ["-A", "-o", "pid=,ppid="] }).outputSync();
+    for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+      const [pid, ppid] = line.trim().split(/\s+/).map(Number);
+      if (pid) parents.set(pid, ppid);
+    }
+  } catch { /* no ps: the process group alone will have to do */ }
+  return parents;
+}
+
+/**
+ * A process and all its descendants. Agent CLIs start tool commands in sessions of
+ * their own, so signalling the process group alone leaves those running.
+ */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const [pid, ppid] of parentTable()) {
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid)!.push(pid);
+  }
+  const tree: number[] = [];
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift()!;
+    tree.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
+
+/** Signals the group led by `root` and every process in `tree` (collected beforehand). */
+export function signalTree(root: number, tree: number[], signal: Deno.Signal): void {
+  killGroup(root, signal);
+  for (const pid of tree) if (pid !== root) killPid(pid, signal);
+}

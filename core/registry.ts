@@ -87,10 +87,35 @@ export interface RunEnded {
   cwd: string;
 }
 
+/** A paired device as the gate hands it to an event sink (already authorised). */
+export interface GateDevice {
+  id: number;
+  name: string;
+  fingerprint: string;
+  sessions: string[];
+  readOnly: boolean;
+}
+
+/** A `gate subscribe` request the policy has allowed. */
+export interface Subscription {
+  device: GateDevice;
+  since: number;
+  types: string[] | null;
+  /** Writes one NDJSON record; rejects when the client has gone away. */
+  write(line: string): Promise<void>;
+  /** Aborted when the client disconnects or the device loses access. */
+  signal: AbortSignal;
+}
+
 export interface Plugin {
   name: string;
   backends?: BackendLauncher[];
   commands?: CommandSpec[];
+  /**
+   * Event sink for the gate's `subscribe` verb: streams events to a device until the
+   * client goes away. Resolves with the gate's exit code.
+   */
+  subscribe?: (sub: Subscription) => Promise<number>;
   /** Called by the run engine when a run ends or shows a permission denial. */
   onRunEvent?: (event: RunNotice) => void | Promise<void>;
 }
@@ -155,9 +180,7 @@ export class Registry {
         await p.onRunEvent(notice);
       } catch (e) {
         console.error(
-          `handoff: plugin ${p.name} failed on a run event: ${
-            (e as Error).message
-          }`,
+          `handoff: plugin ${p.name} failed on a run event: ${(e as Error).message}`,
         );
       }
     }

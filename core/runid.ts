@@ -66,10 +66,9 @@ export interface ParsedRunId {
 }
 
 export function parseRunId(id: string): ParsedRunId | null {
-  const m =
-    /^(\d{4})-([a-z]{2})-([0-9A-Z]{2}|\d{4,})-([a-z0-9]+(?:-[a-z0-9]+)*)$/.exec(
-      id,
-    );
+  const m = /^(\d{4})-([a-z]{2})-([0-9A-Z]{2}|\d{4,})-([a-z0-9]+(?:-[a-z0-9]+)*)$/.exec(
+    id,
+  );
   if (!m) return null;
   const seq = parseSeqCode(m[3]);
   if (seq === null) return null;

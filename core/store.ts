@@ -50,6 +50,48 @@ const MIGRATIONS: string[] = [
    CREATE INDEX runs_session ON runs(session_id);
    CREATE TABLE run_counters (day TEXT PRIMARY KEY, last_n INTEGER NOT NULL);
    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // 2: paired phones and what they are attached to
+  `CREATE TABLE devices (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     name TEXT NOT NULL,
+     fingerprint TEXT NOT NULL UNIQUE,
+     status TEXT NOT NULL,
+     sessions TEXT NOT NULL,
+     read_only INTEGER NOT NULL DEFAULT 0,
+     nonce TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     soft_expiry TEXT,
+     hard_expiry TEXT,
+     renewal_requested INTEGER NOT NULL DEFAULT 0,
+     last_seen TEXT,
+     last_command TEXT,
+     pair_requested_at TEXT
+   );
+   CREATE TABLE attachments (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     device_id INTEGER NOT NULL,
+     session TEXT NOT NULL,
+     window INTEGER,
+     pid INTEGER,
+     pid_start TEXT,
+     started_at TEXT NOT NULL,
+     ended_at TEXT
+   );
+   CREATE INDEX attachments_open ON attachments(device_id) WHERE ended_at IS NULL;`,
+  // 3: the event log streamed to phones (ids are monotonic and never reused)
+  `CREATE TABLE events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     ts TEXT NOT NULL,
+     type TEXT NOT NULL,
+     title TEXT,
+     message TEXT NOT NULL,
+     tmux_session TEXT,
+     tmux_window INTEGER,
+     cwd TEXT,
+     source TEXT,
+     agent_session_id TEXT,
+     run_id TEXT
+   );`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

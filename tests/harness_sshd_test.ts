@@ -312,9 +312,7 @@ Deno.test("sshd + tmux: ssh -tt from a real terminal attaches to a tmux session"
         const key = await generateClientKey(sshd.dir);
         const attach = await writeScript(
           join(sshd.dir, "attach.sh"),
-          `exec ${shQuote(inner.bin)} -S ${
-            shQuote(inner.socket)
-          } attach -t '=inner'`,
+          `exec ${shQuote(inner.bin)} -S ${shQuote(inner.socket)} attach -t '=inner'`,
         );
         await writeAuthorizedKeys(sshd, [
           `restrict,pty,command="${attach}" ${key.publicKey}`,
@@ -354,8 +352,7 @@ Deno.test("sshd + tmux: ssh -tt from a real terminal attaches to a tmux session"
         await outer.sendKeys("=phone", "echo hello-from-phone", "Enter");
         const screen = await inner.waitFor(
           "=inner",
-          (s) =>
-            s.split("\n").some((line) => line.trimEnd() === "hello-from-phone"),
+          (s) => s.split("\n").some((line) => line.trimEnd() === "hello-from-phone"),
         );
         assert.match(screen, /echo hello-from-phone/);
       } finally {

@@ -83,11 +83,9 @@ async function withCodex(script: Script, fn: (rig: Rig) => Promise<void>) {
 const last = <T>(xs: T[]): T => xs[xs.length - 1];
 
 /** Model calls only (the CLIs also probe with HEAD /). */
-const modelCalls = (fake: FakeServer) =>
-  fake.requests.filter((r) => r.method === "POST");
+const modelCalls = (fake: FakeServer) => fake.requests.filter((r) => r.method === "POST");
 
-const ok = (r: CliResult) =>
-  assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr}\n${r.stdout}`);
+const ok = (r: CliResult) => assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr}\n${r.stdout}`);
 
 // ---------------------------------------------------------------------------
 

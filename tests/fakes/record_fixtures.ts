@@ -72,8 +72,7 @@ const script: Script = {
           text: "Adding y.txt.",
           custom: {
             name: "apply_patch",
-            input:
-              "*** Begin Patch\n*** Add File: y.txt\n+hello patch\n*** End Patch\n",
+            input: "*** Begin Patch\n*** Add File: y.txt\n+hello patch\n*** End Patch\n",
           },
         },
         { text: "Added y.txt." },

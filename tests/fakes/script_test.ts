@@ -101,8 +101,7 @@ Deno.test("pickStep: rules, then default, then directives; past the end a text",
 });
 
 Deno.test("directiveSteps per flavour", () => {
-  const prompt =
-    "FAKE_BASH: echo hi > x\nFAKE_WRITE: /tmp/a :: text\nFAKE_REPLY: fin";
+  const prompt = "FAKE_BASH: echo hi > x\nFAKE_WRITE: /tmp/a :: text\nFAKE_REPLY: fin";
   assert.deepEqual(directiveSteps(prompt, "anthropic"), [
     {
       tool: {

@@ -48,8 +48,7 @@ export interface AnswerContext {
 }
 
 // Transport noise left out of the record.
-const SKIP_HEADERS =
-  /^(x-stainless-|connection$|host$|content-length$|accept-encoding$)/;
+const SKIP_HEADERS = /^(x-stainless-|connection$|host$|content-length$|accept-encoding$)/;
 
 export function startFake(
   flavour: Flavour,
@@ -175,9 +174,7 @@ export async function runStandalone(
   const scriptFile = Deno.env.get("FAKE_SCRIPT");
   const logFile = Deno.env.get("FAKE_LOG");
   const idleMs = Number(Deno.env.get("FAKE_IDLE_EXIT_MS") ?? 600_000);
-  const script = scriptFile
-    ? JSON.parse(await Deno.readTextFile(scriptFile)) as Script
-    : undefined;
+  const script = scriptFile ? JSON.parse(await Deno.readTextFile(scriptFile)) as Script : undefined;
 
   let idle: ReturnType<typeof setTimeout> | undefined;
   let stopping = false;

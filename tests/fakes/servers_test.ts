@@ -256,9 +256,7 @@ Deno.test("standalone: port line, FAKE_SCRIPT, FAKE_LOG, SIGTERM", async () => {
     child.kill("SIGTERM");
     assert.equal((await child.status).code, 0);
     await drain;
-    const log = (await Deno.readTextFile(logFile)).trim().split("\n").map((l) =>
-      JSON.parse(l)
-    );
+    const log = (await Deno.readTextFile(logFile)).trim().split("\n").map((l) => JSON.parse(l));
     assert.equal(log.length, 1);
     assert.equal(log[0].prompt, "hi");
   } finally {

@@ -306,8 +306,7 @@ export async function generateClientKey(
   await keygen(keyFile, comment);
   const publicKey = (await Deno.readTextFile(keyFile + ".pub")).trim();
   // "256 SHA256:… comment (ED25519)"
-  const fingerprint =
-    (await run("ssh-keygen", ["-l", "-f", keyFile + ".pub"])).split(" ")[1];
+  const fingerprint = (await run("ssh-keygen", ["-l", "-f", keyFile + ".pub"])).split(" ")[1];
   return { keyFile, publicKey, fingerprint };
 }
 
@@ -392,9 +391,7 @@ async function run(cmd: string, args: string[]): Promise<string> {
     .output();
   if (!out.success) {
     throw new Error(
-      `${cmd} ${args.join(" ")} failed (${out.code}): ${
-        new TextDecoder().decode(out.stderr)
-      }`,
+      `${cmd} ${args.join(" ")} failed (${out.code}): ${new TextDecoder().decode(out.stderr)}`,
     );
   }
   return new TextDecoder().decode(out.stdout);

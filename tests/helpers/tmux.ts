@@ -56,9 +56,7 @@ let tmuxPath: Promise<string> | undefined;
 /** Resolves the tmux binary once (PATH, then the usual install dirs). */
 export function findTmux(): Promise<string> {
   tmuxPath ??= (async () => {
-    const dirs = (Deno.env.get("PATH") ?? "").split(":").filter((d) =>
-      d.startsWith("/")
-    );
+    const dirs = (Deno.env.get("PATH") ?? "").split(":").filter((d) => d.startsWith("/"));
     dirs.push("/usr/bin", "/usr/local/bin", "/opt/homebrew/bin");
     for (const dir of dirs) {
       const path = join(dir, "tmux");
@@ -116,8 +114,7 @@ export async function startTmux(): Promise<Tmux> {
     return r.stdout;
   };
 
-  const capture = (target: string) =>
-    check("capture-pane", "-p", "-t", paneTarget(target));
+  const capture = (target: string) => check("capture-pane", "-p", "-t", paneTarget(target));
 
   return {
     socket,

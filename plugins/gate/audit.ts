@@ -1,0 +1,43 @@
+// access.log lines: one real JSON object per gate call, so a quote, backslash or newline in
+// the client's command can neither break the line nor forge fields (seed weakness 3).
+
+import type { Device } from "./device.ts";
+import { isoUtc } from "./expiry.ts";
+import type { GateRequest } from "./grammar.ts";
+import type { Decision } from "./policy.ts";
+
+/** Longer client commands are cut (in code points) so one call cannot bloat the log. */
+export const MAX_LOGGED_COMMAND = 512;
+
+export function auditResult(req: GateRequest, decision: Decision): string {
+  if (!decision.allow) return decision.result;
+  return req.verb === "subscribe" ? `ok:subscribe:since=${req.since}` : "ok";
+}
+
+function clip(s: string): string {
+  const chars = Array.from(s);
+  return chars.length <= MAX_LOGGED_COMMAND ? s : `${chars.slice(0, MAX_LOGGED_COMMAND).join("")}…`;
+}
+
+/**
+ * The access.log line (without newline) for one gate call, keys in the seed's order, or
+ * null for an unknown fingerprint, which is never logged. `name` is the new name for an
+ * allowed `pair <name>`.
+ */
+export function accessLogLine(
+  device: Device | null,
+  rawCommand: string | undefined,
+  req: GateRequest,
+  decision: Decision,
+  startedAt: Date,
+): string | null {
+  if (device === null) return null;
+  const renamed = decision.allow && req.verb === "pair" && req.name !== "";
+  return JSON.stringify({
+    ts: isoUtc(startedAt.getTime()),
+    fp: device.fingerprint,
+    name: renamed ? req.name : device.name,
+    cmd: clip(rawCommand || "list"),
+    result: auditResult(req, decision),
+  });
+}

@@ -1,0 +1,145 @@
+/**
+ * A throwaway world for end-to-end tests: its own HANDOFF_HOME, a config whose backends
+ * point the real claude and codex CLIs at the fake model servers, and a `handoff()`
+ * that runs main.ts as a separate process, exactly as a user or an agent would.
+ */
+import { join } from "node:path";
+import { startFakeAnthropic } from "../fakes/fake_anthropic.ts";
+import { startFakeOpenAI } from "../fakes/fake_openai.ts";
+import type { FakeServer } from "../fakes/serve.ts";
+import { BIN_DIR, REPO_ROOT, writeCodexHome } from "./agents.ts";
+
+export const MAIN = join(REPO_ROOT, "main.ts");
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface World {
+  dir: string;
+  home: string;
+  work: string;
+  anthropic: FakeServer;
+  openai: FakeServer;
+  env: Record<string, string>;
+  configFile: string;
+  handoff(args: string[], opts?: RunOpts): Promise<Result>;
+  spawn(args: string[], opts?: RunOpts): Deno.ChildProcess;
+  close(): Promise<void>;
+}
+
+export interface RunOpts {
+  stdin?: string;
+  cwd?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export function defaultConfig(w: { anthropic: FakeServer; openai: FakeServer; dir: string }) {
+  return `backends:
+  fake:
+    type: claude
+    model: fake-model
+    pro_model: fake-model-pro
+    env:
+      ANTHROPIC_BASE_URL: ${w.anthropic.url}
+      ANTHROPIC_AUTH_TOKEN: \${FAKE_TOKEN:-dummy}
+      ANTHROPIC_SMALL_FAST_MODEL: fake-model
+  cx:
+    type: codex
+    model: gpt-5.5
+    env:
+      CODEX_HOME: ${join(w.dir, "codex-home")}
+      FAKE_OPENAI_KEY: dummy
+`;
+}
+
+export async function startWorld(opts: { config?: (w: World) => string } = {}): Promise<World> {
+  const dir = await Deno.makeTempDir({ prefix: "handoff-e2e-" });
+  const home = join(dir, "handoff-home");
+  const work = join(dir, "work");
+  await Deno.mkdir(work, { recursive: true });
+  await Deno.mkdir(join(dir, "home"), { recursive: true });
+  const anthropic = await startFakeAnthropic();
+  const openai = await startFakeOpenAI();
+  await writeCodexHome(join(dir, "codex-home"), openai.url);
+  const env: Record<string, string> = {
+    PATH: `${BIN_DIR}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
+    HOME: join(dir, "home"),
+    HANDOFF_HOME: home,
+    NO_COLOR: "1",
+    CLAUDE_CONFIG_DIR: join(dir, "home", ".claude"),
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    DISABLE_AUTOUPDATER: "1",
+    DISABLE_TELEMETRY: "1",
+    CLAUDE_CODE_MAX_RETRIES: "0",
+    CLAUDE_CODE_TMPDIR: join(dir, "home", "tmp"),
+    IS_SANDBOX: "1",
+    // Noise a calling agent session would leave behind: handoff must not pass it on.
+    ANTHROPIC_BASE_URL: "http://127.0.0.1:9/should-never-be-used",
+    ANTHROPIC_MODEL: "inherited-model-must-not-leak",
+  };
+  const configFile = join(home, "config.yaml");
+  const spawn = (args: string[], o: RunOpts = {}) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", MAIN, ...args],
+      cwd: o.cwd ?? work,
+      env: { ...env, ...o.env },
+      clearEnv: true,
+      stdin: o.stdin === undefined ? "null" : "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  const world: World = {
+    dir,
+    home,
+    work,
+    anthropic,
+    openai,
+    env,
+    configFile,
+    spawn,
+    async handoff(args, o = {}) {
+      const child = spawn(args, o);
+      const timer = setTimeout(() => child.kill("SIGKILL"), o.timeoutMs ?? 60_000);
+      try {
+        if (o.stdin !== undefined) {
+          const w = child.stdin.getWriter();
+          await w.write(new TextEncoder().encode(o.stdin)).catch(() => {});
+          await w.close().catch(() => {});
+        }
+        const out = await child.output();
+        return {
+          code: out.code,
+          stdout: new TextDecoder().decode(out.stdout),
+          stderr: new TextDecoder().decode(out.stderr),
+        };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close() {
+      await anthropic.close();
+      await openai.close();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+  await Deno.mkdir(home, { recursive: true });
+  await Deno.writeTextFile(configFile, (opts.config ?? defaultConfig)(world));
+  return world;
+}
+
+/** Reads `handoff list --json` (all statuses). */
+export async function listRuns(w: World): Promise<Record<string, unknown>[]> {
+  const r = await w.handoff(["list", "--json", "--limit", "1000"]);
+  if (r.code !== 0) throw new Error(`list failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** The last non-empty line of a text. */
+export function lastLine(text: string): string {
+  const lines = text.trimEnd().split("\n");
+  return lines[lines.length - 1] ?? "";
+}
