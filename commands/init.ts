@@ -150,7 +150,8 @@ export async function init(
   errLine(
     "then check it with `handoff env` and try `handoff run --text say hello`.",
   );
-  return conflicts ? 1 : 0;
+  if (conflicts) errLine(`${conflicts} changed file(s) kept.`);
+  return 0;
 }
 
 export const initCommand: CommandSpec = {

@@ -285,7 +285,11 @@ async function supervise(
   if (req.verbose) errLine(`CMD: ${spec.argv.map(shellQuote).join(" ")}`);
 
   let lastProgressAt = Date.now();
+  let lastProgress = "";
   const progress = (text: string) => {
+    // Backends often repeat themselves (codex reports an error, then the failed turn).
+    if (text === lastProgress) return;
+    lastProgress = text;
     const line = `${clock()} ${text}\n`;
     err(line);
     writeText(outFile, line);
