@@ -25,7 +25,7 @@ Deno.test("handoff init: template, skills and the Codex agent; idempotent; keeps
     const config = await Deno.readTextFile(join(home, "config.yaml"));
     assert.match(
       config,
-      /backends:\n  deepseek:[\s\S]*\n  opus:[\s\S]*\n  codex:/,
+      /backends:\n {2}deepseek:[\s\S]*\n {2}opus:[\s\S]*\n {2}codex:/,
       "deepseek, opus, codex",
     );
     assert.equal((await Deno.stat(join(home, "config.yaml"))).mode! & 0o777, 0o600);
