@@ -5,6 +5,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { ensurePrivateDir, paths } from "./paths.ts";
 import { dirname } from "node:path";
+import { importSeedLedger } from "./legacy.ts";
 
 export type Db = DatabaseSync;
 
@@ -108,16 +109,27 @@ export function openDb(file = paths().db): Db {
   db.exec(
     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
   );
-  migrate(db);
+  if (migrate(db) === 0) importLegacy(db, dirname(file));
   return db;
 }
 
-function migrate(db: Db): void {
+/** A new database adopts the original tool's ledger, once (see core/legacy.ts). */
+function importLegacy(db: Db, home: string): void {
+  try {
+    const n = importSeedLedger(db, home);
+    if (n) console.error(`handoff: imported ${n} runs from the original handoff's runs/handoff.db`);
+  } catch (e) {
+    console.error(`handoff: could not import the original ledger: ${(e as Error).message}`);
+  }
+}
+
+/** Brings the schema up to date; returns the version found (0 for a new database). */
+function migrate(db: Db): number {
   const current = Number(
     (db.prepare("PRAGMA user_version").get() as { user_version: number })
       .user_version,
   );
-  if (current === SCHEMA_VERSION) return;
+  if (current === SCHEMA_VERSION) return current;
   if (current > SCHEMA_VERSION) {
     throw new Error(
       `the database was written by a newer handoff (schema ${current} > ${SCHEMA_VERSION}); upgrade handoff`,
@@ -132,6 +144,7 @@ function migrate(db: Db): void {
     for (let i = v; i < MIGRATIONS.length; i++) db.exec(MIGRATIONS[i]);
     db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
   });
+  return current;
 }
 
 /** Runs `fn` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front. */
