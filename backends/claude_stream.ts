@@ -5,15 +5,8 @@
  */
 import { emptyUsage, oneLine, type RunEvent, type Usage } from "../core/events.ts";
 import type { StreamParser } from "../core/registry.ts";
+import { type Json, jsonLine, num, obj } from "./json.ts";
 import { claudeToolSummary } from "./tool_summary.ts";
-
-type Json = Record<string, unknown>;
-const obj = (
-  v: unknown,
-): Json => (typeof v === "object" && v !== null ? v as Json : {});
-const num = (
-  v: unknown,
-): number => (typeof v === "number" && Number.isFinite(v) ? v : 0);
 
 export function claudeUsage(result: Json): Usage {
   const u = obj(result.usage);
@@ -33,13 +26,8 @@ export function claudeUsage(result: Json): Usage {
 }
 
 export function parseClaudeLine(line: string): RunEvent[] {
-  if (!line.startsWith("{")) return [];
-  let ev: Json;
-  try {
-    ev = JSON.parse(line);
-  } catch {
-    return [];
-  }
+  const ev = jsonLine(line);
+  if (!ev) return [];
   const events: RunEvent[] = [];
   switch (ev.type) {
     case "system": {

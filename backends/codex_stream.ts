@@ -5,28 +5,16 @@
  */
 import { emptyUsage, oneLine, type RunEvent } from "../core/events.ts";
 import type { StreamParser } from "../core/registry.ts";
+import { type Json, jsonLine, num, obj } from "./json.ts";
 import { commandLine } from "./tool_summary.ts";
-
-type Json = Record<string, unknown>;
-const obj = (
-  v: unknown,
-): Json => (typeof v === "object" && v !== null ? v as Json : {});
-const num = (
-  v: unknown,
-): number => (typeof v === "number" && Number.isFinite(v) ? v : 0);
 
 export function createCodexParser(): StreamParser {
   let lastMessage = "";
   let turns = 0;
   return {
     push(line: string): RunEvent[] {
-      if (!line.startsWith("{")) return [];
-      let ev: Json;
-      try {
-        ev = JSON.parse(line);
-      } catch {
-        return [];
-      }
+      const ev = jsonLine(line);
+      if (!ev) return [];
       const item = obj(ev.item);
       switch (ev.type) {
         case "thread.started":
