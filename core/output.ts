@@ -58,22 +58,21 @@ function writeAll(
   while (off < bytes.length) off += fd.writeSync(bytes.subarray(off));
 }
 
-/** Writes to stdout; a closed pipe (reader gone) is not an error worth dying for. */
+/**
+ * Writes to stdout. A reader that went away (closed pipe, a terminal that hung up) is not
+ * a reason to die: the run still has to finish its ledger row and result file.
+ */
 export function out(text: string): void {
   try {
     writeAll(Deno.stdout, text);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
-  }
+  } catch { /* nobody is listening any more */ }
 }
 
-/** Writes to stderr, ignoring a closed pipe. */
+/** Writes to stderr, with the same tolerance as `out`. */
 export function err(text: string): void {
   try {
     writeAll(Deno.stderr, text);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
-  }
+  } catch { /* nobody is listening any more */ }
 }
 
 export function outLine(text = ""): void {

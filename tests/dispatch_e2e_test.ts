@@ -210,6 +210,23 @@ Deno.test("kill: stops the backend and its tools, marks the run interrupted, run
   });
 });
 
+Deno.test("SIGHUP to handoff (terminal closed): backend stopped, run interrupted, exit 130", async () => {
+  await withWorld(async (w) => {
+    const child = w.spawn(["run", "--slug", "hangup", "FAKE_BASH: sleep 43 # hup-marker"]);
+    const runId = runIdOf(new TextDecoder().decode((await child.stdout.getReader().read()).value));
+    await waitFor(async () =>
+      (await Deno.readTextFile(join(w.home, "tasks", `${runId}.out.txt`))).includes("sleep 43")
+    );
+    child.kill("SIGHUP");
+    const status = await child.status;
+    await child.stderr.cancel();
+    assert.equal(status.code, 130);
+    const row = (await listRuns(w)).find((x) => x.run_id === runId)!;
+    assert.equal(row.status, "interrupted");
+    assert.equal(await pgrep("hup-marker"), false);
+  });
+});
+
 Deno.test("twenty runs started at once each get their own id; no database is locked", async () => {
   await withWorld(async (w) => {
     const results = await Promise.all(
