@@ -36,6 +36,21 @@ while (args.length) {
   } else break;
 }
 
+// The gate answers every phone request ((1 + sessions) calls every 5 s per phone): it goes
+// straight to its module, skipping the plugin list (~20 ms of other commands' imports),
+// which it loads only for a request that needs it (subscribe).
+if (args[0] === "gate") {
+  const { gateMain } = await import("./plugins/gate/gate.ts");
+  Deno.exit(await gateMain(args.slice(1)));
+}
+
+// notify runs on every agent turn (Claude Code / Codex hooks): same shortcut. It never
+// needs the registry, and it reports its own errors (a hook must not fail the agent).
+if (args[0] === "notify") {
+  const { notifyMain } = await import("./plugins/notify/notify.ts");
+  Deno.exit(await notifyMain(args.slice(1)));
+}
+
 const { firstPartyRegistry } = await import("./plugins/mod.ts");
 const registry = firstPartyRegistry();
 const fast = args.length ? registry.command(args[0])?.fast : undefined;

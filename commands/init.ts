@@ -84,14 +84,19 @@ function writeAtomic(path: string, text: string): void {
 
 export async function init(
   _ctx: CommandContext,
-  f: { force?: boolean; skills?: boolean },
+  f: { force?: boolean; skills?: boolean; hooks?: boolean; removeHooks?: boolean },
 ) {
   const c = errColors();
   const p = paths();
-  ensurePrivateDir(p.home);
   const ok = (s: string) => errLine(`${c.green("✓")} ${s}`);
   const skip = (s: string) => errLine(`${c.dim("·")} ${s}`);
   const warn = (s: string) => errLine(`${c.yellow("!")} ${s}`);
+  const agentDirs = { claude: claudeConfigDir(), codex: codexHome() };
+  if (f.removeHooks) {
+    const { removeHooks } = await import("../plugins/notify/install.ts");
+    return removeHooks(agentDirs, { ok, skip, warn }) ? 1 : 0;
+  }
+  ensurePrivateDir(p.home);
 
   const template = await Deno.readTextFile(
     new URL("../skills/config.template.yaml", import.meta.url),
@@ -143,6 +148,10 @@ export async function init(
       db.close();
     }
   }
+  if (f.hooks) {
+    const { installHooks } = await import("../plugins/notify/install.ts");
+    conflicts += await installHooks(agentDirs, !!f.force, { ok, skip, warn });
+  }
   errLine("");
   errLine(
     `Next: edit ${tildePath(p.config)} (set DEEPSEEK_API_KEY or change the backends),`,
@@ -168,6 +177,12 @@ export const initCommand: CommandSpec = {
       )
       .option("--force", "replace installed files even where you changed them")
       .option("--no-skills", "only write the config template")
+      .option(
+        "--hooks",
+        "also make Claude Code (settings.json hooks) and Codex (config.toml notify) call " +
+          "`handoff notify`, keeping your own hooks",
+      )
+      .option("--remove-hooks", "take handoff's hooks out of those files again (nothing else)")
       .action(async (f) => setExitCode(await init(ctx, f)));
   },
 };

@@ -1,5 +1,9 @@
-/** The commander tree: built only for commands that are not on a fast path. */
-import { Command, CommanderError } from "@commander-js/extra-typings";
+/**
+ * The commander tree: built only for commands that are not on a fast path. Commands import
+ * `setExitCode` from here, so commander itself is loaded lazily: a fast path (the gate,
+ * notify) must not pay its ~25 ms start-up just because the plugin list was imported.
+ */
+import type { Command } from "@commander-js/extra-typings";
 import { VERSION } from "./version.ts";
 import { EXIT, HandoffError } from "./errors.ts";
 import { err, errColors, out } from "./output.ts";
@@ -12,7 +16,8 @@ export function setExitCode(code: number): void {
   exitCode = code;
 }
 
-export function newProgram(): Command {
+export async function newProgram(): Promise<Command> {
+  const { Command } = await import("@commander-js/extra-typings");
   return new Command("handoff")
     .description(
       "Hand coding tasks to other agent CLIs in the background, and hand your desk to your phone.",
@@ -39,15 +44,19 @@ export async function runCli(
   args: string[],
   registry: Registry,
 ): Promise<number> {
-  const program = newProgram();
+  // With no arguments, a plugin's `status` command answers (else: help).
+  // `handoff --json` is the status screen as JSON.
+  if (registry.command("status") && args.every((a) => a === "--json")) args = ["status", ...args];
+  const program = await newProgram();
   const ctx: CommandContext = { registry };
-  for (const spec of registry.commands()) await spec.register?.(program, ctx);
+  // Building every command costs start-up time (some import their modules to declare their
+  // options): a known command gets only itself; help, aliases and typos get the full tree.
+  const named = registry.command(args[0] ?? "");
+  for (const spec of named ? [named] : registry.commands()) await spec.register?.(program, ctx);
   // Inherit the exit behaviour on every subcommand (commander copies settings at creation).
   for (const c of program.commands) {
     c.exitOverride().configureOutput(program.configureOutput());
   }
-  // With no arguments, a plugin's `status` command answers (else: help).
-  if (args.length === 0 && registry.command("status")) args = ["status"];
   try {
     await program.parseAsync(args, { from: "user" });
     return exitCode;
@@ -56,8 +65,14 @@ export async function runCli(
   }
 }
 
+/** Without importing commander: its errors carry a `commander.*` code. */
+function isCommanderError(e: unknown): e is { code: string } {
+  const code = (e as { code?: unknown } | null)?.code;
+  return e instanceof Error && typeof code === "string" && code.startsWith("commander.");
+}
+
 export function reportError(e: unknown): number {
-  if (e instanceof CommanderError) {
+  if (isCommanderError(e)) {
     if (
       e.code === "commander.helpDisplayed" || e.code === "commander.version"
     ) return EXIT.OK;

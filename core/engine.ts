@@ -273,6 +273,9 @@ async function supervise(
     inheritedEnv: Deno.env.toObject(),
   };
   const spec = p.launcher.launch(task, req.prompt);
+  // Tells the backend's own hooks (`handoff notify`) which run they are in: the engine
+  // reports the run's end itself, so a Stop hook in this headless session stays quiet.
+  spec.env.HANDOFF_RUN_ID = runId;
   const parse = p.launcher.createParser();
 
   out(`RUN_ID=${runId}\n`);

@@ -5,6 +5,7 @@ import { formatRunId, localDay, parseRunId, parseSeqCode } from "./runid.ts";
 import type { Usage } from "./events.ts";
 import { isSameProcess, processTree, signalTree } from "./proc.ts";
 import { basename } from "node:path";
+import { insertEvent, runNoticeEvent } from "./event_log.ts";
 
 export type RunStatus =
   | "reserved"
@@ -282,10 +283,10 @@ export function markEnded(
  */
 export function reconcile(db: Db): string[] {
   const rows = db.prepare(
-    "SELECT run_id, pid, pid_start, owner_pid, owner_start FROM runs WHERE status = 'running'",
+    "SELECT run_id, backend, cwd, pid, pid_start, owner_pid, owner_start FROM runs WHERE status = 'running'",
   ).all() as unknown as Pick<
     RunRow,
-    "run_id" | "pid" | "pid_start" | "owner_pid" | "owner_start"
+    "run_id" | "backend" | "cwd" | "pid" | "pid_start" | "owner_pid" | "owner_start"
   >[];
   const lost: string[] = [];
   for (const r of rows) {
@@ -293,16 +294,28 @@ export function reconcile(db: Db): string[] {
     if (r.pid && isSameProcess(r.pid, r.pid_start)) {
       signalTree(r.pid, processTree(r.pid), "SIGKILL");
     }
-    if (
-      markEnded(
+    const error = "the handoff process supervising this run died";
+    // Marked and announced together: of two processes reconciling, exactly one tells.
+    const marked = transaction(db, () => {
+      if (!markEnded(db, r.run_id, "lost", error)) return false;
+      insertEvent(
         db,
-        r.run_id,
-        "lost",
-        "the handoff process supervising this run died",
-      )
-    ) {
-      lost.push(r.run_id);
-    }
+        runNoticeEvent({
+          kind: "ended",
+          run: {
+            runId: r.run_id,
+            backend: r.backend,
+            status: "lost",
+            exitCode: null,
+            resultPath: "",
+            resultHead: error,
+            cwd: r.cwd,
+          },
+        }),
+      );
+      return true;
+    });
+    if (marked) lost.push(r.run_id);
   }
   return lost;
 }

@@ -101,7 +101,7 @@ export interface Subscription {
   device: GateDevice;
   since: number;
   types: string[] | null;
-  /** Writes one NDJSON record; rejects when the client has gone away. */
+  /** Writes one NDJSON record (the line ends in "\n"); rejects when the client has gone away. */
   write(line: string): Promise<void>;
   /** Aborted when the client disconnects or the device loses access. */
   signal: AbortSignal;

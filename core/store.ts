@@ -93,6 +93,19 @@ const MIGRATIONS: string[] = [
      agent_session_id TEXT,
      run_id TEXT
    );`,
+  // 4: run events name their backend
+  `ALTER TABLE events ADD COLUMN backend TEXT;`,
+  // 5: what pairing and revocation need to know about a device, and who is attached where
+  `ALTER TABLE devices ADD COLUMN public_key TEXT;
+   ALTER TABLE devices ADD COLUMN authorized_keys TEXT;
+   ALTER TABLE devices ADD COLUMN key_from TEXT;
+   ALTER TABLE devices ADD COLUMN reported_name TEXT;
+   ALTER TABLE devices ADD COLUMN name_locked INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE devices ADD COLUMN pending_until TEXT;
+   ALTER TABLE devices ADD COLUMN revoked_at TEXT;
+   CREATE UNIQUE INDEX devices_live_name ON devices(name) WHERE status != 'revoked';
+   ALTER TABLE attachments ADD COLUMN tty TEXT;
+   ALTER TABLE attachments ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -30,14 +30,35 @@ export function accessLogLine(
   req: GateRequest,
   decision: Decision,
   startedAt: Date,
+  /** The name as stored after the call, when the store decided it (locked or de-duplicated). */
+  loggedName?: string,
 ): string | null {
   if (device === null) return null;
   const renamed = decision.allow && req.verb === "pair" && req.name !== "";
   return JSON.stringify({
     ts: isoUtc(startedAt.getTime()),
     fp: device.fingerprint,
-    name: renamed ? req.name : device.name,
+    name: loggedName ?? (renamed ? req.name : device.name),
     cmd: clip(rawCommand || "list"),
     result: auditResult(req, decision),
+  });
+}
+
+/**
+ * The line for a fingerprint no device has (ever) had. The seed logged nothing here; every
+ * call is logged now, so probing with a stray key shows up too. `fp` comes from the forced
+ * command, not from the client, and is capped like the command.
+ */
+export function unknownDeviceLogLine(
+  fingerprint: string,
+  rawCommand: string | undefined,
+  startedAt: Date,
+): string {
+  return JSON.stringify({
+    ts: isoUtc(startedAt.getTime()),
+    fp: clip(fingerprint),
+    name: null,
+    cmd: clip(rawCommand || "list"),
+    result: "denied:not_found",
   });
 }

@@ -21,4 +21,6 @@ export interface Device {
   renewalRequested: boolean;
   lastSeen: string | null;
   lastCommand: string | null;
+  /** ISO 8601 UTC: a pending device not confirmed by then is void (absent: no limit). */
+  pendingUntil?: string | null;
 }

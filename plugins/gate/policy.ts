@@ -2,7 +2,7 @@
 // denial into its one-line `error:` reply and audit result.
 
 import type { Device } from "./device.ts";
-import { isSoftExpired } from "./expiry.ts";
+import { isSoftExpired, parseInstant } from "./expiry.ts";
 import { sessionAllowed } from "./glob.ts";
 import {
   type GateRequest,
@@ -67,6 +67,13 @@ export function decide(
   if (device === null) return deny("not_found", "not_found");
   // A revoked device looks exactly like an unknown one to the client.
   if (device.status === "revoked") return deny("not_found", "revoked");
+  // A pairing nobody confirmed in time is void (sshd's expiry-time on the key says the same).
+  if (
+    device.status === "pending" && device.pendingUntil &&
+    !(now.getTime() <= parseInstant(device.pendingUntil))
+  ) {
+    return deny("not_found", "pending_expired");
+  }
   if (device.status === "pending" && req.verb !== "pair") {
     return deny("pending", "pending");
   }

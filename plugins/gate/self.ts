@@ -1,0 +1,59 @@
+// How handoff calls itself from places with a minimal environment: sshd's forced command
+// (PATH=/usr/bin:/bin…, no nvm, no Homebrew) needs an absolute program. A compiled binary
+// is its own program; from source, a small shim under $HANDOFF_HOME/bin execs the absolute
+// deno on the absolute main.ts.
+
+import { join } from "node:path";
+import { ensurePrivateDir } from "../../core/paths.ts";
+
+const MAIN_TS = new URL("../../main.ts", import.meta.url);
+
+/** True when running from source (`deno run main.ts`), false in a `deno compile` binary. */
+export function runningFromSource(): boolean {
+  const exe = Deno.execPath().split("/").pop() ?? "";
+  return MAIN_TS.protocol === "file:" && /^deno(\.exe)?$/.test(exe);
+}
+
+/** sh single-quoting (the shim is the only script handoff writes). */
+function sq(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The shim's text: exec the absolute deno on the absolute main.ts with the same args. */
+export function shimScript(denoPath: string, mainTs: string): string {
+  return [
+    "#!/bin/sh",
+    "# Written by handoff (setup/pair): how sshd's forced command and scripts reach handoff",
+    "# when running from source. Safe to delete; `handoff setup` writes it again.",
+    `exec ${sq(denoPath)} run -A --quiet ${sq(mainTs)} "$@"`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * The absolute program that runs this handoff: the binary itself, or the shim (written or
+ * refreshed here, 0700). `home` is the absolute HANDOFF_HOME.
+ */
+export function selfProgram(home: string): string {
+  if (!runningFromSource()) return Deno.execPath();
+  const dir = join(home, "bin");
+  ensurePrivateDir(dir);
+  const shim = join(dir, "handoff");
+  const text = shimScript(Deno.execPath(), decodeURIComponent(MAIN_TS.pathname));
+  let current: string | null = null;
+  try {
+    current = Deno.readTextFileSync(shim);
+  } catch { /* not written yet */ }
+  if (current !== text) {
+    const tmp = `${shim}.tmp-${Deno.pid}`;
+    Deno.writeTextFileSync(tmp, text, { mode: 0o700 });
+    Deno.chmodSync(tmp, 0o700);
+    Deno.renameSync(tmp, shim);
+  }
+  return shim;
+}
+
+/** argv of the forced command for one device: the home goes before `gate` (main.ts reads it). */
+export function gateCommand(home: string, fingerprint: string): string[] {
+  return [selfProgram(home), "--home", home, "gate", fingerprint];
+}

@@ -1,0 +1,148 @@
+/**
+ * `handoff init --hooks` / `--remove-hooks`: the file side of hook_config.ts. Files are
+ * replaced atomically with their mode kept; a file handoff cannot parse is never written.
+ */
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { which } from "../../core/proc.ts";
+import { tildePath } from "../../core/paths.ts";
+import {
+  addClaudeHooks,
+  CLAUDE_HOOK_EVENTS,
+  claudeHookCommand,
+  ConfigError,
+  hasPermissionRequest,
+  removeClaudeHooks,
+  removeCodexNotify,
+  setCodexNotify,
+} from "./hook_config.ts";
+
+export interface Reporter {
+  ok(s: string): void;
+  skip(s: string): void;
+  warn(s: string): void;
+}
+
+/**
+ * How the agents should start handoff: $HANDOFF_BIN, else this binary (`deno compile`),
+ * else `deno run -A --quiet <main.ts>`. A home chosen with --home/$HANDOFF_HOME is kept.
+ */
+export function handoffArgv(): string[] {
+  const bin = Deno.env.get("HANDOFF_BIN");
+  const exe = Deno.execPath();
+  const argv = bin ? [bin] : /^deno(\.exe)?$/.test(basename(exe))
+    ? [
+      exe,
+      "run",
+      "-A",
+      "--quiet",
+      fileURLToPath(new URL("../../main.ts", import.meta.url)),
+    ]
+    : [exe];
+  const home = Deno.env.get("HANDOFF_HOME");
+  return home ? [...argv, "--home", home] : argv;
+}
+
+function readOrNull(path: string): string | null {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
+/** Replaces `path` in one rename, keeping its permission bits (settings may be private). */
+function writeAtomic(path: string, text: string): void {
+  let mode = 0o600;
+  try {
+    mode = (Deno.statSync(path).mode ?? 0o600) & 0o777;
+  } catch { /* new file */ }
+  Deno.mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.handoff-tmp`;
+  Deno.writeTextFileSync(tmp, text, { mode });
+  Deno.chmodSync(tmp, mode);
+  Deno.renameSync(tmp, path);
+}
+
+async function claudeVersion(): Promise<string | null> {
+  const claude = which("claude");
+  if (!claude) return null;
+  try {
+    const r = await new Deno.Command(claude, {
+      args: ["--version"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+      signal: AbortSignal.timeout(5000),
+    }).output();
+    return new TextDecoder().decode(r.stdout);
+  } catch {
+    return null;
+  }
+}
+
+/** Returns the number of problems (a file left alone). */
+export async function installHooks(
+  dirs: { claude: string; codex: string },
+  force: boolean,
+  say: Reporter,
+): Promise<number> {
+  let problems = 0;
+  const argv = handoffArgv();
+  const settings = join(dirs.claude, "settings.json");
+  try {
+    const events = hasPermissionRequest(await claudeVersion())
+      ? CLAUDE_HOOK_EVENTS
+      : CLAUDE_HOOK_EVENTS.filter((e) => e !== "PermissionRequest");
+    const before = readOrNull(settings);
+    const edit = addClaudeHooks(before, tildePath(settings), claudeHookCommand(argv), events);
+    if (edit.changed.length) {
+      writeAtomic(settings, edit.text);
+      say.ok(`Claude Code hooks (${edit.changed.join(", ")}): ${tildePath(settings)}`);
+    } else say.skip(`Claude Code hooks: ${tildePath(settings)} is up to date`);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    say.warn(e.message);
+    problems++;
+  }
+
+  const toml = join(dirs.codex, "config.toml");
+  const codexArgv = [...argv, "notify", "--source", "codex"];
+  const r = setCodexNotify(readOrNull(toml), codexArgv, force);
+  if (r.action === "unchanged") say.skip(`Codex notify: ${tildePath(toml)} is up to date`);
+  else if (r.action === "conflict") {
+    say.warn(
+      `Codex notify: ${tildePath(toml)} already runs another program (${r.existing}); kept ` +
+        `(handoff init --hooks --force replaces it)`,
+    );
+    problems++;
+  } else {
+    writeAtomic(toml, r.text);
+    say.ok(`Codex notify: ${r.action === "create" ? "set in" : "updated in"} ${tildePath(toml)}`);
+  }
+  return problems;
+}
+
+export function removeHooks(dirs: { claude: string; codex: string }, say: Reporter): number {
+  let problems = 0;
+  const settings = join(dirs.claude, "settings.json");
+  try {
+    const edit = removeClaudeHooks(readOrNull(settings), tildePath(settings));
+    if (edit.changed.length) {
+      writeAtomic(settings, edit.text);
+      say.ok(`Claude Code hooks removed (${edit.changed.join(", ")}): ${tildePath(settings)}`);
+    } else say.skip(`Claude Code hooks: none of handoff's in ${tildePath(settings)}`);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    say.warn(e.message);
+    problems++;
+  }
+  const toml = join(dirs.codex, "config.toml");
+  const r = removeCodexNotify(readOrNull(toml));
+  if (r.removed) {
+    writeAtomic(toml, r.text);
+    say.ok(`Codex notify removed: ${tildePath(toml)}`);
+  } else say.skip(`Codex notify: not handoff's (or not set) in ${tildePath(toml)}`);
+  return problems;
+}

@@ -1,0 +1,52 @@
+/**
+ * The notify plugin: the `notify` and `events` commands, the event sink behind the gate's
+ * `subscribe`, and the run-event listener that turns ended or blocked runs into events.
+ * This module is imported on every start-up: everything heavier loads in the handlers.
+ */
+import type { Plugin, RunNotice } from "../../core/registry.ts";
+import { eventsCommand } from "../../commands/events.ts";
+
+async function recordRunNotice(notice: RunNotice): Promise<void> {
+  const { appendEvent, runNoticeEvent } = await import("../../core/event_log.ts");
+  const { openDb } = await import("../../core/store.ts");
+  const { tabOfPane } = await import("./notify.ts");
+  const ev = runNoticeEvent(notice);
+  // A run dispatched from a tmux pane belongs to that tab: the phone links to the agent
+  // that is waiting for it, and a device allowed only other sessions does not see it.
+  const pane = Deno.env.get("TMUX_PANE");
+  const tab = pane ? await tabOfPane(pane) : null;
+  const db = openDb();
+  try {
+    appendEvent(db, { ...ev, session: tab?.session, window: tab?.window });
+  } finally {
+    db.close();
+  }
+}
+
+export const notifyPlugin: Plugin = {
+  name: "notify",
+  commands: [
+    {
+      name: "notify",
+      summary: "record an event for paired phones (agent hooks call this)",
+      async fast(args) {
+        const { notifyMain } = await import("./notify.ts");
+        return notifyMain(args);
+      },
+      // Only for `handoff --help`: the fast path above handles every `notify` call.
+      register(program) {
+        program.command("notify")
+          .summary("record an event for paired phones (agent hooks call this)")
+          .description("See `handoff notify --help`.")
+          .allowUnknownOption()
+          .allowExcessArguments();
+      },
+    },
+    eventsCommand,
+  ],
+  async subscribe(sub) {
+    const { subscribe } = await import("./subscribe.ts");
+    return subscribe(sub);
+  },
+  onRunEvent: recordRunNotice,
+};

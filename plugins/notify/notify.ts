@@ -1,0 +1,238 @@
+/**
+ * `handoff notify`: append one event to the event log. Runs on every agent turn (as a
+ * Claude Code or Codex hook), so it takes the fast path: node:util parseArgs, no
+ * commander, no config file.
+ *
+ * Called as a hook (a hook payload on stdin or as a JSON argument) it never fails the
+ * agent: whatever goes wrong is said on stderr and the exit status is 0 — never 2, which
+ * Claude Code reads as "block".
+ */
+import { parseArgs } from "node:util";
+import {
+  appendEvent,
+  CONTROL_TYPES,
+  type EventRecord,
+  type NewEvent,
+} from "../../core/event_log.ts";
+import { err, out } from "../../core/output.ts";
+import { ensurePrivateDir, paths } from "../../core/paths.ts";
+import { which } from "../../core/proc.ts";
+import { openDb } from "../../core/store.ts";
+import { validEventType } from "../gate/grammar.ts";
+import { type HookFields, parseHookPayload, parseTab } from "./hook_input.ts";
+
+const OPTIONS = {
+  type: { type: "string" },
+  title: { type: "string" },
+  message: { type: "string", short: "m" },
+  source: { type: "string" },
+  session: { type: "string" },
+  window: { type: "string" },
+  // The seed's spellings.
+  "tmux-session": { type: "string" },
+  "tmux-window": { type: "string" },
+  cwd: { type: "string" },
+  "claude-session-id": { type: "string" },
+  "agent-session-id": { type: "string" },
+  "run-id": { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export const NOTIFY_USAGE = `Usage: handoff notify [options] [<codex-json>]
+
+Append an event to the event log (streamed to paired phones, shown by \`handoff events\`).
+
+Options:
+  --type <t>               notify, stop, subagent-stop, permission, custom (default) …
+  --title <text>           short title
+  -m, --message <text>     the text to show (required unless a hook payload gives one)
+  --source <name>          who sends it (claude-code, codex, cli …)
+  --session <s> --window <w>   the tmux tab (default: from $TMUX_PANE)
+  --cwd <dir>              working directory (default: the payload's, else the current one)
+  --claude-session-id <id> the agent's session id (also --agent-session-id)
+  --run-id <id>            a handoff run this event belongs to
+  --json                   print the recorded event
+  -h, --help               show this help
+
+As a hook: Claude Code's JSON on stdin, or Codex's JSON as the last argument. A hook
+invocation always exits 0; problems are reported on stderr.
+`;
+
+/** How long an open stdin may stay silent, and how long a payload may take to arrive. */
+const STDIN_FIRST_BYTE_MS = 200;
+const STDIN_TOTAL_MS = 2000;
+const STDIN_MAX_BYTES = 1 << 20;
+const TMUX_TIMEOUT_MS = 1000;
+/** Shorter than Claude Code's 5 s hook timeout: a locked database must not hold the agent. */
+const BUSY_TIMEOUT_MS = 3000;
+
+type Flags = Partial<Record<keyof typeof OPTIONS, string | boolean>>;
+
+class UsageError extends Error {}
+
+/** Reads stdin when it is not a terminal, giving up on a silent or slow pipe. */
+export async function readStdinPayload(
+  firstByteMs = STDIN_FIRST_BYTE_MS,
+  totalMs = STDIN_TOTAL_MS,
+): Promise<string | null> {
+  try {
+    return Deno.stdin.isTerminal() ? null : await readWithDeadline(firstByteMs, totalMs);
+  } catch {
+    return null; // an unreadable stdin is no payload
+  }
+}
+
+async function readWithDeadline(firstByteMs: number, totalMs: number): Promise<string | null> {
+  const reader = Deno.stdin.readable.getReader();
+  const decoder = new TextDecoder();
+  const start = Date.now();
+  let text = "";
+  let bytes = 0;
+  while (bytes < STDIN_MAX_BYTES) {
+    const left = (bytes === 0 ? firstByteMs : totalMs) - (Date.now() - start);
+    if (left <= 0) break;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const chunk = await Promise.race([
+      reader.read(),
+      new Promise<null>((r) => timer = setTimeout(() => r(null), left)),
+    ]);
+    clearTimeout(timer);
+    if (chunk === null || chunk.done) break;
+    bytes += chunk.value.length;
+    text += decoder.decode(chunk.value, { stream: true });
+    // A whole JSON object is enough: a runner that never closes stdin must not cost us.
+    if (text.trimEnd().endsWith("}") && parseHookPayload(text) !== null) break;
+  }
+  // A read may still be pending: the process exits without waiting for it.
+  return text.trim() === "" ? null : text;
+}
+
+/** The tmux tab of `pane` (`%3`), asked of the tmux server in $TMUX; null outside tmux. */
+export async function tabOfPane(
+  pane: string,
+): Promise<{ session: string; window: number } | null> {
+  const tmux = which("tmux") ??
+    ["/opt/homebrew/bin/tmux", "/usr/local/bin/tmux", "/usr/bin/tmux"].find((p) => which(p));
+  if (!tmux) return null;
+  try {
+    const r = await new Deno.Command(tmux, {
+      args: ["display-message", "-p", "-t", pane, "#{session_name}\t#{window_index}"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+      signal: AbortSignal.timeout(TMUX_TIMEOUT_MS),
+    }).output();
+    return r.success ? parseTab(new TextDecoder().decode(r.stdout)) : null;
+  } catch {
+    return null;
+  }
+}
+
+function windowNumber(text: string | undefined): number | null {
+  if (text === undefined || text === "") return null;
+  if (!/^\d{1,9}$/.test(text)) throw new UsageError(`--window must be a window index: ${text}`);
+  return Number(text);
+}
+
+/** Flags win over the hook payload; the payload wins over the defaults. */
+export function buildEvent(
+  f: Flags,
+  hook: HookFields | null,
+  tab: { session: string; window: number | null } | null,
+  defaults: { cwd: string; runId?: string },
+): NewEvent {
+  const s = (k: keyof typeof OPTIONS) => typeof f[k] === "string" ? f[k] as string : undefined;
+  const type = s("type") ?? hook?.type ?? "custom";
+  if (!validEventType(type) || CONTROL_TYPES.includes(type)) {
+    throw new UsageError(
+      `invalid --type ${JSON.stringify(type)}: letters, digits, - and _ (not ready, ping, gap)`,
+    );
+  }
+  const message = s("message") ?? hook?.message;
+  if (message === undefined) throw new UsageError("--message is required");
+  return {
+    type,
+    message,
+    title: s("title") ?? hook?.title ?? null,
+    session: tab?.session ?? null,
+    window: tab?.window ?? null,
+    cwd: s("cwd") ?? hook?.cwd ?? defaults.cwd,
+    source: s("source") ?? hook?.source ?? "cli",
+    agentSessionId: s("claude-session-id") ?? s("agent-session-id") ?? hook?.agentSessionId ??
+      null,
+    runId: s("run-id") ?? defaults.runId ?? null,
+  };
+}
+
+function parse(args: string[]): { flags: Flags; positionals: string[]; problem?: string } {
+  try {
+    const r = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+    return { flags: r.values, positionals: r.positionals };
+  } catch (e) {
+    // Keep what can be read: a hook with a stray flag should still be recorded.
+    const r = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: false });
+    return {
+      flags: r.values as Flags,
+      positionals: r.positionals,
+      problem: (e as Error).message,
+    };
+  }
+}
+
+export async function notifyMain(args: string[]): Promise<number> {
+  const { flags, positionals, problem } = parse(args);
+  if (flags.help) {
+    out(NOTIFY_USAGE);
+    return 0;
+  }
+  // Codex passes its payload as one JSON argument; Claude Code pipes it to stdin.
+  const jsonArg = positionals.findLast((p) => p.trimStart().startsWith("{"));
+  let hook = jsonArg !== undefined ? parseHookPayload(jsonArg) : null;
+  if (hook === null && jsonArg === undefined) {
+    const text = await readStdinPayload();
+    if (text !== null) hook = parseHookPayload(text);
+  }
+  const asHook = hook !== null;
+  const fail = (what: string, code: number) => {
+    err(`handoff notify: ${what}\n`);
+    return asHook ? 0 : code;
+  };
+  if (problem) {
+    if (!asHook) return fail(`${problem}\n(see handoff notify --help)`, 2);
+    err(`handoff notify: ${problem} (ignored)\n`);
+  }
+  // Inside a dispatched run the run engine reports the run's end itself: an agent hook
+  // firing in that headless session would only repeat it.
+  const runId = Deno.env.get("HANDOFF_RUN_ID") || undefined;
+  if (asHook && runId && !flags["run-id"]) return 0;
+  try {
+    const session = (flags.session ?? flags["tmux-session"]) as string | undefined;
+    const windowFlag = (flags.window ?? flags["tmux-window"]) as string | undefined;
+    const pane = Deno.env.get("TMUX_PANE");
+    const tab = session
+      ? { session, window: windowNumber(windowFlag) }
+      : pane
+      ? await tabOfPane(pane)
+      : null;
+    const ev = buildEvent(flags, hook, tab, { cwd: Deno.cwd(), runId });
+    const rec = record(ev);
+    if (flags.json) out(JSON.stringify(rec) + "\n");
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) return fail(`${e.message}\n(see handoff notify --help)`, 2);
+    return fail(`could not record the event: ${(e as Error).message}`, 1);
+  }
+}
+
+function record(ev: NewEvent): EventRecord {
+  const p = paths();
+  ensurePrivateDir(p.home);
+  const db = openDb(p.db);
+  try {
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    return appendEvent(db, ev);
+  } finally {
+    db.close();
+  }
+}

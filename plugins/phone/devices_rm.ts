@@ -1,0 +1,52 @@
+// `handoff devices rm NAME` (alias revoke): the key line goes, live tmux clients of the
+// device are detached, and the device is kept as `revoked` so its log stays readable.
+
+import type { Command } from "@commander-js/extra-typings";
+import { setExitCode } from "../../core/cli.ts";
+import { errColors, errLine } from "../../core/output.ts";
+import { paths } from "../../core/paths.ts";
+import { openDb } from "../../core/store.ts";
+import { detachClients, removeKeyLine } from "./access.ts";
+import { removeDevice } from "../gate/devices_db.ts";
+import { isoUtc } from "../gate/expiry.ts";
+import { mustFind } from "./lookup.ts";
+import { askYesNo, interactive, shown } from "./ui.ts";
+
+export async function devicesRm(name: string, f: { yes?: boolean }): Promise<number> {
+  const db = openDb(paths().db);
+  try {
+    const d = mustFind(db, name);
+    if (
+      interactive() && !f.yes &&
+      !(await askYesNo(`Remove "${shown(d.name)}"? This revokes all its access`, false))
+    ) {
+      errLine("Cancelled.");
+      return 0;
+    }
+    const lines = removeKeyLine(db, d);
+    const clients = await detachClients(db, d);
+    removeDevice(db, d.id, isoUtc(Date.now()));
+    const extra = [
+      lines ? "key removed from authorized_keys" : "no key line was left",
+      clients ? `${clients} live client(s) detached` : "",
+    ].filter((s) => s).join(", ");
+    errLine(`${errColors().green("✓")} revoked "${shown(d.name)}" (${extra})`);
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+export function registerDevicesRm(devices: Command): void {
+  devices.command("rm")
+    .alias("revoke")
+    .summary("revoke a device: its key, its live sessions")
+    .description(
+      "Revoke a device: its authorized_keys line is removed (sshd refuses the key from the " +
+        "next login), its attached tmux clients are detached, and its gate calls answer " +
+        "error:not_found. On a terminal it asks first (--yes skips the question).",
+    )
+    .argument("<name>", "device name or fingerprint")
+    .option("-y, --yes", "do not ask")
+    .action(async (name, f) => setExitCode(await devicesRm(name, f)));
+}

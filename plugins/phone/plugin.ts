@@ -1,0 +1,37 @@
+// Hand the desk to the phone: status, pair, devices, setup and doctor as one plugin. This
+// module stays light (the registry is loaded on every start, fast paths included): each
+// command's module is imported only when the commander tree is built.
+import type { CommandContext, CommandSpec, Plugin } from "../../core/registry.ts";
+import type { Command } from "@commander-js/extra-typings";
+
+function lazy(
+  name: string,
+  summary: string,
+  load: () => Promise<CommandSpec>,
+): CommandSpec {
+  return {
+    name,
+    summary,
+    register: async (program: Command, ctx: CommandContext) =>
+      (await load()).register?.(program, ctx),
+  };
+}
+
+export const phonePlugin: Plugin = {
+  name: "phone",
+  commands: [
+    lazy(
+      "status",
+      "tmux sessions, paired devices, readiness",
+      async () => (await import("./status.ts")).statusCommand,
+    ),
+    lazy("pair", "pair a phone", async () => (await import("./pair.ts")).pairCommand),
+    lazy("devices", "paired phones", async () => (await import("./devices.ts")).devicesCommand),
+    lazy(
+      "setup",
+      "get this machine ready for phones",
+      async () => (await import("./setup.ts")).setupCommand,
+    ),
+    lazy("doctor", "check the phone path", async () => (await import("./doctor.ts")).doctorCommand),
+  ],
+};

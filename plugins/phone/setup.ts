@@ -1,0 +1,188 @@
+// `handoff setup`: get this machine ready for phones, fixing what it can. On Linux it can
+// install tmux and openssh-server (apt-get, dnf) and start sshd; on macOS it installs tmux
+// with Homebrew and explains Remote Login and iTerm2's tmux integration. Every change is
+// asked first on a terminal (or --yes); without either it only reports.
+
+import { resolve } from "node:path";
+import type { CommandSpec } from "../../core/registry.ts";
+import { setExitCode } from "../../core/cli.ts";
+import { errColors, errLine, outColors, outLine } from "../../core/output.ts";
+import { ensurePrivateDir, expandHome, paths } from "../../core/paths.ts";
+import { openDb, setSetting } from "../../core/store.ts";
+import { which } from "../../core/proc.ts";
+import { findTmux } from "../tmux/tmux.ts";
+import { findSshd } from "../sshd/sshd.ts";
+import { auditLogPath } from "../gate/audit_file.ts";
+import { SETTING } from "./access.ts";
+import { checkSshd, failed } from "./checks.ts";
+import { runChecks } from "./doctor.ts";
+import { checkLine } from "./render_checks.ts";
+import { askYesNo, interactive } from "./ui.ts";
+
+export interface SetupFlags {
+  yes?: boolean;
+  tmuxSocket?: string;
+  authorizedKeys?: string;
+  json?: boolean;
+}
+
+interface Step {
+  what: string;
+  argv: string[];
+}
+
+function asRoot(argv: string[]): string[] {
+  if (Deno.uid() === 0) return argv;
+  return which("sudo") ? ["sudo", ...argv] : argv;
+}
+
+/** Package installs this OS needs, or null when handoff cannot do it here. */
+export function installSteps(missing: { tmux: boolean; sshd: boolean }): Step[] | null {
+  const pkgs: string[] = [];
+  if (Deno.build.os === "darwin") {
+    if (missing.tmux) {
+      if (!which("brew")) return null;
+      return [{ what: "install tmux (Homebrew)", argv: ["brew", "install", "tmux"] }];
+    }
+    return [];
+  }
+  if (missing.tmux) pkgs.push("tmux");
+  if (missing.sshd) pkgs.push("openssh-server");
+  if (pkgs.length === 0) return [];
+  if (which("apt-get")) {
+    return [
+      { what: "refresh the package lists", argv: asRoot(["apt-get", "update", "-qq"]) },
+      {
+        what: `install ${pkgs.join(", ")}`,
+        argv: asRoot(["apt-get", "install", "-y", "-qq", ...pkgs]),
+      },
+    ];
+  }
+  if (which("dnf")) {
+    return [{
+      what: `install ${pkgs.join(", ")}`,
+      argv: asRoot(["dnf", "install", "-y", ...pkgs]),
+    }];
+  }
+  return null;
+}
+
+/** How to start sshd here (systemd, else the init script), or null. */
+export function startSshdStep(): Step | null {
+  if (Deno.build.os === "darwin") return null; // Remote Login needs the user (Full Disk Access)
+  let systemd = false;
+  try {
+    systemd = Deno.statSync("/run/systemd/system").isDirectory;
+  } catch { /* no systemd */ }
+  if (systemd && which("systemctl")) {
+    return { what: "enable and start sshd", argv: asRoot(["systemctl", "enable", "--now", "ssh"]) };
+  }
+  if (which("service") || which("/usr/sbin/service")) {
+    return { what: "start sshd", argv: asRoot(["service", "ssh", "start"]) };
+  }
+  return null;
+}
+
+async function perform(step: Step, f: SetupFlags): Promise<boolean> {
+  const c = errColors();
+  if (
+    !f.yes && !(interactive() && await askYesNo(`  ${step.what}: ${step.argv.join(" ")}?`, true))
+  ) {
+    errLine(`  ${c.dim("·")} skipped: ${step.what} (${step.argv.join(" ")})`);
+    return false;
+  }
+  errLine(`  … ${step.what}`);
+  const out = await new Deno.Command(step.argv[0], {
+    args: step.argv.slice(1),
+    stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+    env: { DEBIAN_FRONTEND: "noninteractive" },
+  }).output().catch(() => null);
+  if (!out?.success) {
+    errLine(`  ${c.red("✗")} ${step.what} failed`);
+    return false;
+  }
+  errLine(`  ${c.green("✓")} ${step.what}`);
+  return true;
+}
+
+export async function setup(f: SetupFlags): Promise<number> {
+  const c = errColors();
+  const p = paths();
+  ensurePrivateDir(p.home);
+  Deno.chmodSync(p.home, 0o700);
+  // The audit log exists from the start, private.
+  Deno.writeFileSync(auditLogPath(p.home), new Uint8Array(), { append: true, mode: 0o600 });
+  Deno.chmodSync(auditLogPath(p.home), 0o600);
+
+  const missing = { tmux: findTmux() === null, sshd: findSshd() === null };
+  const steps = installSteps(missing);
+  if (steps === null) {
+    errLine(
+      `  ${c.yellow("!")} cannot install ${
+        [missing.tmux && "tmux", missing.sshd && "openssh-server"].filter(Boolean).join(", ")
+      } here: see the fixes below`,
+    );
+  } else {
+    for (const s of steps) if (!(await perform(s, f))) break;
+  }
+  if (
+    findSshd() && (await checkSshd()).some((ch) => ch.id === "sshd-running" && ch.status === "fail")
+  ) {
+    const start = startSshdStep();
+    if (start) await perform(start, f);
+  }
+
+  const db = openDb(p.db);
+  try {
+    const tmuxPath = findTmux();
+    if (tmuxPath) setSetting(db, SETTING.tmuxPath, tmuxPath);
+    if (f.tmuxSocket) setSetting(db, SETTING.tmuxSocket, resolve(expandHome(f.tmuxSocket)));
+    if (f.authorizedKeys) {
+      setSetting(db, SETTING.authorizedKeys, resolve(expandHome(f.authorizedKeys)));
+    }
+  } finally {
+    db.close();
+  }
+
+  const checks = await runChecks();
+  if (f.json) {
+    outLine(JSON.stringify({ ok: !failed(checks), checks }, null, 2));
+  } else {
+    const o = outColors();
+    for (const ch of checks) outLine(checkLine(ch, o, true));
+    outLine("");
+    outLine(
+      failed(checks)
+        ? o.red("Not ready: fix the items above, then run handoff setup again.")
+        : o.green("Setup complete. Next: handoff pair"),
+    );
+  }
+  return failed(checks) ? 1 : 0;
+}
+
+export const setupCommand: CommandSpec = {
+  name: "setup",
+  summary: "get this machine ready for phones (tmux, sshd, keys)",
+  register(program) {
+    program.command("setup")
+      .summary("get this machine ready for phones (tmux, sshd, keys)")
+      .description(
+        "Check and, where it can, fix what phones need: tmux and openssh-server installed " +
+          "(apt-get/dnf on Linux, Homebrew on macOS), sshd running, public-key login, the address " +
+          "(Tailscale; warns when Tailscale SSH is on, which ignores authorized_keys). On macOS it " +
+          "explains Remote Login and iTerm2's tmux integration. Records the tmux path (sshd's PATH " +
+          "is minimal). Asks before each change on a terminal; --yes does them; otherwise it only " +
+          "reports. Exit 1 while a check still fails.",
+      )
+      .option("-y, --yes", "make the changes without asking (may use sudo)")
+      .option("--tmux-socket <path>", "use this tmux server socket instead of the default server")
+      .option(
+        "--authorized-keys <file>",
+        "authorized_keys file sshd reads (default ~/.ssh/authorized_keys)",
+      )
+      .option("--json", "the checks as JSON on stdout")
+      .action(async (f) => setExitCode(await setup(f)));
+  },
+};

@@ -1,0 +1,126 @@
+// `handoff` with no arguments (also `handoff status`): the tmux sessions with their
+// windows, the paired devices, and whether a phone could connect right now.
+
+import type { CommandSpec } from "../../core/registry.ts";
+import { setExitCode } from "../../core/cli.ts";
+import { outColors, outLine, safeText } from "../../core/output.ts";
+import { paths, tildePath } from "../../core/paths.ts";
+import { getSetting, openDb } from "../../core/store.ts";
+import { listDevices } from "../gate/devices_db.ts";
+import { relativeExpiry } from "../gate/expiry.ts";
+import { findTmux, resolveTmux, tmux } from "../tmux/tmux.ts";
+import { parseStatusWindows, STATUS_WINDOW_FORMAT, type StatusSession } from "../tmux/format.ts";
+import { pruneExpiredPending, SETTING } from "./access.ts";
+import { address, type Check, checkSshd, checkTmux } from "./checks.ts";
+import { checkLine } from "./render_checks.ts";
+import { deviceJson, shownStatus } from "./view.ts";
+import { shown } from "./ui.ts";
+
+export async function status(f: { json?: boolean }): Promise<number> {
+  const db = openDb(paths().db);
+  try {
+    await pruneExpiredPending(db);
+    const bin = resolveTmux(getSetting(db, SETTING.tmuxPath)) ?? findTmux();
+    let sessions: StatusSession[] = [];
+    if (bin) {
+      const r = await tmux(
+        { bin, socket: getSetting(db, SETTING.tmuxSocket) ?? null },
+        ["list-windows", "-a", "-F", STATUS_WINDOW_FORMAT],
+      );
+      if (r.code === 0) sessions = parseStatusWindows(r.stdout);
+    }
+    const now = new Date();
+    const devices = listDevices(db);
+    const [tmuxChecks, sshdChecks, addr] = await Promise.all([
+      checkTmux(db),
+      checkSshd(),
+      address(),
+    ]);
+    const checks: Check[] = [
+      ...tmuxChecks,
+      ...sshdChecks.filter((c) => c.id === "sshd-running"),
+      ...addr.checks,
+    ];
+    const ready = !checks.some((c) => c.status === "fail") && addr.ts.ipv4 !== null &&
+      sessions.length > 0;
+    if (f.json) {
+      outLine(JSON.stringify(
+        {
+          sessions,
+          devices: devices.map((d) => deviceJson(d, now)),
+          readiness: {
+            ready,
+            address: addr.ts.ipv4,
+            dnsName: addr.ts.dnsName,
+            checks,
+          },
+        },
+        null,
+        2,
+      ));
+      return 0;
+    }
+    const c = outColors();
+    outLine(c.bold("Sessions"));
+    if (sessions.length === 0) outLine("  No tmux sessions.");
+    for (const s of sessions) {
+      const n = s.windows.length;
+      outLine(
+        `  ${c.cyan("●")} ${shown(s.name)}  ${
+          c.dim(`${n} window${n === 1 ? "" : "s"}${s.attached ? ", attached" : ""}`)
+        }`,
+      );
+      for (const w of s.windows) {
+        const cmd = safeText(w.command).padEnd(12);
+        outLine(
+          `      ${w.active ? "›" : " "} ${String(w.index).padStart(2)}  ${cmd}  ${
+            safeText(tildePath(w.path))
+          }`,
+        );
+      }
+    }
+    outLine("");
+    outLine(c.bold("Devices"));
+    if (devices.length === 0) outLine("  None paired yet: handoff pair");
+    for (const d of devices) {
+      const st = shownStatus(d, now);
+      const paint = st === "active" ? c.green : st === "pending" ? c.yellow : c.red;
+      const exp = d.status === "pending" ? "" : `, expires ${relativeExpiry(d.softExpiry, now)}`;
+      outLine(
+        `  ${paint("●")} ${shown(d.name)}  ${
+          c.dim(
+            `${st}, ${d.readOnly ? "read-only" : "read/write"}, ` +
+              `sessions ${d.sessions.map(shown).join(";")}${exp}`,
+          )
+        }`,
+      );
+    }
+    outLine("");
+    outLine(c.bold("Readiness"));
+    for (const ch of checks) outLine(checkLine(ch, c, true));
+    outLine("");
+    outLine(
+      ready
+        ? c.green("Ready. Open Handoff on your phone.")
+        : "Not ready yet: see above, or run handoff doctor.",
+    );
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+export const statusCommand: CommandSpec = {
+  name: "status",
+  summary: "tmux sessions, paired devices, readiness (also: handoff with no arguments)",
+  register(program) {
+    program.command("status")
+      .summary("tmux sessions, paired devices, readiness (also: handoff with no arguments)")
+      .description(
+        "What a phone would find: the tmux sessions with their windows (index, command, path), " +
+          "the paired devices, and whether tmux, sshd and an address for the phone are ready.",
+      )
+      .option("--json", "JSON on stdout")
+      .action(async (f) => setExitCode(await status(f)));
+  },
+};
