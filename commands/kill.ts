@@ -5,8 +5,40 @@ import { HandoffError } from "../core/errors.ts";
 import { errLine } from "../core/output.ts";
 import { paths } from "../core/paths.ts";
 import { isSameProcess, killPid, processTree, signalTree } from "../core/proc.ts";
+import type { RunRow } from "../core/ledger.ts";
+import type { Db } from "../core/store.ts";
 
 const OWNER_GRACE_MS = 10_000;
+
+/**
+ * Stops a running run: marks it interrupted, then SIGTERMs its supervising handoff (which
+ * stops the backend and writes the result file) or, without one, the backend's process
+ * tree; SIGKILL whatever is left after a grace period. Resolves with the run's final
+ * status. Shared by `handoff kill` and the TUI's `k`.
+ */
+export async function stopRun(db: Db, row: RunRow): Promise<string> {
+  const { getRun, markEnded } = await import("../core/ledger.ts");
+  if (row.status !== "running") {
+    throw new HandoffError(
+      `run ${row.run_id} is not running (${row.status})`,
+    );
+  }
+  // Mark first: the supervising handoff sees `interrupted` when its backend dies.
+  markEnded(db, row.run_id, "interrupted", "killed with handoff kill");
+  const ownerAlive = () => isSameProcess(row.owner_pid, row.owner_start);
+  const childAlive = () => row.pid !== null && isSameProcess(row.pid, row.pid_start);
+  const tree = childAlive() ? processTree(row.pid!) : [];
+  // The supervisor stops the backend and writes the result file; without one, we do.
+  if (ownerAlive()) killPid(row.owner_pid!, "SIGTERM");
+  else if (tree.length) signalTree(row.pid!, tree, "SIGTERM");
+  const deadline = Date.now() + OWNER_GRACE_MS;
+  while (Date.now() < deadline && (ownerAlive() || childAlive())) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (tree.length) signalTree(row.pid!, tree, "SIGKILL");
+  if (ownerAlive()) killPid(row.owner_pid!, "SIGKILL");
+  return getRun(db, row.run_id)?.status ?? "interrupted";
+}
 
 export async function kill(
   _ctx: CommandContext,
@@ -14,33 +46,13 @@ export async function kill(
 ): Promise<number> {
   const { openDb } = await import("../core/store.ts");
   const { selectRun } = await import("../core/select.ts");
-  const { getRun, markEnded, reconcile } = await import("../core/ledger.ts");
+  const { reconcile } = await import("../core/ledger.ts");
   const db = openDb(paths().db);
   try {
     reconcile(db);
     const row = selectRun(db, selector);
-    if (row.status !== "running") {
-      throw new HandoffError(
-        `run ${row.run_id} is not running (${row.status})`,
-      );
-    }
-    // Mark first: the supervising handoff sees `interrupted` when its backend dies.
-    markEnded(db, row.run_id, "interrupted", "killed with handoff kill");
-    const ownerAlive = () => isSameProcess(row.owner_pid, row.owner_start);
-    const childAlive = () => row.pid !== null && isSameProcess(row.pid, row.pid_start);
-    const tree = childAlive() ? processTree(row.pid!) : [];
-    // The supervisor stops the backend and writes the result file; without one, we do.
-    if (ownerAlive()) killPid(row.owner_pid!, "SIGTERM");
-    else if (tree.length) signalTree(row.pid!, tree, "SIGTERM");
-    const deadline = Date.now() + OWNER_GRACE_MS;
-    while (Date.now() < deadline && (ownerAlive() || childAlive())) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    if (tree.length) signalTree(row.pid!, tree, "SIGKILL");
-    if (ownerAlive()) killPid(row.owner_pid!, "SIGKILL");
-    errLine(
-      `killed ${row.run_id} (${getRun(db, row.run_id)?.status ?? "interrupted"})`,
-    );
+    const status = await stopRun(db, row);
+    errLine(`killed ${row.run_id} (${status})`);
     return 0;
   } finally {
     db.close();

@@ -98,7 +98,7 @@ export function formatTable(
 }
 
 export async function list(
-  _ctx: CommandContext,
+  ctx: CommandContext,
   f: ListFlags,
 ): Promise<number> {
   const limit = f.limit === undefined ? 50 : Number(f.limit);
@@ -109,6 +109,10 @@ export async function list(
     throw usageError(
       `unknown status "${f.status}" (one of: ${STATUSES.join(", ")})`,
     );
+  }
+  if (!f.json && !f.plain && Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) {
+    const { listTui } = await import("../tui/mod.ts");
+    return await listTui(ctx, { status: f.status, backend: f.backend });
   }
   const { openDb } = await import("../core/store.ts");
   const { listRuns, reconcile } = await import("../core/ledger.ts");
@@ -141,6 +145,11 @@ export const listCommand: CommandSpec = {
     program.command("list")
       .alias("ls")
       .summary("list runs, newest first")
+      .description(
+        "List runs, newest first. On a terminal: a full-screen view with live status, a " +
+          "detail view (Stream, Output, Prompt, Result), filters (/), resume (r), open (o), " +
+          "kill (k) and copy (y); q quits. Otherwise, or with --plain / --json: a table.",
+      )
       .option("--json", "print a JSON array of runs")
       .option("-n, --limit <n>", "how many runs (default 50)")
       .option(
@@ -148,7 +157,7 @@ export const listCommand: CommandSpec = {
         `only runs with this status (${STATUSES.join(", ")})`,
       )
       .option("-b, --backend <name>", "only runs of this backend")
-      .option("--plain", "plain table even on a terminal")
+      .option("--plain", "plain table even on a terminal (default there: full screen)")
       .action(async (f) => setExitCode(await list(ctx, f)));
   },
 };

@@ -17,8 +17,14 @@ export function summaryLine(r: RunRow): string {
 export async function tail(
   ctx: CommandContext,
   selector: string,
-  f: { json?: boolean },
+  f: { json?: boolean; plain?: boolean },
 ): Promise<number> {
+  if (!f.json && !f.plain && Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) {
+    const { tailTui } = await import("../tui/mod.ts");
+    const code = await tailTui(ctx, selector);
+    // Null: the run has ended; below, it is printed as on any output.
+    if (code !== null) return code;
+  }
   const { openDb } = await import("../core/store.ts");
   const { selectRun } = await import("../core/select.ts");
   const { followRun } = await import("../core/follow.ts");
@@ -67,13 +73,16 @@ export const tailCommand: CommandSpec = {
       .summary("follow a run's progress to its end")
       .description(
         "Print a run's progress lines, follow them while it runs, and end with its RESULT= " +
-          "line. On a finished run, prints what happened. Exits with the run's exit status.",
+          "line. On a finished run, prints what happened. Exits with the run's exit status. " +
+          "On a terminal (without --plain / --json), a live run is shown full screen until it " +
+          "ends (press a key to stay and browse; q quits).",
       )
       .argument(
         "<run>",
         "run id, seq code (03), id prefix, RESULT path, or latest",
       )
       .option("--json", "normalized events as NDJSON, then an end record")
+      .option("--plain", "plain lines even on a terminal (default there: full screen)")
       .action(async (sel, f) => setExitCode(await tail(ctx, sel, f)));
   },
 };
