@@ -36,20 +36,10 @@ while (args.length) {
   } else break;
 }
 
-// The gate answers every phone request ((1 + sessions) calls every 5 s per phone): it goes
-// straight to its module, skipping the plugin list (~20 ms of other commands' imports),
-// which it loads only for a request that needs it (subscribe).
-if (args[0] === "gate") {
-  const { gateMain } = await import("./plugins/gate/gate.ts");
-  Deno.exit(await gateMain(args.slice(1)));
-}
-
-// notify runs on every agent turn (Claude Code / Codex hooks): same shortcut. It never
-// needs the registry, and it reports its own errors (a hook must not fail the agent).
-if (args[0] === "notify") {
-  const { notifyMain } = await import("./plugins/notify/notify.ts");
-  Deno.exit(await notifyMain(args.slice(1)));
-}
+// Hot paths (the gate, notify) skip the plugin list and the command tree entirely.
+const { hotCommands } = await import("./plugins/hot.ts");
+const hot = hotCommands[args[0]];
+if (hot) Deno.exit(await (await hot())(args.slice(1)));
 
 const { firstPartyRegistry } = await import("./plugins/mod.ts");
 const registry = firstPartyRegistry();

@@ -4,7 +4,6 @@
  * without asking (or --force).
  */
 import { dirname, join } from "node:path";
-import { createHash } from "node:crypto";
 import type { CommandContext, CommandSpec } from "../core/registry.ts";
 import { setExitCode } from "../core/cli.ts";
 import { errColors, errLine } from "../core/output.ts";
@@ -21,15 +20,20 @@ export function installAction(
   existing: string | null,
   ours: string,
   recorded: string | undefined,
+  hashOf: Hash,
 ): InstallAction {
   if (existing === null) return "create";
   if (existing === ours) return "unchanged";
-  if (recorded !== undefined && sha256(existing) === recorded) return "update";
+  if (recorded !== undefined && hashOf(existing) === recorded) return "update";
   return "conflict";
 }
 
-export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+export type Hash = (text: string) => string;
+
+/** SHA-256 in hex. node:crypto costs ~14 ms to load, so only `init` itself loads it. */
+export async function sha256(): Promise<Hash> {
+  const { createHash } = await import("node:crypto");
+  return (text) => createHash("sha256").update(text).digest("hex");
 }
 
 export interface InstallTarget {
@@ -111,6 +115,7 @@ export async function init(
   if (f.skills !== false) {
     const { openDb, getSetting, setSetting } = await import("../core/store.ts");
     const db = openDb(p.db);
+    const hash = await sha256();
     try {
       for (const t of skillTargets()) {
         const ours = await Deno.readTextFile(t.source);
@@ -119,11 +124,12 @@ export async function init(
           readOrNull(t.target),
           ours,
           getSetting(db, key),
+          hash,
         );
         const where = tildePath(t.target);
         if (action === "unchanged") {
           skip(`${t.label}: ${where} is up to date`);
-          setSetting(db, key, sha256(ours));
+          setSetting(db, key, hash(ours));
           continue;
         }
         if (
@@ -139,7 +145,7 @@ export async function init(
           continue;
         }
         writeAtomic(t.target, ours);
-        setSetting(db, key, sha256(ours));
+        setSetting(db, key, hash(ours));
         ok(
           `${t.label}: ${action === "create" ? "installed" : "updated"} ${where}`,
         );

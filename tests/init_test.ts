@@ -3,13 +3,14 @@ import { join } from "node:path";
 import { installAction, sha256 } from "../commands/init.ts";
 import { startWorld } from "./helpers/handoff.ts";
 
-Deno.test("installAction: create, unchanged, update ours, never clobber theirs", () => {
+Deno.test("installAction: create, unchanged, update ours, never clobber theirs", async () => {
   const ours = "v2";
-  assert.equal(installAction(null, ours, undefined), "create");
-  assert.equal(installAction("v2", ours, undefined), "unchanged");
-  assert.equal(installAction("v1", ours, sha256("v1")), "update");
-  assert.equal(installAction("v1 edited", ours, sha256("v1")), "conflict");
-  assert.equal(installAction("someone else's", ours, undefined), "conflict");
+  const hash = await sha256();
+  assert.equal(installAction(null, ours, undefined, hash), "create");
+  assert.equal(installAction("v2", ours, undefined, hash), "unchanged");
+  assert.equal(installAction("v1", ours, hash("v1"), hash), "update");
+  assert.equal(installAction("v1 edited", ours, hash("v1"), hash), "conflict");
+  assert.equal(installAction("someone else's", ours, undefined, hash), "conflict");
 });
 
 Deno.test("handoff init: template, skills and the Codex agent; idempotent; keeps user edits", async () => {

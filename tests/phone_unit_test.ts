@@ -15,7 +15,7 @@ import {
 import { filterLog, parseLog } from "../plugins/phone/log_view.ts";
 import { parseIpv4, parseRunSsh, parseStatus } from "../plugins/tailscale/tailscale.ts";
 import { codeMatches } from "../plugins/phone/devices_approve.ts";
-import { shimScript } from "../plugins/gate/self.ts";
+import { shimScript } from "../core/self.ts";
 import { uniqueName } from "../plugins/gate/devices_db.ts";
 import { addKeyLine, removeKeyLines, replaceKeyLine } from "../plugins/sshd/keys_file.ts";
 import { parseOpenSshVersion, supportsUtcExpiry } from "../plugins/sshd/sshd.ts";

@@ -3,19 +3,17 @@
  * and resume (a `handoff resume` process, so the follow-up is an ordinary background run).
  */
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { stopRun } from "../commands/kill.ts";
 import type { RunRow } from "../core/ledger.ts";
 import type { Db } from "../core/store.ts";
 import { osc52 } from "./osc52.ts";
+import { selfArgv } from "../core/self.ts";
 
 export interface Effects {
   copy(text: string): void;
   kill(run: RunRow): Promise<string>;
   resume(runId: string, prompt: string): Promise<{ runId: string } | { error: string }>;
 }
-
-const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 
 export function realEffects(db: Db): Effects {
   return {
@@ -37,8 +35,9 @@ export async function startResume(
   runId: string,
   prompt: string,
 ): Promise<{ runId: string } | { error: string }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, "resume", runId, "-"],
+  const [program, ...args] = selfArgv();
+  const child = new Deno.Command(program, {
+    args: [...args, "resume", runId, "-"],
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",

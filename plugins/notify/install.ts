@@ -2,8 +2,8 @@
  * `handoff init --hooks` / `--remove-hooks`: the file side of hook_config.ts. Files are
  * replaced atomically with their mode kept; a file handoff cannot parse is never written.
  */
-import { basename, dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { selfArgv } from "../../core/self.ts";
+import { dirname, join } from "node:path";
 import { which } from "../../core/proc.ts";
 import { tildePath } from "../../core/paths.ts";
 import {
@@ -29,16 +29,7 @@ export interface Reporter {
  */
 export function handoffArgv(): string[] {
   const bin = Deno.env.get("HANDOFF_BIN");
-  const exe = Deno.execPath();
-  const argv = bin ? [bin] : /^deno(\.exe)?$/.test(basename(exe))
-    ? [
-      exe,
-      "run",
-      "-A",
-      "--quiet",
-      fileURLToPath(new URL("../../main.ts", import.meta.url)),
-    ]
-    : [exe];
+  const argv = bin ? [bin] : selfArgv();
   const home = Deno.env.get("HANDOFF_HOME");
   return home ? [...argv, "--home", home] : argv;
 }

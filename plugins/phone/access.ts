@@ -7,7 +7,7 @@ import { handoffHome } from "../../core/paths.ts";
 import { isSameProcess, killPid } from "../../core/proc.ts";
 import { authorizedKeysExpiry } from "../gate/expiry.ts";
 import { isoUtc } from "../gate/expiry.ts";
-import { gateCommand } from "../gate/self.ts";
+import { selfProgram } from "../../core/self.ts";
 import { authorizedKeysLine } from "../sshd/authorized_keys.ts";
 import {
   addKeyLine,
@@ -25,6 +25,11 @@ import {
 import { resolveTmux, tmux } from "../tmux/tmux.ts";
 import { scopeHookArgs } from "../tmux/scope.ts";
 import { SETTING } from "../gate/settings.ts";
+
+/** argv of the forced command for one device: the home goes before `gate` (main.ts reads it). */
+export function gateCommand(home: string, fingerprint: string): string[] {
+  return [selfProgram(home), "--home", home, "gate", fingerprint];
+}
 
 export { SETTING };
 

@@ -9,7 +9,7 @@ import { findSshd, sshBanner, sshdVersion } from "../sshd/sshd.ts";
 import { type TailscaleInfo, tailscaleInfo } from "../tailscale/tailscale.ts";
 import { authorizedKeysFile, SETTING } from "./access.ts";
 import { auditLogPath } from "../gate/audit_file.ts";
-import { runningFromSource, selfProgram } from "../gate/self.ts";
+import { runningFromSource, selfProgram } from "../../core/self.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail" | "info";
 

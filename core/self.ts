@@ -1,17 +1,25 @@
-// How handoff calls itself from places with a minimal environment: sshd's forced command
-// (PATH=/usr/bin:/bin…, no nvm, no Homebrew) needs an absolute program. A compiled binary
-// is its own program; from source, a small shim under $HANDOFF_HOME/bin execs the absolute
-// deno on the absolute main.ts.
+// How handoff calls itself: from the TUI (a resumed run), from agent hooks, and from places
+// with a minimal environment such as sshd's forced command (PATH=/usr/bin:/bin…, no nvm,
+// no Homebrew), which needs an absolute program. A compiled binary is its own program;
+// from source, a small shim under $HANDOFF_HOME/bin execs the absolute deno on main.ts.
 
 import { join } from "node:path";
-import { ensurePrivateDir } from "../../core/paths.ts";
+import { fileURLToPath } from "node:url";
+import { ensurePrivateDir } from "./paths.ts";
 
-const MAIN_TS = new URL("../../main.ts", import.meta.url);
+const MAIN_TS = new URL("../main.ts", import.meta.url);
 
 /** True when running from source (`deno run main.ts`), false in a `deno compile` binary. */
 export function runningFromSource(): boolean {
   const exe = Deno.execPath().split("/").pop() ?? "";
   return MAIN_TS.protocol === "file:" && /^deno(\.exe)?$/.test(exe);
+}
+
+/** The argv that starts this handoff: the binary, or deno running main.ts. */
+export function selfArgv(): string[] {
+  return runningFromSource()
+    ? [Deno.execPath(), "run", "-A", "--quiet", fileURLToPath(MAIN_TS)]
+    : [Deno.execPath()];
 }
 
 /** sh single-quoting (the shim is the only script handoff writes). */
@@ -39,7 +47,7 @@ export function selfProgram(home: string): string {
   const dir = join(home, "bin");
   ensurePrivateDir(dir);
   const shim = join(dir, "handoff");
-  const text = shimScript(Deno.execPath(), decodeURIComponent(MAIN_TS.pathname));
+  const text = shimScript(Deno.execPath(), fileURLToPath(MAIN_TS));
   let current: string | null = null;
   try {
     current = Deno.readTextFileSync(shim);
@@ -51,9 +59,4 @@ export function selfProgram(home: string): string {
     Deno.renameSync(tmp, shim);
   }
   return shim;
-}
-
-/** argv of the forced command for one device: the home goes before `gate` (main.ts reads it). */
-export function gateCommand(home: string, fingerprint: string): string[] {
-  return [selfProgram(home), "--home", home, "gate", fingerprint];
 }
