@@ -25,7 +25,11 @@ export function claudeUsage(result: Json): Usage {
   };
 }
 
-export function parseClaudeLine(line: string): RunEvent[] {
+/**
+ * One line → events. `seenMessages` holds the ids of assistant messages already counted:
+ * each content block repeats its message's usage, which must be counted once.
+ */
+export function parseClaudeLine(line: string, seenMessages = new Set<string>()): RunEvent[] {
   const ev = jsonLine(line);
   if (!ev) return [];
   const events: RunEvent[] = [];
@@ -44,7 +48,24 @@ export function parseClaudeLine(line: string): RunEvent[] {
       break;
     }
     case "assistant": {
-      for (const block of (obj(ev.message).content ?? []) as Json[]) {
+      const message = obj(ev.message);
+      // A running tally while the run goes on; the closing result line replaces it.
+      if (typeof message.id === "string" && !seenMessages.has(message.id)) {
+        seenMessages.add(message.id);
+        const u = obj(message.usage);
+        events.push({
+          kind: "usage",
+          cumulative: false,
+          usage: {
+            ...emptyUsage(),
+            inputTokens: num(u.input_tokens),
+            outputTokens: num(u.output_tokens),
+            cacheReadTokens: num(u.cache_read_input_tokens),
+            cacheWriteTokens: num(u.cache_creation_input_tokens),
+          },
+        });
+      }
+      for (const block of (message.content ?? []) as Json[]) {
         if (
           block.type === "text" && typeof block.text === "string" &&
           block.text.trim()
@@ -97,5 +118,6 @@ export function parseClaudeLine(line: string): RunEvent[] {
 }
 
 export function createClaudeParser(): StreamParser {
-  return { push: parseClaudeLine };
+  const seenMessages = new Set<string>();
+  return { push: (line) => parseClaudeLine(line, seenMessages) };
 }

@@ -15,10 +15,24 @@ const kinds = (events: RunEvent[]) => events.map((e) => e.kind);
 
 Deno.test("claude success with a tool call: session, text, tool, usage, result", async () => {
   const events = await parse("claude/success_tool.jsonl", createClaudeParser());
-  assert.deepEqual(kinds(events), ["session", "text", "tool", "text", "usage", "result"]);
+  // A running usage tally once per assistant message (not per content block), then the
+  // result's totals.
+  assert.deepEqual(kinds(events), [
+    "session",
+    "usage",
+    "text",
+    "tool",
+    "usage",
+    "text",
+    "usage",
+    "result",
+  ]);
   assert.match((events[0] as { id: string }).id, /^[0-9a-f-]{36}$/);
-  assert.deepEqual(events[2], { kind: "tool", name: "Bash", summary: "$ echo hi > x.txt" });
-  const usage = events.find((e) => e.kind === "usage");
+  assert.deepEqual(events[3], { kind: "tool", name: "Bash", summary: "$ echo hi > x.txt" });
+  const running = events.filter((e) => e.kind === "usage" && !e.cumulative);
+  assert.equal(running.length, 2);
+  assert.ok(running.every((e) => e.kind === "usage" && e.usage.inputTokens > 0));
+  const usage = events.find((e) => e.kind === "usage" && e.cumulative);
   assert.deepEqual(usage, {
     kind: "usage",
     cumulative: true,

@@ -33,6 +33,8 @@ function markedLines(ev: RunEvent): LogLine[] {
     case "tool":
       return [{ text: `▷ ${clean(ev.summary)}`, tone: "cyan" }];
     case "usage": {
+      // Running tallies only move the header's figures; the totals get a line.
+      if (!ev.cumulative) return [];
       const u = ev.usage;
       return [{
         text: `· usage ${u.inputTokens} in / ${u.outputTokens} out${money(u.costUsd)}`,
