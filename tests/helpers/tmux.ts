@@ -125,21 +125,20 @@ export async function startTmux(): Promise<Tmux> {
       if (opts.width !== undefined) args.push("-x", String(opts.width));
       if (opts.height !== undefined) args.push("-y", String(opts.height));
       if (opts.cwd !== undefined) args.push("-c", opts.cwd);
-      if (opts.cmd?.length) args.push("--", ...opts.cmd);
-      // Set remain-on-exit in the same tmux invocation, so it is in place
-      // before the server notices a command that exits at once.
-      if (opts.remainOnExit) {
-        args.push(
-          ";",
-          "set-option",
-          "-w",
-          "-t",
-          `=${name}:`,
-          "remain-on-exit",
-          "on",
-        );
+      if (!opts.remainOnExit) {
+        if (opts.cmd?.length) args.push("--", ...opts.cmd);
+        await check(...args);
+        return;
       }
-      await check(...args);
+      // A command that exits at once could beat a later `set remain-on-exit` (seen under
+      // load): start a placeholder, set the option, then respawn the pane with the command.
+      await check(...args, "--", "sleep", "3600");
+      const pane = `=${name}:`;
+      await check("set-option", "-w", "-t", pane, "remain-on-exit", "on");
+      const respawn = ["respawn-pane", "-k", "-t", pane];
+      if (opts.cwd !== undefined) respawn.push("-c", opts.cwd);
+      if (opts.cmd?.length) respawn.push("--", ...opts.cmd);
+      await check(...respawn);
     },
     capture,
     async sendKeys(target, ...keys) {
