@@ -137,6 +137,7 @@ export function processTree(root: number): number[] {
 
 /** Signals the group led by `root` and every process in `tree` (collected beforehand). */
 export function signalTree(root: number, tree: number[], signal: Deno.Signal): void {
-  killGroup(root, signal);
+  // A root that leads no process group of its own is signalled on its own.
+  if (!killGroup(root, signal)) killPid(root, signal);
   for (const pid of tree) if (pid !== root) killPid(pid, signal);
 }

@@ -24,6 +24,7 @@
 // - Without the `pty` option (`restrict` alone), `ssh -tt` does not fall back
 //   to no PTY: ssh exits 255 with "PTY allocation request failed".
 
+import { processTree, signalTree } from "../../core/proc.ts";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -146,11 +147,9 @@ async function launch(
       return s;
     });
     const stop = async () => {
-      if (!exited) {
-        try {
-          child.kill("SIGTERM");
-        } catch { /* already gone */ }
-      }
+      // The listener and every connection it forked (each in its own session, holding
+      // our stderr pipe): a test that failed with a client still attached must not hang.
+      if (!exited) signalTree(child.pid, processTree(child.pid), "SIGTERM");
       await status;
       await drained;
     };
@@ -172,8 +171,6 @@ async function launch(
       knownHostsFile,
       logs: () => log,
       close: async () => {
-        // Only the listener dies here; each live connection is its own
-        // process (sshd calls setsid) and ends when its client goes away.
         await stop();
         await rm(dir, { recursive: true, force: true });
       },
