@@ -3,7 +3,7 @@ import type { CommandContext, CommandSpec } from "../core/registry.ts";
 import { setExitCode } from "../core/cli.ts";
 import { outLine } from "../core/output.ts";
 import { paths } from "../core/paths.ts";
-import { which } from "../core/proc.ts";
+import { commandVersion, which } from "../core/proc.ts";
 import { VERSION } from "../core/version.ts";
 import { referencedVars } from "../core/template.ts";
 import { HandoffError } from "../core/errors.ts";
@@ -18,21 +18,6 @@ export function redact(name: string, template: string): string {
   }
   if (SECRET_NAME.test(name)) return template ? "<redacted>" : "";
   return template;
-}
-
-async function cliVersion(path: string): Promise<string | null> {
-  try {
-    const out = await new Deno.Command(path, {
-      args: ["--version"],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-      signal: AbortSignal.timeout(5000),
-    }).output();
-    return new TextDecoder().decode(out.stdout).trim().split("\n")[0] || null;
-  } catch {
-    return null;
-  }
 }
 
 export async function env(
@@ -66,7 +51,7 @@ export async function env(
         permission_mode: b.permissionMode,
         command: command ??
           `${b.command ?? launcher.defaultCommand} (not found)`,
-        command_version: command ? await cliVersion(command) : null,
+        command_version: command ? await commandVersion(command) : null,
         env: Object.fromEntries(
           Object.entries(b.env).map(([k, v]) => [k, redact(k, v)]),
         ),

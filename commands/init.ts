@@ -3,12 +3,13 @@
  * Idempotent. A file the user changed since handoff installed it is never overwritten
  * without asking (or --force).
  */
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { CommandContext, CommandSpec } from "../core/registry.ts";
 import { setExitCode } from "../core/cli.ts";
 import { errColors, errLine } from "../core/output.ts";
 import { ensurePrivateDir, expandHome, paths, tildePath, userHome } from "../core/paths.ts";
 import { confirm } from "../core/ask.ts";
+import { readTextOrNull, writeFileAtomic } from "../core/files.ts";
 
 export type InstallAction = "create" | "unchanged" | "update" | "conflict";
 
@@ -70,22 +71,6 @@ export function skillTargets(): InstallTarget[] {
   ];
 }
 
-function readOrNull(path: string): string | null {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch {
-    return null;
-  }
-}
-
-/** Replaces a file (or a stale symlink from an older install) in one rename. */
-function writeAtomic(path: string, text: string): void {
-  Deno.mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.handoff-tmp`;
-  Deno.writeTextFileSync(tmp, text);
-  Deno.renameSync(tmp, path);
-}
-
 export async function init(
   _ctx: CommandContext,
   f: { force?: boolean; skills?: boolean; hooks?: boolean; removeHooks?: boolean },
@@ -105,8 +90,8 @@ export async function init(
   const template = await Deno.readTextFile(
     new URL("../skills/config.template.yaml", import.meta.url),
   );
-  if (readOrNull(p.config) === null) {
-    writeAtomic(p.config, template);
+  if (readTextOrNull(p.config) === null) {
+    writeFileAtomic(p.config, template);
     Deno.chmodSync(p.config, 0o600);
     ok(`wrote ${tildePath(p.config)}`);
   } else skip(`${tildePath(p.config)} exists (kept)`);
@@ -121,7 +106,7 @@ export async function init(
         const ours = await Deno.readTextFile(t.source);
         const key = `installed:${t.target}`;
         const action = installAction(
-          readOrNull(t.target),
+          readTextOrNull(t.target),
           ours,
           getSetting(db, key),
           hash,
@@ -144,7 +129,7 @@ export async function init(
           conflicts++;
           continue;
         }
-        writeAtomic(t.target, ours);
+        writeFileAtomic(t.target, ours);
         setSetting(db, key, hash(ours));
         ok(
           `${t.label}: ${action === "create" ? "installed" : "updated"} ${where}`,

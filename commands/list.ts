@@ -4,7 +4,7 @@ import { setExitCode } from "../core/cli.ts";
 import { usageError } from "../core/errors.ts";
 import { outColors, outLine, type Palette, safeText } from "../core/output.ts";
 import { paths, tildePath } from "../core/paths.ts";
-import type { RunRow } from "../core/ledger.ts";
+import { RUN_STATUSES, type RunRow } from "../core/ledger.ts";
 import { formatAge, formatCost, formatRunDuration, runToJson } from "../core/run_view.ts";
 
 export interface ListFlags {
@@ -14,15 +14,6 @@ export interface ListFlags {
   backend?: string;
   plain?: boolean;
 }
-
-const STATUSES = [
-  "reserved",
-  "running",
-  "success",
-  "error",
-  "interrupted",
-  "lost",
-];
 
 export function statusColor(c: Palette, status: string): string {
   switch (status) {
@@ -105,9 +96,9 @@ export async function list(
   if (!Number.isInteger(limit) || limit < 1) {
     throw usageError(`--limit must be a positive number, got "${f.limit}"`);
   }
-  if (f.status && !STATUSES.includes(f.status)) {
+  if (f.status && !(RUN_STATUSES as readonly string[]).includes(f.status)) {
     throw usageError(
-      `unknown status "${f.status}" (one of: ${STATUSES.join(", ")})`,
+      `unknown status "${f.status}" (one of: ${RUN_STATUSES.join(", ")})`,
     );
   }
   if (!f.json && !f.plain && Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) {
@@ -154,7 +145,7 @@ export const listCommand: CommandSpec = {
       .option("-n, --limit <n>", "how many runs (default 50)")
       .option(
         "--status <status>",
-        `only runs with this status (${STATUSES.join(", ")})`,
+        `only runs with this status (${RUN_STATUSES.join(", ")})`,
       )
       .option("-b, --backend <name>", "only runs of this backend")
       .option("--plain", "plain table even on a terminal (default there: full screen)")

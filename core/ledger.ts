@@ -7,20 +7,16 @@ import { isSameProcess, processTree, signalTree } from "./proc.ts";
 import { basename } from "node:path";
 import { insertEvent, runNoticeEvent } from "./event_log.ts";
 
-export type RunStatus =
-  | "reserved"
-  | "running"
-  | "success"
-  | "error"
-  | "interrupted"
-  | "lost";
-export const FINAL_STATUSES: RunStatus[] = [
+/** Every status a run can have, in the order of its life. */
+export const RUN_STATUSES = [
+  "reserved",
+  "running",
   "success",
   "error",
   "interrupted",
   "lost",
-];
-
+] as const;
+export type RunStatus = typeof RUN_STATUSES[number];
 export interface RunRow {
   id: number;
   run_id: string;

@@ -141,3 +141,19 @@ export function signalTree(root: number, tree: number[], signal: Deno.Signal): v
   if (!killGroup(root, signal)) killPid(root, signal);
   for (const pid of tree) if (pid !== root) killPid(pid, signal);
 }
+
+/** The first line a CLI prints for `--version`, or null (missing, broken, or over 5 s). */
+export async function commandVersion(path: string): Promise<string | null> {
+  try {
+    const out = await new Deno.Command(path, {
+      args: ["--version"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+      signal: AbortSignal.timeout(5000),
+    }).output();
+    return new TextDecoder().decode(out.stdout).trim().split("\n")[0] || null;
+  } catch {
+    return null;
+  }
+}

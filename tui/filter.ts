@@ -3,14 +3,7 @@
  * with optional `status:` / `backend:` words, e.g. `s:run b:fake parser bug`.
  */
 
-export const STATUSES = [
-  "reserved",
-  "running",
-  "success",
-  "error",
-  "interrupted",
-  "lost",
-] as const;
+import { RUN_STATUSES as STATUSES } from "../core/ledger.ts";
 
 export interface Filter {
   /** Words that must all occur (case-insensitively) in the run id, prompt title or cwd. */

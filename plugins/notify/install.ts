@@ -3,8 +3,9 @@
  * replaced atomically with their mode kept; a file handoff cannot parse is never written.
  */
 import { selfArgv } from "../../core/self.ts";
-import { dirname, join } from "node:path";
-import { which } from "../../core/proc.ts";
+import { readTextOrNull, writeFileAtomic } from "../../core/files.ts";
+import { join } from "node:path";
+import { commandVersion, which } from "../../core/proc.ts";
 import { tildePath } from "../../core/paths.ts";
 import {
   addClaudeHooks,
@@ -34,43 +35,9 @@ export function handoffArgv(): string[] {
   return home ? [...argv, "--home", home] : argv;
 }
 
-function readOrNull(path: string): string | null {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
-}
-
-/** Replaces `path` in one rename, keeping its permission bits (settings may be private). */
-function writeAtomic(path: string, text: string): void {
-  let mode = 0o600;
-  try {
-    mode = (Deno.statSync(path).mode ?? 0o600) & 0o777;
-  } catch { /* new file */ }
-  Deno.mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.handoff-tmp`;
-  Deno.writeTextFileSync(tmp, text, { mode });
-  Deno.chmodSync(tmp, mode);
-  Deno.renameSync(tmp, path);
-}
-
 async function claudeVersion(): Promise<string | null> {
   const claude = which("claude");
-  if (!claude) return null;
-  try {
-    const r = await new Deno.Command(claude, {
-      args: ["--version"],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-      signal: AbortSignal.timeout(5000),
-    }).output();
-    return new TextDecoder().decode(r.stdout);
-  } catch {
-    return null;
-  }
+  return claude ? await commandVersion(claude) : null;
 }
 
 /** Returns the number of problems (a file left alone). */
@@ -86,10 +53,10 @@ export async function installHooks(
     const events = hasPermissionRequest(await claudeVersion())
       ? CLAUDE_HOOK_EVENTS
       : CLAUDE_HOOK_EVENTS.filter((e) => e !== "PermissionRequest");
-    const before = readOrNull(settings);
+    const before = readTextOrNull(settings);
     const edit = addClaudeHooks(before, tildePath(settings), claudeHookCommand(argv), events);
     if (edit.changed.length) {
-      writeAtomic(settings, edit.text);
+      writeFileAtomic(settings, edit.text);
       say.ok(`Claude Code hooks (${edit.changed.join(", ")}): ${tildePath(settings)}`);
     } else say.skip(`Claude Code hooks: ${tildePath(settings)} is up to date`);
   } catch (e) {
@@ -100,7 +67,7 @@ export async function installHooks(
 
   const toml = join(dirs.codex, "config.toml");
   const codexArgv = [...argv, "notify", "--source", "codex"];
-  const r = setCodexNotify(readOrNull(toml), codexArgv, force);
+  const r = setCodexNotify(readTextOrNull(toml), codexArgv, force);
   if (r.action === "unchanged") say.skip(`Codex notify: ${tildePath(toml)} is up to date`);
   else if (r.action === "conflict") {
     say.warn(
@@ -109,7 +76,7 @@ export async function installHooks(
     );
     problems++;
   } else {
-    writeAtomic(toml, r.text);
+    writeFileAtomic(toml, r.text);
     say.ok(`Codex notify: ${r.action === "create" ? "set in" : "updated in"} ${tildePath(toml)}`);
   }
   return problems;
@@ -119,9 +86,9 @@ export function removeHooks(dirs: { claude: string; codex: string }, say: Report
   let problems = 0;
   const settings = join(dirs.claude, "settings.json");
   try {
-    const edit = removeClaudeHooks(readOrNull(settings), tildePath(settings));
+    const edit = removeClaudeHooks(readTextOrNull(settings), tildePath(settings));
     if (edit.changed.length) {
-      writeAtomic(settings, edit.text);
+      writeFileAtomic(settings, edit.text);
       say.ok(`Claude Code hooks removed (${edit.changed.join(", ")}): ${tildePath(settings)}`);
     } else say.skip(`Claude Code hooks: none of handoff's in ${tildePath(settings)}`);
   } catch (e) {
@@ -130,9 +97,9 @@ export function removeHooks(dirs: { claude: string; codex: string }, say: Report
     problems++;
   }
   const toml = join(dirs.codex, "config.toml");
-  const r = removeCodexNotify(readOrNull(toml));
+  const r = removeCodexNotify(readTextOrNull(toml));
   if (r.removed) {
-    writeAtomic(toml, r.text);
+    writeFileAtomic(toml, r.text);
     say.ok(`Codex notify removed: ${tildePath(toml)}`);
   } else say.skip(`Codex notify: not handoff's (or not set) in ${tildePath(toml)}`);
   return problems;

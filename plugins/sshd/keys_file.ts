@@ -4,6 +4,7 @@
 // database write lock (`withKeysLock`), so two handoff processes cannot lose each other's
 // lines.
 
+import { writeFileAtomic } from "../../core/files.ts";
 import { dirname, join } from "node:path";
 import type { Db } from "../../core/store.ts";
 import { transaction } from "../../core/store.ts";
@@ -53,28 +54,13 @@ function secureDirs(file: string, target: string): void {
   }
 }
 
-function writeAtomic(file: string, text: string): void {
-  const dir = dirname(file);
-  const tmp = join(dir, `.authorized_keys.handoff-${Deno.pid}`);
-  try {
-    Deno.writeTextFileSync(tmp, text, { mode: 0o600 });
-    Deno.chmodSync(tmp, 0o600);
-    Deno.renameSync(tmp, file);
-  } catch (e) {
-    try {
-      Deno.removeSync(tmp);
-    } catch { /* never written */ }
-    throw e;
-  }
-}
-
 /** Appends one line (the file ends with a newline afterwards). */
 export function addKeyLine(file: string, line: string): void {
   const target = realTarget(file);
   secureDirs(file, target);
   const text = readOrEmpty(target);
   const sep = text === "" || text.endsWith("\n") ? "" : "\n";
-  writeAtomic(target, `${text}${sep}${line}\n`);
+  writeFileAtomic(target, `${text}${sep}${line}\n`, 0o600);
 }
 
 /** Removes this fingerprint's gate lines; returns how many there were. */
@@ -83,7 +69,7 @@ export function removeKeyLines(file: string, fingerprint: string): number {
   secureDirs(file, target);
   const text = readOrEmpty(target);
   const { text: kept, removed } = removeGateLines(text, fingerprint);
-  if (removed > 0) writeAtomic(target, kept);
+  if (removed > 0) writeFileAtomic(target, kept, 0o600);
   return removed;
 }
 
@@ -93,7 +79,7 @@ export function replaceKeyLine(file: string, fingerprint: string, line: string):
   secureDirs(file, target);
   const { text } = removeGateLines(readOrEmpty(target), fingerprint);
   const sep = text === "" || text.endsWith("\n") ? "" : "\n";
-  writeAtomic(target, `${text}${sep}${line}\n`);
+  writeFileAtomic(target, `${text}${sep}${line}\n`, 0o600);
 }
 
 export function fileHasKeyLine(file: string, fingerprint: string): boolean {
