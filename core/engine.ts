@@ -38,7 +38,14 @@ import {
 } from "./ledger.ts";
 import { clock, err, errLine, out } from "./output.ts";
 import { ensurePrivateDir, paths, runFiles } from "./paths.ts";
-import { processStartTime, processTree, signalTree, which } from "./proc.ts";
+import {
+  isSameProcess,
+  killPid,
+  processStartTime,
+  processTree,
+  signalTree,
+  which,
+} from "./proc.ts";
 import type { BackendLauncher, LaunchTask, Registry } from "./registry.ts";
 import { type Db, openDb } from "./store.ts";
 
@@ -404,7 +411,13 @@ async function supervise(
   };
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
   for (const s of signals) Deno.addSignalListener(s, onSignal);
-  const heartbeat = setInterval(() => {
+  // Descendants seen while the backend runs (pid → start time). Agent CLIs start their
+  // tools in sessions of their own: if the CLI itself is killed they would live on.
+  const descendants = new Map<number, string | null>();
+  const everySecond = setInterval(() => {
+    for (const pid of processTree(child.pid)) {
+      if (pid !== child.pid && !descendants.has(pid)) descendants.set(pid, processStartTime(pid));
+    }
     if (Date.now() - lastProgressAt >= HEARTBEAT_MS) {
       progress(
         `… still running (${
@@ -412,7 +425,7 @@ async function supervise(
         } min, ${tools} tool calls)`,
       );
     }
-  }, 5_000);
+  }, 1_000);
 
   if (spec.stdin !== null) {
     const writer = child.stdin.getWriter();
@@ -437,8 +450,11 @@ async function supervise(
   }
   await readStderr;
   const status = await child.status;
-  clearInterval(heartbeat);
+  clearInterval(everySecond);
   clearTimeout(killTimer);
+  if (status.signal || interrupted) {
+    for (const [pid, start] of descendants) if (isSameProcess(pid, start)) killPid(pid, "SIGKILL");
+  }
   for (const s of signals) Deno.removeSignalListener(s, onSignal);
   flushText();
 

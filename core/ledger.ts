@@ -3,7 +3,7 @@ import type { Db } from "./store.ts";
 import { transaction } from "./store.ts";
 import { formatRunId, localDay, parseRunId, parseSeqCode } from "./runid.ts";
 import type { Usage } from "./events.ts";
-import { isSameProcess, processTree, signalTree } from "./proc.ts";
+import { isSameProcess, killTreeNow } from "./proc.ts";
 import { basename } from "node:path";
 import { insertEvent, runNoticeEvent } from "./event_log.ts";
 
@@ -287,9 +287,7 @@ export function reconcile(db: Db): string[] {
   const lost: string[] = [];
   for (const r of rows) {
     if (isSameProcess(r.owner_pid, r.owner_start)) continue;
-    if (r.pid && isSameProcess(r.pid, r.pid_start)) {
-      signalTree(r.pid, processTree(r.pid), "SIGKILL");
-    }
+    if (r.pid && isSameProcess(r.pid, r.pid_start)) killTreeNow(r.pid);
     const error = "the handoff process supervising this run died";
     // Marked and announced together: of two processes reconciling, exactly one tells.
     const marked = transaction(db, () => {

@@ -135,6 +135,15 @@ export function processTree(root: number): number[] {
   return tree;
 }
 
+/**
+ * Kills a process and all its descendants at once. The root is stopped first so it cannot
+ * start anything between the walk of its tree and the kill.
+ */
+export function killTreeNow(root: number): void {
+  if (!killGroup(root, "SIGSTOP")) killPid(root, "SIGSTOP");
+  signalTree(root, processTree(root), "SIGKILL");
+}
+
 /** Signals the group led by `root` and every process in `tree` (collected beforehand). */
 export function signalTree(root: number, tree: number[], signal: Deno.Signal): void {
   // A root that leads no process group of its own is signalled on its own.

@@ -159,7 +159,7 @@ Deno.test("backend errors: HTTP 500 gives exit 1, a clear message, and an error 
 
 Deno.test("SIGKILL of handoff mid-run: the run shows as lost, its backend is stopped", async () => {
   await withWorld(async (w) => {
-    const child = w.spawn(["run", "--slug", "doomed", "FAKE_BASH: sleep 45 # doomed-marker"]);
+    const child = w.spawn(["run", "--slug", "doomed", `FAKE_BASH: sleep 45 # ${marker("doomed")}`]);
     const reader = child.stdout.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);
     const runId = runIdOf(first);
@@ -174,7 +174,7 @@ Deno.test("SIGKILL of handoff mid-run: the run shows as lost, its backend is sto
     await child.stderr.cancel();
     const row = (await listRuns(w)).find((x) => x.run_id === runId)!;
     assert.equal(row.status, "lost");
-    await waitFor(async () => !(await pgrep("doomed-marker")));
+    await waitFor(async () => !(await pgrep(marker("doomed"))));
     // Reading again does not change it.
     assert.equal((await listRuns(w)).find((x) => x.run_id === runId)!.status, "lost");
   });
@@ -182,7 +182,7 @@ Deno.test("SIGKILL of handoff mid-run: the run shows as lost, its backend is sto
 
 Deno.test("kill: stops the backend and its tools, marks the run interrupted, run exits 130", async () => {
   await withWorld(async (w) => {
-    const child = w.spawn(["run", "--slug", "long job", "FAKE_BASH: sleep 44 # kill-marker"]);
+    const child = w.spawn(["run", "--slug", "long job", `FAKE_BASH: sleep 44 # ${marker("kill")}`]);
     const runId = runIdOf(new TextDecoder().decode((await child.stdout.getReader().read()).value));
     await waitFor(async () =>
       (await Deno.readTextFile(join(w.home, "tasks", `${runId}.out.txt`))).includes("sleep 44")
@@ -203,7 +203,7 @@ Deno.test("kill: stops the backend and its tools, marks the run interrupted, run
       /sleep 44/,
       "partial output kept",
     );
-    assert.equal(await pgrep("kill-marker"), false, "the tool process died with its CLI");
+    await waitFor(async () => !(await pgrep(marker("kill"))), 3000); // died with its CLI
     const again = await w.handoff(["kill", runId]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /not running \(interrupted\)/);
@@ -212,7 +212,7 @@ Deno.test("kill: stops the backend and its tools, marks the run interrupted, run
 
 Deno.test("SIGHUP to handoff (terminal closed): backend stopped, run interrupted, exit 130", async () => {
   await withWorld(async (w) => {
-    const child = w.spawn(["run", "--slug", "hangup", "FAKE_BASH: sleep 43 # hup-marker"]);
+    const child = w.spawn(["run", "--slug", "hangup", `FAKE_BASH: sleep 43 # ${marker("hup")}`]);
     const runId = runIdOf(new TextDecoder().decode((await child.stdout.getReader().read()).value));
     await waitFor(async () =>
       (await Deno.readTextFile(join(w.home, "tasks", `${runId}.out.txt`))).includes("sleep 43")
@@ -223,7 +223,39 @@ Deno.test("SIGHUP to handoff (terminal closed): backend stopped, run interrupted
     assert.equal(status.code, 130);
     const row = (await listRuns(w)).find((x) => x.run_id === runId)!;
     assert.equal(row.status, "interrupted");
-    assert.equal(await pgrep("hup-marker"), false);
+    await waitFor(async () => !(await pgrep(marker("hup"))), 3000);
+  });
+});
+
+Deno.test("a backend killed mid-run: the run ends error, exit 1, partial output kept", async () => {
+  await withWorld(async (w) => {
+    const child = w.spawn(["run", "--slug", "victim", `FAKE_BASH: sleep 42 # ${marker("victim")}`]);
+    const runId = runIdOf(new TextDecoder().decode((await child.stdout.getReader().read()).value));
+    await waitFor(async () =>
+      (await Deno.readTextFile(join(w.home, "tasks", `${runId}.out.txt`))).includes("sleep 42")
+    );
+    const running = (await listRuns(w)).find((x) => x.run_id === runId)!;
+    assert.equal(running.status, "running");
+    await new Promise((r) => setTimeout(r, 1500)); // handoff notes the tool's process
+    // Someone kills the agent CLI itself (not handoff): handoff must notice and finish.
+    const db = new (await import("node:sqlite")).DatabaseSync(join(w.home, "handoff.db"));
+    const { pid } = db.prepare("SELECT pid FROM runs WHERE run_id = ?").get(runId) as {
+      pid: number;
+    };
+    db.close();
+    Deno.kill(pid, "SIGKILL");
+    const status = await child.status;
+    const stderr = await new Response(child.stderr).text();
+    assert.equal(status.code, 1, stderr);
+    assert.match(stderr, /was killed by SIGKILL/);
+    assert.match(lastLine(stderr), /^RESULT=/);
+    const row = (await listRuns(w)).find((x) => x.run_id === runId)!;
+    assert.equal(row.status, "error");
+    const files = row.files as Record<string, string>;
+    assert.match(await Deno.readTextFile(files.out), /sleep 42/, "partial progress kept");
+    assert.match(await Deno.readTextFile(files.raw), /"type":"system"/, "raw stream kept");
+    assert.match(await Deno.readTextFile(files.result), /killed by SIGKILL/);
+    await waitFor(async () => !(await pgrep(marker("victim"))), 3000);
   });
 });
 
@@ -365,6 +397,12 @@ async function waitFor(pred: () => Promise<boolean>, timeoutMs = 20_000) {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error("condition not met in time");
+}
+
+/** A process marker unique to this test process, so concurrent runs never see each other. */
+const RUN_TAG = crypto.randomUUID().slice(0, 8);
+function marker(name: string): string {
+  return `${name}-marker-${RUN_TAG}`;
 }
 
 async function pgrep(pattern: string): Promise<boolean> {
