@@ -113,7 +113,7 @@ async function parseFile(file: string): Promise<Located> {
     }
     throw usageError(`cannot read ${file}: ${(e as Error).message}`);
   }
-  const YAML = await import("yaml");
+  const YAML = await import("./yaml.ts");
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) {
     if (text[i] === "\n") lineStarts.push(i + 1);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite (README: `npm test`). Installs what the tests need first: the
 # npm packages (Deno, the real claude and codex CLIs) and, as root on Debian/Ubuntu,
-# tmux, OpenSSH and zbar. Ends with the line "N passed, N failed".
+# tmux, OpenSSH, zbar and procps. Ends with the line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +10,7 @@ command -v tmux >/dev/null 2>&1 || need+=(tmux)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
+command -v pgrep >/dev/null 2>&1 || need+=(procps)
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "tests: installing ${need[*]}" >&2
@@ -27,11 +28,12 @@ if [ ! -x node_modules/.bin/deno ] || [ ! -x node_modules/.bin/claude ]; then
 fi
 
 export PATH="$PWD/node_modules/.bin:$PATH" NO_COLOR=1 RUST_BACKTRACE=0
-mkdir -p .tmp
-deno test -A "$@" tests/ 2>&1 | tee .tmp/test.log
+log=$(mktemp)
+deno test -A "$@" tests/ 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-summary=$(grep -E '^(ok|FAILED) \| ' .tmp/test.log | tail -n 1)
+summary=$(grep -E '^(ok|FAILED) \| ' "$log" | tail -n 1)
+rm -f "$log"
 passed=$(sed -nE 's/.*\| ([0-9]+) passed.*/\1/p' <<<"$summary")
 failed=$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$summary")
 if [ -z "$passed" ]; then passed=0; failed=${failed:-1}; fi
