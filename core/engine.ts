@@ -17,14 +17,7 @@ import {
   resolveValue,
 } from "./config.ts";
 import { EXIT, usageError } from "./errors.ts";
-import {
-  addUsage,
-  emptyUsage,
-  oneLine,
-  type RunEvent,
-  subtractUsage,
-  type Usage,
-} from "./events.ts";
+import { emptyUsage, subtractUsage, type Usage } from "./events.ts";
 import {
   finishRun,
   getRun,
@@ -37,7 +30,7 @@ import {
   startReserved,
 } from "./ledger.ts";
 import { clock, err, errLine, out } from "./output.ts";
-import { ensurePrivateDir, paths, runFiles } from "./paths.ts";
+import { ensurePrivateDir, paths, type RunFiles, runFiles } from "./paths.ts";
 import {
   isSameProcess,
   killPid,
@@ -48,6 +41,7 @@ import {
 } from "./proc.ts";
 import type { BackendLauncher, LaunchTask, Registry } from "./registry.ts";
 import { type Db, openDb } from "./store.ts";
+import { RunTally, type Verdict, verdict } from "./run_tally.ts";
 
 export interface RunRequest {
   registry: Registry;
@@ -218,7 +212,7 @@ async function* lines(
   if (buf) yield buf.replace(/\r$/, "");
 }
 
-function openAppend(path: string): Deno.FsFile {
+function openTruncated(path: string): Deno.FsFile {
   return Deno.openSync(path, {
     write: true,
     create: true,
@@ -248,6 +242,23 @@ export async function runTask(req: RunRequest): Promise<number> {
   }
 }
 
+/** The run's open files: readable progress, the raw stream, the backend's stderr. */
+class RunLogs {
+  readonly files: RunFiles;
+  readonly out: Deno.FsFile;
+  readonly raw: Deno.FsFile;
+  readonly stderr: Deno.FsFile;
+  constructor(readonly runId: string) {
+    this.files = runFiles(runId);
+    this.out = openTruncated(this.files.out);
+    this.raw = openTruncated(this.files.raw);
+    this.stderr = openTruncated(this.files.stderr);
+  }
+  close(): void {
+    for (const f of [this.out, this.raw, this.stderr]) f.close();
+  }
+}
+
 async function supervise(
   db: Db,
   req: RunRequest,
@@ -256,18 +267,11 @@ async function supervise(
   newSession: string | null,
 ): Promise<number> {
   const runId = row.run_id;
-  const files = runFiles(runId);
-  if (!req.adopt || (await readOrNull(files.prompt)) !== req.prompt) {
-    await Deno.writeTextFile(files.prompt, req.prompt, { mode: 0o600 });
+  const prompt = runFiles(runId).prompt;
+  if (!req.adopt || (await readOrNull(prompt)) !== req.prompt) {
+    await Deno.writeTextFile(prompt, req.prompt, { mode: 0o600 });
   }
-  const outFile = openAppend(files.out);
-  const rawFile = openAppend(files.raw);
-  const stderrFile = openAppend(files.stderr);
-  const env = resolveBackendEnv(p.backend, {
-    model: p.model,
-    cwd: p.cwd,
-    runId,
-  });
+  const logs = new RunLogs(runId);
   const task: LaunchTask = {
     command: p.command,
     model: p.model,
@@ -276,98 +280,32 @@ async function supervise(
     newSession: newSession ?? undefined,
     permissionMode: p.backend.permissionMode,
     systemPrompt: p.systemPrompt,
-    env,
+    env: resolveBackendEnv(p.backend, { model: p.model, cwd: p.cwd, runId }),
     inheritedEnv: Deno.env.toObject(),
   };
   const spec = p.launcher.launch(task, req.prompt);
   // Tells the backend's own hooks (`handoff notify`) which run they are in: the engine
   // reports the run's end itself, so a Stop hook in this headless session stays quiet.
   spec.env.HANDOFF_RUN_ID = runId;
-  const parse = p.launcher.createParser();
 
   out(`RUN_ID=${runId}\n`);
-  const label = req.parent ? "resume" : "start";
   errLine(
-    `${clock()} ${label}\tSESSION=${
+    `${clock()} ${req.parent ? "resume" : "start"}\tSESSION=${
       row.session_id ?? "pending"
     }\tBACKEND=${p.backend.name}\tMODEL=${p.model}`,
   );
   if (req.verbose) errLine(`CMD: ${spec.argv.map(shellQuote).join(" ")}`);
 
   let lastProgressAt = Date.now();
-  let lastProgress = "";
-  const progress = (text: string) => {
-    // Backends often repeat themselves (codex reports an error, then the failed turn).
-    if (text === lastProgress) return;
-    lastProgress = text;
-    const line = `${clock()} ${text}\n`;
-    err(line);
-    writeText(outFile, line);
-    lastProgressAt = Date.now();
-  };
-
-  let usage: Usage = emptyUsage();
-  let result: { text: string; isError: boolean } | null = null;
-  let lastError: string | null = null;
-  let pendingText: string | null = null;
-  let sessionId = row.session_id;
-  let tools = 0;
-  const stderrTail: string[] = [];
-
-  const flushText = () => {
-    if (pendingText !== null) progress(oneLine(pendingText, 2000));
-    pendingText = null;
-  };
-  const handle = async (ev: RunEvent) => {
-    switch (ev.kind) {
-      case "session":
-        if (ev.id !== sessionId) {
-          sessionId = ev.id;
-          setSession(db, runId, ev.id);
-        }
-        return;
-      case "text":
-        // Held back one event: the last message usually repeats the final answer.
-        flushText();
-        pendingText = ev.text;
-        return;
-      case "tool":
-        flushText();
-        tools++;
-        progress(ev.summary);
-        return;
-      case "usage":
-        usage = ev.cumulative ? { ...ev.usage } : addUsage(usage, ev.usage);
-        return;
-      case "result":
-        if (pendingText !== null && pendingText.trim() === ev.text.trim()) {
-          pendingText = null;
-        }
-        flushText();
-        result = { text: ev.text, isError: ev.isError };
-        return;
-      case "error":
-        flushText();
-        lastError = ev.message;
-        progress(`error: ${ev.message}`);
-        return;
-      case "permission_denied":
-        flushText();
-        progress(`denied: ${ev.detail}`);
-        await req.registry.notify({
-          kind: "permission_denied",
-          runId,
-          backend: p.backend.name,
-          cwd: p.cwd,
-          detail: ev.detail,
-        });
-        return;
-      case "info":
-        flushText();
-        progress(ev.text);
-        return;
+  const progress = (lines: string[]) => {
+    for (const text of lines) {
+      const line = `${clock()} ${text}\n`;
+      err(line);
+      writeText(logs.out, line);
+      lastProgressAt = Date.now();
     }
   };
+  const tally = new RunTally(row.session_id);
 
   let child: Deno.ChildProcess;
   try {
@@ -384,144 +322,115 @@ async function supervise(
       detached: true,
     }).spawn();
   } catch (e) {
-    const message = `could not start ${spec.argv[0]}: ${(e as Error).message}`;
-    return finish(db, req, p, runId, files, {
+    const diagnostic = [`could not start ${spec.argv[0]}: ${(e as Error).message}`];
+    return finish(db, req, p, logs, tally, null, {
       status: "error",
-      exitCode: null,
-      usage,
-      diagnostic: [message],
-      stdoutText: null,
-    }, [outFile, rawFile, stderrFile]);
+      answer: null,
+      diagnostic,
+      partial: null,
+    });
   }
   setChild(db, runId, child.pid, processStartTime(child.pid));
-
-  let interrupted = false;
-  let killTimer: ReturnType<typeof setTimeout> | undefined;
-  let tree: number[] = [];
-  const onSignal = () => {
-    if (interrupted) {
-      signalTree(child.pid, tree, "SIGKILL");
-      return;
-    }
-    interrupted = true;
-    // Collected before the first signal: once the CLI dies its tools are reparented.
-    tree = processTree(child.pid);
-    signalTree(child.pid, tree, "SIGTERM");
-    killTimer = setTimeout(() => signalTree(child.pid, tree, "SIGKILL"), KILL_GRACE_MS);
-  };
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-  for (const s of signals) Deno.addSignalListener(s, onSignal);
-  // Descendants seen while the backend runs (pid → start time). Agent CLIs start their
-  // tools in sessions of their own: if the CLI itself is killed they would live on.
-  const descendants = new Map<number, string | null>();
-  const everySecond = setInterval(() => {
-    for (const pid of processTree(child.pid)) {
-      if (pid !== child.pid && !descendants.has(pid)) descendants.set(pid, processStartTime(pid));
-    }
-    if (Date.now() - lastProgressAt >= HEARTBEAT_MS) {
-      progress(
-        `… still running (${
-          Math.round((Date.now() - (row.started_at ?? row.created_at)) / 60000)
-        } min, ${tools} tool calls)`,
-      );
-    }
-  }, 1_000);
+  const guard = guardChild(child.pid, () => {
+    if (Date.now() - lastProgressAt < HEARTBEAT_MS) return;
+    const minutes = Math.round((Date.now() - (row.started_at ?? row.created_at)) / 60000);
+    progress([`… still running (${minutes} min, ${tally.tools} tool calls)`]);
+  });
 
   if (spec.stdin !== null) {
     const writer = child.stdin.getWriter();
     try {
       await writer.write(new TextEncoder().encode(spec.stdin));
       await writer.close();
-    } catch {
-      /* the backend exited before reading its prompt: its status tells why */
-    }
+    } catch { /* the backend exited before reading its prompt: its status tells why */ }
   }
 
+  const stderrTail: string[] = [];
   const readStderr = (async () => {
     for await (const line of lines(child.stderr)) {
-      writeText(stderrFile, line + "\n");
+      writeText(logs.stderr, line + "\n");
       stderrTail.push(line);
       if (stderrTail.length > 20) stderrTail.shift();
     }
   })();
+  const parse = p.launcher.createParser();
   for await (const line of lines(child.stdout)) {
-    writeText(rawFile, line + "\n");
-    for (const ev of parse.push(line)) await handle(ev);
+    writeText(logs.raw, line + "\n");
+    for (const ev of parse.push(line)) {
+      const session = tally.sessionId;
+      progress(tally.apply(ev));
+      if (tally.sessionId && tally.sessionId !== session) setSession(db, runId, tally.sessionId);
+      if (ev.kind === "permission_denied") {
+        await req.registry.notify({
+          kind: "permission_denied",
+          runId,
+          backend: p.backend.name,
+          cwd: p.cwd,
+          detail: ev.detail,
+        });
+      }
+    }
   }
   await readStderr;
   const status = await child.status;
-  clearInterval(everySecond);
-  clearTimeout(killTimer);
-  if (status.signal || interrupted) {
-    for (const [pid, start] of descendants) if (isSameProcess(pid, start)) killPid(pid, "SIGKILL");
-  }
-  for (const s of signals) Deno.removeSignalListener(s, onSignal);
-  flushText();
-
-  // `handoff kill` marks the row before signalling us; a group killed behind our back
-  // shows up the same way.
-  if (getRun(db, runId)?.status === "interrupted") interrupted = true;
-
-  const runUsage = p.launcher.usageIsThreadTotal
-    ? subtractUsage(usage, previousThreadUsage(db, runId, sessionId))
-    : usage;
-  const res = result as { text: string; isError: boolean } | null;
-  if (interrupted) {
-    return finish(db, req, p, runId, files, {
-      status: "interrupted",
-      exitCode: status.code,
-      usage: runUsage,
-      threadUsage: usage,
-      diagnostic: ["interrupted"],
-      stdoutText: null,
-      partial: res?.text ?? null,
-    }, [outFile, rawFile, stderrFile]);
-  }
-  if (res && !res.isError && status.code === 0) {
-    return finish(db, req, p, runId, files, {
-      status: "success",
-      exitCode: 0,
-      usage: runUsage,
-      threadUsage: usage,
-      diagnostic: [],
-      stdoutText: res.text,
-    }, [outFile, rawFile, stderrFile]);
-  }
-  const how = status.signal
-    ? `was killed by ${status.signal}`
-    : `exited with status ${status.code}`;
-  const diagnostic: string[] = [];
-  const reported = res?.isError ? oneLine(res.text, 500) : lastError;
-  if (reported) diagnostic.push(`the backend reported an error: ${reported}`);
-  diagnostic.push(
-    res && !res.isError
-      ? `${p.launcher.type} ${how} after its result; treating the run as failed`
-      : `no successful result: ${p.launcher.type} ${how}`,
+  const interrupted = guard.stop(status.signal !== null) ||
+    // `handoff kill` marks the row before signalling us.
+    getRun(db, runId)?.status === "interrupted";
+  progress(tally.flush());
+  const v = verdict(
+    tally,
+    { code: status.code, signal: status.signal, interrupted },
+    p.launcher.type,
+    {
+      hint: p.launcher.diagnose?.(stderrTail.join("\n"), task),
+      stderrTail,
+    },
   );
-  const hint = p.launcher.diagnose?.(stderrTail.join("\n"), task);
-  if (hint) diagnostic.push(`hint: ${hint}`);
-  if (!reported && stderrTail.length) {
-    diagnostic.push(
-      `last stderr lines:\n${stderrTail.slice(-8).map((l) => "  " + l).join("\n")}`,
-    );
-  }
-  return finish(db, req, p, runId, files, {
-    status: "error",
-    exitCode: status.code,
-    usage: runUsage,
-    threadUsage: usage,
-    diagnostic,
-    stdoutText: null,
-    partial: res?.text ?? null,
-  }, [outFile, rawFile, stderrFile]);
+  return finish(db, req, p, logs, tally, status.code, v);
+}
+
+/**
+ * While the backend runs: Ctrl-C, SIGTERM and SIGHUP stop its whole process tree (SIGKILL
+ * after a grace period, or at a second signal), and every second the tree is noted so
+ * tools a killed CLI leaves behind can be stopped too. `tick` runs every second.
+ */
+function guardChild(pid: number, tick: () => void) {
+  let interrupted = false;
+  let tree: number[] = [];
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
+  const onSignal = () => {
+    if (interrupted) return signalTree(pid, tree, "SIGKILL");
+    interrupted = true;
+    // Collected before the first signal: once the CLI dies its tools are reparented.
+    tree = processTree(pid);
+    signalTree(pid, tree, "SIGTERM");
+    killTimer = setTimeout(() => signalTree(pid, tree, "SIGKILL"), KILL_GRACE_MS);
+  };
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  const descendants = new Map<number, string | null>();
+  const timer = setInterval(() => {
+    for (const d of processTree(pid)) {
+      if (d !== pid && !descendants.has(d)) descendants.set(d, processStartTime(d));
+    }
+    tick();
+  }, 1_000);
+  return {
+    /** Ends the guard; returns whether the run was interrupted by a signal. */
+    stop(killed: boolean): boolean {
+      clearInterval(timer);
+      clearTimeout(killTimer);
+      for (const s of signals) Deno.removeSignalListener(s, onSignal);
+      if (killed || interrupted) {
+        for (const [d, start] of descendants) if (isSameProcess(d, start)) killPid(d, "SIGKILL");
+      }
+      return interrupted;
+    },
+  };
 }
 
 /** Codex counts usage per thread: the share of this run is what grew since the last run of it. */
-function previousThreadUsage(
-  db: Db,
-  runId: string,
-  sessionId: string | null,
-): Usage {
+function previousThreadUsage(db: Db, runId: string, sessionId: string | null): Usage {
   if (!sessionId) return emptyUsage();
   const row = db.prepare(
     "SELECT thread_usage FROM runs WHERE session_id = ? AND run_id != ? AND thread_usage IS NOT NULL ORDER BY id DESC LIMIT 1",
@@ -529,70 +438,61 @@ function previousThreadUsage(
   return row ? { ...emptyUsage(), ...JSON.parse(row.thread_usage) } : emptyUsage();
 }
 
-interface Outcome {
-  status: "success" | "error" | "interrupted";
-  exitCode: number | null;
-  usage: Usage;
-  threadUsage?: Usage;
-  diagnostic: string[];
-  stdoutText: string | null;
-  partial?: string | null;
+/** The result file's text for each outcome (skills read it; `INTERRUPTED` is the seed's). */
+function resultBody(v: Verdict, rawPath: string): string {
+  if (v.status === "success") return v.answer ?? "";
+  if (v.status === "interrupted") {
+    return "INTERRUPTED\n" +
+      (v.partial ? `\nLast output before the interruption:\n\n${v.partial}\n` : "");
+  }
+  return v.diagnostic.map((l) => `handoff: ${l}`).join("\n") + `\nJSONL=${rawPath}\n` +
+    (v.partial ? `\nLast output:\n\n${v.partial}\n` : "");
 }
 
+/** Writes the result file, finishes the ledger row, tells plugins, prints the protocol's end. */
 async function finish(
   db: Db,
   req: RunRequest,
   p: Plan,
-  runId: string,
-  files: ReturnType<typeof runFiles>,
-  o: Outcome,
-  handles: Deno.FsFile[],
+  logs: RunLogs,
+  tally: RunTally,
+  exitCode: number | null,
+  v: Verdict,
 ): Promise<number> {
-  let body: string;
-  if (o.status === "success") body = o.stdoutText ?? "";
-  else if (o.status === "interrupted") {
-    body = "INTERRUPTED\n" +
-      (o.partial ? `\nLast output before the interruption:\n\n${o.partial}\n` : "");
-  } else {
-    body = o.diagnostic.map((l) => `handoff: ${l}`).join("\n") +
-      `\nJSONL=${files.raw}\n` +
-      (o.partial ? `\nLast output:\n\n${o.partial}\n` : "");
-  }
+  const { files, runId } = logs;
+  const body = resultBody(v, files.raw);
   await Deno.writeTextFile(files.result, body, { mode: 0o600 });
+  const threadTotals = p.launcher.usageIsThreadTotal ? tally.usage : null;
   const row = finishRun(db, runId, {
-    status: o.status,
-    exitCode: o.exitCode,
-    error: o.status === "success" ? null : o.diagnostic.join("; ").slice(0, 2000),
-    usage: o.usage,
-    threadUsage: p.launcher.usageIsThreadTotal ? o.threadUsage ?? null : null,
+    status: v.status,
+    exitCode,
+    error: v.status === "success" ? null : v.diagnostic.join("; ").slice(0, 2000),
+    usage: threadTotals
+      ? subtractUsage(threadTotals, previousThreadUsage(db, runId, tally.sessionId))
+      : tally.usage,
+    threadUsage: threadTotals,
   });
-  const finalStatus = row?.status ?? o.status;
+  const status = row?.status ?? v.status;
   await req.registry.notify({
     kind: "ended",
     run: {
       runId,
       backend: p.backend.name,
-      status: finalStatus,
-      exitCode: o.exitCode,
+      status,
+      exitCode,
       resultPath: files.result,
       resultHead: body.slice(0, 400),
       cwd: p.cwd,
     },
   });
-  if (finalStatus === "interrupted") errLine("\nhandoff run: interrupted");
-  else if (finalStatus === "error") {
-    for (const l of o.diagnostic) errLine(`handoff run: ${l}`);
-  }
+  if (status === "interrupted") errLine("\nhandoff run: interrupted");
+  else if (status === "error") { for (const l of v.diagnostic) errLine(`handoff run: ${l}`); }
   const resultLine = `RESULT=${files.result}\n`;
-  writeText(handles[0], resultLine);
-  for (const h of handles) h.close();
+  writeText(logs.out, resultLine);
+  logs.close();
   err(resultLine);
-  if (finalStatus === "success") out(body.endsWith("\n") ? body : body + "\n");
-  return finalStatus === "success"
-    ? EXIT.OK
-    : finalStatus === "interrupted"
-    ? EXIT.INTERRUPTED
-    : EXIT.FAILED;
+  if (status === "success") out(body.endsWith("\n") ? body : body + "\n");
+  return status === "success" ? EXIT.OK : status === "interrupted" ? EXIT.INTERRUPTED : EXIT.FAILED;
 }
 
 async function readOrNull(path: string): Promise<string | null> {
