@@ -1,3 +1,4 @@
+import { qrTextToPgm } from "./helpers/qr.ts";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -103,29 +104,6 @@ Deno.test("renderQrTerminal: half blocks, optional pinned colours", async () => 
   assert.equal(ansi.replace(/\x1b\[[0-9;]*m/g, ""), text);
 });
 
-/** Turn the half-block text back into a greyscale image (4 px per module). */
-function halfBlocksToPgm(text: string): Uint8Array {
-  const rows: boolean[][] = [];
-  for (const line of text.split("\n")) {
-    const chars = Array.from(line);
-    rows.push(chars.map((c) => c === "█" || c === "▀"));
-    rows.push(chars.map((c) => c === "█" || c === "▄"));
-  }
-  const scale = 4;
-  const width = rows[0].length * scale;
-  const height = rows.length * scale;
-  const header = new TextEncoder().encode(`P5\n${width} ${height}\n255\n`);
-  const image = new Uint8Array(header.length + width * height);
-  image.set(header);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const dark = rows[Math.floor(y / scale)][Math.floor(x / scale)];
-      image[header.length + y * width + x] = dark ? 0 : 255;
-    }
-  }
-  return image;
-}
-
 Deno.test({
   name: "QR round trip: a real key's payload scans back and its PEM works",
   ignore: !have("zbarimg", "--version") || !have("ssh-keygen", "-?"),
@@ -138,7 +116,7 @@ Deno.test({
       });
 
       const image = join(dir, "qr.pgm");
-      writeFileSync(image, halfBlocksToPgm(await renderQrTerminal(payload)));
+      writeFileSync(image, qrTextToPgm((await renderQrTerminal(payload)).split("\n")));
       const scanned = run("zbarimg", ["--raw", "-q", image]);
       assert.equal(scanned.code, 0);
       assert.equal(scanned.stdout.replace(/\n$/, ""), payload);

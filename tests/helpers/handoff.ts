@@ -37,6 +37,46 @@ export interface RunOpts {
   timeoutMs?: number;
 }
 
+/** Starts handoff (main.ts) as a process of its own, with exactly `env`. */
+export function spawnHandoff(
+  args: string[],
+  o: { env: Record<string, string>; cwd: string; stdin: "piped" | "null" },
+): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", MAIN, ...args],
+    cwd: o.cwd,
+    env: o.env,
+    clearEnv: true,
+    stdin: o.stdin,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** Runs handoff to its end: `stdin` written then closed; killed after `timeoutMs`. */
+export async function runHandoff(
+  args: string[],
+  o: { env: Record<string, string>; cwd: string; stdin?: string; timeoutMs?: number },
+): Promise<Result> {
+  const child = spawnHandoff(args, { ...o, stdin: o.stdin === undefined ? "null" : "piped" });
+  const timer = setTimeout(() => child.kill("SIGKILL"), o.timeoutMs ?? 60_000);
+  try {
+    if (o.stdin !== undefined) {
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode(o.stdin)).catch(() => {});
+      await w.close().catch(() => {});
+    }
+    const out = await child.output();
+    return {
+      code: out.code,
+      stdout: new TextDecoder().decode(out.stdout),
+      stderr: new TextDecoder().decode(out.stderr),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function defaultConfig(w: { anthropic: FakeServer; openai: FakeServer; dir: string }) {
   return `backends:
   fake:
@@ -83,15 +123,11 @@ export async function startWorld(opts: { config?: (w: World) => string } = {}): 
   };
   const configFile = join(home, "config.yaml");
   const spawn = (args: string[], o: RunOpts = {}) =>
-    new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--quiet", MAIN, ...args],
-      cwd: o.cwd ?? work,
+    spawnHandoff(args, {
       env: { ...env, ...o.env },
-      clearEnv: true,
+      cwd: o.cwd ?? work,
       stdin: o.stdin === undefined ? "null" : "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    });
   const world: World = {
     dir,
     home,
@@ -101,25 +137,8 @@ export async function startWorld(opts: { config?: (w: World) => string } = {}): 
     env,
     configFile,
     spawn,
-    async handoff(args, o = {}) {
-      const child = spawn(args, o);
-      const timer = setTimeout(() => child.kill("SIGKILL"), o.timeoutMs ?? 60_000);
-      try {
-        if (o.stdin !== undefined) {
-          const w = child.stdin.getWriter();
-          await w.write(new TextEncoder().encode(o.stdin)).catch(() => {});
-          await w.close().catch(() => {});
-        }
-        const out = await child.output();
-        return {
-          code: out.code,
-          stdout: new TextDecoder().decode(out.stdout),
-          stderr: new TextDecoder().decode(out.stderr),
-        };
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    handoff: (args, o = {}) =>
+      runHandoff(args, { ...o, env: { ...env, ...o.env }, cwd: o.cwd ?? work }),
     async close() {
       await anthropic.close();
       await openai.close();

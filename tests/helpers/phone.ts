@@ -8,9 +8,10 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { type ExecResult, sshArgs, type Sshd, sshExec, startSshd } from "./sshd.ts";
 import { startTmux, type Tmux } from "./tmux.ts";
-import { BIN_DIR, REPO_ROOT } from "./agents.ts";
+import { BIN_DIR } from "./agents.ts";
+import { runHandoff, spawnHandoff } from "./handoff.ts";
+import { qrTextToPgm } from "./qr.ts";
 
-export const MAIN = join(REPO_ROOT, "main.ts");
 
 export interface Result {
   code: number;
@@ -62,32 +63,9 @@ export async function startPhoneWorld(): Promise<PhoneWorld> {
     USER: Deno.env.get("USER") ?? "root",
   };
   const spawn = (args: string[], o: { env?: Record<string, string> } = {}) =>
-    new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--quiet", MAIN, ...args],
-      cwd: dir,
-      env: { ...env, ...o.env },
-      clearEnv: true,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-  const run = async (args: string[], o: { stdin?: string; env?: Record<string, string> } = {}) => {
-    const child = spawn(args, { env: o.env });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    try {
-      const w = child.stdin.getWriter();
-      if (o.stdin !== undefined) await w.write(new TextEncoder().encode(o.stdin)).catch(() => {});
-      await w.close().catch(() => {});
-      const out = await child.output();
-      return {
-        code: out.code,
-        stdout: new TextDecoder().decode(out.stdout),
-        stderr: new TextDecoder().decode(out.stderr),
-      };
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+    spawnHandoff(args, { env: { ...env, ...o.env }, cwd: dir, stdin: "piped" });
+  const run = (args: string[], o: { stdin?: string; env?: Record<string, string> } = {}) =>
+    runHandoff(args, { env: { ...env, ...o.env }, cwd: dir, stdin: o.stdin });
   const world: PhoneWorld = {
     dir,
     home,
@@ -213,30 +191,6 @@ export async function pairPhone(
 
 export function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Half-block QR text (as printed by pair) → greyscale PGM for zbarimg. */
-export function qrTextToPgm(lines: string[]): Uint8Array {
-  const rows: boolean[][] = [];
-  for (const line of lines) {
-    const chars = Array.from(line);
-    rows.push(chars.map((c) => c === "█" || c === "▀"));
-    rows.push(chars.map((c) => c === "█" || c === "▄"));
-  }
-  const scale = 4;
-  const width = rows[0].length * scale;
-  const height = rows.length * scale;
-  const header = new TextEncoder().encode(`P5\n${width} ${height}\n255\n`);
-  const image = new Uint8Array(header.length + width * height);
-  image.set(header);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      image[header.length + y * width + x] = rows[Math.floor(y / scale)][Math.floor(x / scale)]
-        ? 0
-        : 255;
-    }
-  }
-  return image;
 }
 
 /** Finds the QR block in terminal text and decodes it with zbarimg. */
