@@ -16,7 +16,8 @@ import { join } from "node:path";
 import { eventsAfter, lastEventId, streamEvents } from "../core/event_log.ts";
 import { openDb } from "../core/store.ts";
 import { sshArgs } from "../tests/helpers/sshd.ts";
-import { MAIN, pairPhone, startPhoneWorld } from "../tests/helpers/phone.ts";
+import { pairPhone, startPhoneWorld } from "../tests/helpers/phone.ts";
+import { MAIN } from "../tests/helpers/handoff.ts";
 import { ms, table } from "./lib.ts";
 
 const EVENTS = Number(Deno.args[0] ?? 200);

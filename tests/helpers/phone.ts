@@ -12,7 +12,6 @@ import { BIN_DIR } from "./agents.ts";
 import { runHandoff, spawnHandoff } from "./handoff.ts";
 import { qrTextToPgm } from "./qr.ts";
 
-
 export interface Result {
   code: number;
   stdout: string;
