@@ -314,17 +314,25 @@ export function reconcile(db: Db): string[] {
   return lost;
 }
 
-export interface ListFilter {
-  limit: number;
+export interface RunFilter {
   status?: string;
   backend?: string;
-  beforeId?: number;
+  /** Words that must all occur (case-insensitively) in the run id, prompt title or cwd. */
+  text?: string;
 }
 
-/** Newest first; uses the primary key so 100,000 rows cost the same as 100. */
-export function listRuns(db: Db, f: ListFilter): RunRow[] {
+/** Escapes LIKE wildcards so `%` and `_` typed by a person match themselves. */
+export function likePattern(word: string): string {
+  return "%" + word.replace(/[\\%_]/g, (c) => "\\" + c) + "%";
+}
+
+/**
+ * The WHERE clause (without the keyword; "1" when empty) and its arguments. Status and
+ * backend use the indexes on those columns; text is a scan, fine up to 100k rows (~50 ms).
+ */
+export function runsWhere(f: RunFilter): { where: string; args: string[] } {
   const where: string[] = [];
-  const args: (string | number)[] = [];
+  const args: string[] = [];
   if (f.status) {
     where.push("status = ?");
     args.push(f.status);
@@ -333,14 +341,21 @@ export function listRuns(db: Db, f: ListFilter): RunRow[] {
     where.push("backend = ?");
     args.push(f.backend);
   }
-  if (f.beforeId) {
-    where.push("id < ?");
-    args.push(f.beforeId);
+  for (const word of (f.text ?? "").split(/\s+/).filter(Boolean)) {
+    where.push(
+      "(run_id LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\' OR cwd LIKE ? ESCAPE '\\')",
+    );
+    const p = likePattern(word);
+    args.push(p, p, p);
   }
-  const sql = `SELECT * FROM runs ${
-    where.length ? "WHERE " + where.join(" AND ") : ""
-  } ORDER BY id DESC LIMIT ?`;
-  return db.prepare(sql).all(...args, f.limit) as unknown as RunRow[];
+  return { where: where.length ? where.join(" AND ") : "1", args };
+}
+
+/** Newest first; uses the primary key so 100,000 rows cost the same as 100. */
+export function listRuns(db: Db, f: RunFilter & { limit: number }): RunRow[] {
+  const { where, args } = runsWhere(f);
+  return db.prepare(`SELECT * FROM runs WHERE ${where} ORDER BY id DESC LIMIT ?`)
+    .all(...args, f.limit) as unknown as RunRow[];
 }
 
 export class AmbiguousRun extends Error {

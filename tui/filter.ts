@@ -3,7 +3,8 @@
  * with optional `status:` / `backend:` words, e.g. `s:run b:fake parser bug`.
  */
 
-import { RUN_STATUSES as STATUSES } from "../core/ledger.ts";
+import { RUN_STATUSES as STATUSES, runsWhere } from "../core/ledger.ts";
+export { likePattern } from "../core/ledger.ts";
 
 export interface Filter {
   /** Words that must all occur (case-insensitively) in the run id, prompt title or cwd. */
@@ -62,32 +63,7 @@ export function nextStatus(current: string | undefined): string | undefined {
   return STATUS_CYCLE[(i + 1) % STATUS_CYCLE.length];
 }
 
-/** Escapes LIKE wildcards so `%` and `_` typed by a person match themselves. */
-export function likePattern(word: string): string {
-  return "%" + word.replace(/[\\%_]/g, (c) => "\\" + c) + "%";
-}
-
-/**
- * The WHERE clause (without the keyword; "1" when empty) and its arguments. Status and
- * backend use the indexes on those columns; text is a scan, fine up to 100k rows (~50 ms).
- */
+/** The filter as SQL (the ledger owns the query shape). */
 export function filterSql(f: Filter): { where: string; args: string[] } {
-  const where: string[] = [];
-  const args: string[] = [];
-  if (f.status) {
-    where.push("status = ?");
-    args.push(f.status);
-  }
-  if (f.backend) {
-    where.push("backend = ?");
-    args.push(f.backend);
-  }
-  for (const word of f.text.split(/\s+/).filter(Boolean)) {
-    where.push(
-      "(run_id LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\' OR cwd LIKE ? ESCAPE '\\')",
-    );
-    const p = likePattern(word);
-    args.push(p, p, p);
-  }
-  return { where: where.length ? where.join(" AND ") : "1", args };
+  return runsWhere(f);
 }
