@@ -1,6 +1,6 @@
 /**
- * Entry point. Hot paths first: `--version` answers before anything is imported, and
- * commands with a `fast` handler (the gate, notify) run without the commander tree.
+ * Entry point. Hot paths first: `--version` answers before anything is imported, and the
+ * commands in plugins/hot.ts (the gate, notify) run without the plugin list or commander.
  */
 import { VERSION } from "./core/version.ts";
 
@@ -42,18 +42,5 @@ const hot = hotCommands[args[0]];
 if (hot) Deno.exit(await (await hot())(args.slice(1)));
 
 const { firstPartyRegistry } = await import("./plugins/mod.ts");
-const registry = firstPartyRegistry();
-const fast = args.length ? registry.command(args[0])?.fast : undefined;
-let code: number;
-if (fast) {
-  try {
-    code = await fast(args.slice(1), { registry });
-  } catch (e) {
-    const { reportError } = await import("./core/cli.ts");
-    code = reportError(e);
-  }
-} else {
-  const { runCli } = await import("./core/cli.ts");
-  code = await runCli(args, registry);
-}
-Deno.exit(code);
+const { runCli } = await import("./core/cli.ts");
+Deno.exit(await runCli(args, firstPartyRegistry()));

@@ -65,15 +65,13 @@ export interface CommandContext {
 }
 
 /**
- * A subcommand. `register` adds it to the commander tree. `fast` handles the raw
- * arguments without loading commander at all: for commands on a hot path (the gate
- * runs once per phone request, notify on every agent turn).
+ * A subcommand: `register` adds it to the commander tree. (Commands on a hot path, which
+ * must not pay for the plugin list or commander, are listed in plugins/hot.ts.)
  */
 export interface CommandSpec {
   name: string;
   summary: string;
   register?: (program: Command, ctx: CommandContext) => void | Promise<void>;
-  fast?: (args: string[], ctx: CommandContext) => Promise<number>;
 }
 
 /** A finished run as the run engine reports it to listeners. */

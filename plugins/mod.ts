@@ -7,12 +7,10 @@ import { dispatchPlugin } from "../commands/mod.ts";
 import { claudePlugin } from "../backends/claude.ts";
 import { codexPlugin } from "../backends/codex.ts";
 import { notifyPlugin } from "./notify/mod.ts";
-import { gatePlugin } from "./gate/plugin.ts";
 import { phonePlugin } from "./phone/plugin.ts";
 
 export function firstPartyRegistry(): Registry {
   return new Registry().use(dispatchPlugin).use(claudePlugin).use(codexPlugin)
     .use(notifyPlugin)
-    .use(gatePlugin)
     .use(phonePlugin);
 }

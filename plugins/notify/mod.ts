@@ -29,11 +29,7 @@ export const notifyPlugin: Plugin = {
     {
       name: "notify",
       summary: "record an event for paired phones (agent hooks call this)",
-      async fast(args) {
-        const { notifyMain } = await import("./notify.ts");
-        return notifyMain(args);
-      },
-      // Only for `handoff --help`: the fast path above handles every `notify` call.
+      // Only for `handoff --help`: plugins/hot.ts runs every `notify` call.
       register(program) {
         program.command("notify")
           .summary("record an event for paired phones (agent hooks call this)")
