@@ -203,7 +203,7 @@ Deno.test("kill: stops the backend and its tools, marks the run interrupted, run
       /sleep 44/,
       "partial output kept",
     );
-    await waitFor(async () => !(await pgrep(marker("kill"))), 3000); // died with its CLI
+    await waitFor(async () => !(await pgrep(marker("kill"))), 10_000); // died with its CLI
     const again = await w.handoff(["kill", runId]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /not running \(interrupted\)/);
@@ -223,7 +223,7 @@ Deno.test("SIGHUP to handoff (terminal closed): backend stopped, run interrupted
     assert.equal(status.code, 130);
     const row = (await listRuns(w)).find((x) => x.run_id === runId)!;
     assert.equal(row.status, "interrupted");
-    await waitFor(async () => !(await pgrep(marker("hup"))), 3000);
+    await waitFor(async () => !(await pgrep(marker("hup"))), 10_000);
   });
 });
 
@@ -255,7 +255,7 @@ Deno.test("a backend killed mid-run: the run ends error, exit 1, partial output 
     assert.match(await Deno.readTextFile(files.out), /sleep 42/, "partial progress kept");
     assert.match(await Deno.readTextFile(files.raw), /"type":"system"/, "raw stream kept");
     assert.match(await Deno.readTextFile(files.result), /killed by SIGKILL/);
-    await waitFor(async () => !(await pgrep(marker("victim"))), 3000);
+    await waitFor(async () => !(await pgrep(marker("victim"))), 10_000);
   });
 });
 

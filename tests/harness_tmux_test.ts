@@ -100,9 +100,9 @@ Deno.test("tmux: remainOnExit keeps a finished command's screen", async () => {
       cmd: ["/bin/sh", "-c", "echo bye-now"],
       remainOnExit: true,
     });
-    await t.waitFor("=once", (s) => s.includes("Pane is dead"));
-    // tmux 3.3a's "Pane is dead" line can scroll the top line into the
-    // history, so look at the scrollback too, not just the visible screen.
+    await t.waitPaneDead("=once", 5000);
+    // tmux's "Pane is dead" line can scroll the top line into the history, so
+    // look at the scrollback too, not just the visible screen.
     const all = await t.tmux("capture-pane", "-p", "-S", "-", "-t", "=once:");
     assert.ok(hasLine("bye-now")(all.stdout), all.stdout);
   } finally {

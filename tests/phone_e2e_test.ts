@@ -29,17 +29,6 @@ async function withTerminal(fn: (outer: Tmux) => Promise<void>): Promise<void> {
   }
 }
 
-/** Waits until the pane's program (ssh) has exited. */
-async function waitPaneDead(outer: Tmux, target: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (
-    (await outer.tmux("display-message", "-p", "-t", target, "#{pane_dead}")).stdout.trim() !== "1"
-  ) {
-    if (Date.now() > deadline) throw new Error(`${target} still running after ${timeoutMs} ms`);
-    await delay(50);
-  }
-}
-
 function assertAuditLog(w: PhoneWorld): Record<string, unknown>[] {
   return w.accessLog().map((line) => {
     const o = JSON.parse(line); // throws on an invalid line
@@ -257,7 +246,7 @@ Deno.test("phone e2e: a device allowed `prod` can neither see nor attach `produc
         height: 30,
         remainOnExit: true,
       });
-      await waitPaneDead(outer, "=phone:");
+      await outer.waitPaneDead("=phone:");
       const screen = (await outer.tmux("capture-pane", "-p", "-S", "-", "-t", "=phone:")).stdout;
       assert.match(screen, /can't find session: prod/);
       assert.ok(!screen.includes("TOPSECRET"));
@@ -322,7 +311,7 @@ Deno.test("phone e2e: a revoked key is refused by sshd; the gate answers not_fou
       const rm = await w.handoff(["devices", "rm", name]);
       assert.equal(rm.code, 0, rm.stderr);
       assert.match(rm.stderr, /1 live client\(s\) detached/);
-      await waitPaneDead(outer, "=phone:");
+      await outer.waitPaneDead("=phone:");
       assert.equal((await w.desk.tmux("list-clients")).stdout, "");
       // Its scope hooks went with it.
       const after = await w.desk.tmux("show-hooks", "-g");

@@ -24,21 +24,27 @@ export type Tmux = {
    * Creates a detached session. With one `cmd` element tmux runs it through
    * `sh -c`; with two or more it execs them directly (no shell).
    * (An argument that is exactly ";" would split the tmux command.)
-   * remainOnExit keeps the pane (and its last screen) when `cmd` exits; the
-   * "Pane is dead" line tmux then prints can scroll the top line into the
-   * history, so read a finished pane with `capture-pane -p -S -`.
+   * remainOnExit keeps the pane (and its last screen) when `cmd` exits; see
+   * waitPaneDead(). A "Pane is dead" line tmux may print can scroll the top line
+   * into the history, so read a finished pane with `capture-pane -p -S -`.
    */
   newSession(name: string, opts?: NewSessionOptions): Promise<void>;
   /** The visible screen of a pane, one line per row (trailing blanks trimmed by tmux). */
   capture(target: string): Promise<string>;
   /** `send-keys`: each argument is a key name (`Enter`, `C-c`) or literal text. */
   sendKeys(target: string, ...keys: string[]): Promise<void>;
-  /** Polls capture() every 50 ms until predicate(screen); returns that screen. */
+  /** Polls capture() every 50 ms until predicate(screen) (10 s by default); returns that screen. */
   waitFor(
     target: string,
     predicate: (screen: string) => boolean,
     timeoutMs?: number,
   ): Promise<string>;
+  /**
+   * Waits until the pane's program has exited (needs remainOnExit). Reads
+   * `#{pane_dead}`: tmux 3.3a sometimes misses the child's exit status and then
+   * never prints its "Pane is dead" line, although the pane is dead.
+   */
+  waitPaneDead(target: string, timeoutMs?: number): Promise<void>;
   /** kill-server, then removes the temp dir. */
   close(): Promise<void>;
 };
@@ -125,26 +131,21 @@ export async function startTmux(): Promise<Tmux> {
       if (opts.width !== undefined) args.push("-x", String(opts.width));
       if (opts.height !== undefined) args.push("-y", String(opts.height));
       if (opts.cwd !== undefined) args.push("-c", opts.cwd);
-      if (!opts.remainOnExit) {
-        if (opts.cmd?.length) args.push("--", ...opts.cmd);
-        await check(...args);
-        return;
+      if (opts.cmd?.length) args.push("--", ...opts.cmd);
+      if (opts.remainOnExit) {
+        // One tmux invocation runs its `;`-separated commands before the server
+        // handles the child's exit, so even a command that exits at once leaves a
+        // dead pane behind. (A separate `set remain-on-exit` lost that race under
+        // load.)
+        args.push(";", "set-option", "-w", "-t", `=${name}:`, "remain-on-exit", "on");
       }
-      // A command that exits at once could beat a later `set remain-on-exit` (seen under
-      // load): start a placeholder, set the option, then respawn the pane with the command.
-      await check(...args, "--", "sleep", "3600");
-      const pane = `=${name}:`;
-      await check("set-option", "-w", "-t", pane, "remain-on-exit", "on");
-      const respawn = ["respawn-pane", "-k", "-t", pane];
-      if (opts.cwd !== undefined) respawn.push("-c", opts.cwd);
-      if (opts.cmd?.length) respawn.push("--", ...opts.cmd);
-      await check(...respawn);
+      await check(...args);
     },
     capture,
     async sendKeys(target, ...keys) {
       await check("send-keys", "-t", paneTarget(target), "--", ...keys);
     },
-    async waitFor(target, predicate, timeoutMs = 5000) {
+    async waitFor(target, predicate, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       let screen = "";
       let lastError = "";
@@ -162,6 +163,18 @@ export async function startTmux(): Promise<Tmux> {
               (lastError ? ` (${lastError})` : "") +
               `; last screen:\n${screen}`,
           );
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async waitPaneDead(target, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      const dead = async () =>
+        (await tmux("display-message", "-p", "-t", paneTarget(target), "#{pane_dead}")).stdout
+          .trim() === "1";
+      while (!(await dead())) {
+        if (Date.now() > deadline) {
+          throw new Error(`tmux ${target}: still running after ${timeoutMs} ms`);
         }
         await new Promise((r) => setTimeout(r, 50));
       }
