@@ -78,7 +78,7 @@ export function formatTable(
   ) as Record<typeof cols[number], number>;
   w.cwd = Math.min(w.cwd, 20);
   const fixed = cols.reduce((n, k) => n + w[k] + 2, 0);
-  const titleWidth = Math.max(20, width - fixed);
+  const titleWidth = Math.max(8, width - fixed); // a wrapped line would break the table
   const line = (x: typeof head, paint: boolean) =>
     cols.map((k) => {
       const v = k === "cwd" && x[k].length > w.cwd ? x[k].slice(0, w.cwd - 1) + "…" : x[k];
@@ -101,7 +101,9 @@ export async function list(
       `unknown status "${f.status}" (one of: ${RUN_STATUSES.join(", ")})`,
     );
   }
-  if (!f.json && !f.plain && Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) {
+  // An explicit --limit asks for that many lines, so it prints the table.
+  const fullScreen = !f.json && !f.plain && f.limit === undefined;
+  if (fullScreen && Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) {
     const { listTui } = await import("../tui/mod.ts");
     return await listTui(ctx, { status: f.status, backend: f.backend });
   }
@@ -139,7 +141,7 @@ export const listCommand: CommandSpec = {
       .description(
         "List runs, newest first. On a terminal: a full-screen view with live status, a " +
           "detail view (Stream, Output, Prompt, Result), filters (/), resume (r), open (o), " +
-          "kill (k) and copy (y); q quits. Otherwise, or with --plain / --json: a table.",
+          "kill (k) and copy (y); q quits. Otherwise, or with --plain / --json / --limit: a table.",
       )
       .option("--json", "print a JSON array of runs")
       .option("-n, --limit <n>", "how many runs (default 50)")

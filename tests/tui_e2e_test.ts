@@ -251,6 +251,16 @@ Deno.test("tui list: navigation, the four detail tabs, filters, resize, NO_COLOR
     await t.sendKeys(c, "q");
     assert.equal(await paneExit(t, c), "0");
 
+    // An explicit --limit on a terminal prints that many rows as a table and exits.
+    const n = await handoffPane(t, w, "limit", ["list", "-n", "2"]);
+    assert.equal(await paneExit(t, n), "0");
+    s = await t.capture(n);
+    assert.ok(!s.includes(" handoff · "), s);
+    assert.match(lines(s)[0], /^RUN +STATUS/);
+    const table = lines(s).slice(0, lines(s).findIndex((l) => l.startsWith("[exit")));
+    assert.equal(table.length, 3, s); // the header and two rows, none wrapped at 80 columns
+    assert.ok(table.slice(1).every((l) => /^\d{4}-\w\w-\w+-/.test(l)), s);
+
     // `o` leaves the screen and runs the backend's interactive CLI on the conversation,
     // in this terminal; handoff exits with its status.
     await Deno.writeTextFile(
