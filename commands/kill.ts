@@ -68,7 +68,7 @@ export const killCommand: CommandSpec = {
       .description(
         "Stop a run's backend (its whole process group) and mark the run interrupted.",
       )
-      .argument("<run>", "run id, seq code (03), id prefix, or latest")
+      .argument("<run>", "run id, id prefix, name (slug), seq code (03), RESULT path, or latest")
       .action(async (sel) => setExitCode(await kill(ctx, sel)));
   },
 };

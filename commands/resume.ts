@@ -70,7 +70,7 @@ export const resumeCommand: CommandSpec = {
       )
       .argument(
         "<run>",
-        "run id, seq code (03), id prefix, RESULT path, or latest",
+        "run id, id prefix, name (slug), seq code (03), RESULT path, or latest",
       )
       .argument("[prompt]", "prompt text, a prompt file, or - for stdin")
       .option(

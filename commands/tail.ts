@@ -79,7 +79,7 @@ export const tailCommand: CommandSpec = {
       )
       .argument(
         "<run>",
-        "run id, seq code (03), id prefix, RESULT path, or latest",
+        "run id, id prefix, name (slug), seq code (03), RESULT path, or latest",
       )
       .option("--json", "normalized events as NDJSON, then an end record")
       .option("--plain", "plain lines even on a terminal (default there: full screen)")

@@ -74,7 +74,7 @@ export const waitCommand: CommandSpec = {
         "Block until the run ends, print RESULT=<path> on stderr and exit with the run's " +
           "status (0 success, 1 error or lost, 130 interrupted; 124 when --timeout expires).",
       )
-      .argument("<run>", "run id, seq code (03), id prefix, or latest")
+      .argument("<run>", "run id, id prefix, name (slug), seq code (03), RESULT path, or latest")
       .option(
         "-t, --timeout <seconds>",
         "give up after this many seconds (exit 124)",

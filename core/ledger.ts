@@ -366,7 +366,8 @@ export class AmbiguousRun extends Error {
 
 /**
  * Finds a run by: exact id; a `.result.md` / `.prompt.md` path; a sequence code of
- * today (`03`, `A0`) or `MMDD-03`; a unique id prefix; `latest`. Null when nothing matches.
+ * today (`03`, `A0`) or `MMDD-03`; a unique id prefix; a slug (its newest run); `latest`.
+ * Null when nothing matches.
  */
 export function findRun(
   db: Db,
@@ -408,6 +409,11 @@ export function findRun(
         rows.map((r) => r.run_id),
       );
     }
+    // By name: the newest run with this slug, the latest turn of `run --slug fix-auth`.
+    const named = db.prepare(
+      "SELECT * FROM runs WHERE slug = ? AND status != 'reserved' ORDER BY id DESC LIMIT 1",
+    ).get(selector) as RunRow | undefined;
+    if (named) return named;
   }
   return null;
 }

@@ -106,6 +106,8 @@ const MIGRATIONS: string[] = [
    CREATE UNIQUE INDEX devices_live_name ON devices(name) WHERE status != 'revoked';
    ALTER TABLE attachments ADD COLUMN tty TEXT;
    ALTER TABLE attachments ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;`,
+  // 6: runs are addressable by their name (`handoff resume fix-auth`)
+  `CREATE INDEX runs_slug ON runs(slug, id);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
