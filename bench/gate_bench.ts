@@ -39,7 +39,11 @@ function row(name: string, times: number[], base: number): string[] {
 async function main() {
   const dir = await Deno.makeTempDir({ prefix: "handoff-bench-gate-" });
   const tmux = await startTmux();
-  const sshd = await startSshd({ authorizedKeysFile: join(dir, "authorized_keys") });
+  // As a real sshd: the user's ~/.bashrc runs before every forced command.
+  const sshd = await startSshd({
+    authorizedKeysFile: join(dir, "authorized_keys"),
+    userShellStartup: true,
+  });
   try {
     const home = join(dir, "home");
     const handoffHome = join(dir, "handoff-home");

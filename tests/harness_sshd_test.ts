@@ -365,3 +365,19 @@ Deno.test("sshd + tmux: ssh -tt from a real terminal attaches to a tmux session"
     await sshd.close();
   }
 });
+
+Deno.test("sshd: the user's shell startup files are skipped unless asked for", async () => {
+  // bash sources ~/.bashrc under sshd only when it is a top-level shell (SHLVL 1).
+  for (const userShellStartup of [false, true]) {
+    const sshd = await startSshd({ userShellStartup });
+    try {
+      const key = await generateClientKey(sshd.dir);
+      await writeAuthorizedKeys(sshd, [`restrict,command="echo $SHLVL" ${key.publicKey}`]);
+      const r = await sshExec(sshd, key.keyFile, "x");
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trimEnd().split("\n").pop(), userShellStartup ? "1" : "2");
+    } finally {
+      await sshd.close();
+    }
+  }
+});

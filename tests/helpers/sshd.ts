@@ -13,6 +13,10 @@
 //   this way still sources ~/.bashrc (Debian builds bash with
 //   SSH_SOURCE_BASHRC), so whatever ~/.bashrc prints or exports (PATH!) ends
 //   up in the forced command's output and environment, and it costs time.
+//   This harness skips it unless asked (`userShellStartup`): sshd's SetEnv
+//   SHLVL=1 makes bash think it is nested. Root's ~/.bashrc here runs
+//   `pyenv rehash`, which takes a lock; a test that kills ssh early (a timeout)
+//   can kill it holding the lock, and every later ssh then hangs on it.
 // - In authorized_keys, command="…" only unescapes \"; `$`, `;` etc. reach
 //   that shell as written.
 // - sshd builds a fresh environment: USER, LOGNAME, HOME, SHELL, MAIL, PATH
@@ -72,10 +76,14 @@ export async function findSshd(): Promise<string> {
   );
 }
 
+export type SshdOptions = {
+  authorizedKeysFile?: string;
+  /** Let the user's shell run its startup files (~/.bashrc) as a real sshd does. */
+  userShellStartup?: boolean;
+};
+
 /** Starts a private sshd on a free loopback port. Call close() in `finally`. */
-export async function startSshd(
-  opts: { authorizedKeysFile?: string } = {},
-): Promise<Sshd> {
+export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   const sshdPath = await findSshd();
   const dir = await mkdtemp(join(tmpdir(), "handoff-sshd-"));
   try {
@@ -86,11 +94,7 @@ export async function startSshd(
   }
 }
 
-async function launch(
-  sshdPath: string,
-  dir: string,
-  opts: { authorizedKeysFile?: string },
-): Promise<Sshd> {
+async function launch(sshdPath: string, dir: string, opts: SshdOptions): Promise<Sshd> {
   const hostKey = join(dir, "ssh_host_ed25519_key");
   await keygen(hostKey, "handoff-test-host");
   const authorizedKeysFile = opts.authorizedKeysFile ??
@@ -123,7 +127,7 @@ async function launch(
     const port = freePort();
     await writeFile(
       configFile,
-      sshdConfig(dir, port, hostKey, authorizedKeysFile, version),
+      sshdConfig(dir, port, hostKey, authorizedKeysFile, version, opts.userShellStartup ?? false),
     );
     const knownHostsFile = join(dir, "known_hosts");
     await writeFile(knownHostsFile, `[127.0.0.1]:${port} ${hostPublicKey}\n`);
@@ -185,6 +189,7 @@ function sshdConfig(
   hostKey: string,
   authorizedKeysFile: string,
   version: [number, number],
+  userShellStartup: boolean,
 ): string {
   const lines = [
     `ListenAddress 127.0.0.1`,
@@ -207,6 +212,8 @@ function sshdConfig(
     `LogLevel VERBOSE`,
     // No Subsystem line: no sftp, only exec and shell requests.
   ];
+  // bash sources ~/.bashrc under sshd only as a top-level shell (SHLVL < 2 after its +1).
+  if (!userShellStartup) lines.push(`SetEnv SHLVL=1`);
   // OpenSSH 9.8+ penalises addresses whose logins fail; our tests fail logins
   // on purpose from 127.0.0.1, which would then lock out the next test.
   if (version[0] > 9 || (version[0] === 9 && version[1] >= 8)) {
