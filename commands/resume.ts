@@ -4,7 +4,7 @@ import { setExitCode } from "../core/cli.ts";
 import { cleanSlug } from "../core/runid.ts";
 import { paths } from "../core/paths.ts";
 import { readPrompt } from "./prompt_input.ts";
-import { adoption, RUN_OPTIONS, type RunFlags } from "./run.ts";
+import { adoption, RUN_OPTIONS, type RunFlags, runTimeoutMs } from "./run.ts";
 
 export async function resume(
   ctx: CommandContext,
@@ -16,6 +16,7 @@ export async function resume(
   if (selector === "-" && promptArg === undefined) {
     [selector, promptArg] = ["latest", "-"];
   }
+  const timeoutMs = runTimeoutMs(f);
   const { openDb } = await import("../core/store.ts");
   const { selectRun } = await import("../core/select.ts");
   const db = openDb(paths().db);
@@ -52,6 +53,7 @@ export async function resume(
     pro: f.pro,
     model: f.model,
     slug: f.slug ? cleanSlug(f.slug) : undefined,
+    timeoutMs,
     verbose: f.verbose,
   });
 }

@@ -5,6 +5,7 @@ import { setExitCode } from "../core/cli.ts";
 import { usageError } from "../core/errors.ts";
 import { cleanSlug, parseRunId } from "../core/runid.ts";
 import { paths, runFiles } from "../core/paths.ts";
+import { parseDuration } from "../core/duration.ts";
 import { readPrompt } from "./prompt_input.ts";
 
 export interface RunFlags {
@@ -14,7 +15,18 @@ export interface RunFlags {
   slug?: string;
   cwd?: string;
   text?: string[];
+  timeout?: string;
   verbose?: boolean;
+}
+
+/** `--timeout` in milliseconds (undefined without one); a usage error when unreadable. */
+export function runTimeoutMs(f: RunFlags): number | undefined {
+  if (f.timeout === undefined) return undefined;
+  const ms = parseDuration(f.timeout);
+  if (!ms) {
+    throw usageError(`--timeout takes a duration such as 90s, 30m or 2h, got "${f.timeout}"`);
+  }
+  return ms;
 }
 
 /** A prompt file or id made by `handoff new`, or null when the argument is an ordinary prompt. */
@@ -60,6 +72,7 @@ export async function run(
   arg: string | undefined,
   f: RunFlags,
 ): Promise<number> {
+  const timeoutMs = runTimeoutMs(f);
   const adopted = await adoption(arg);
   const { prompt } = adopted ?? (await readPrompt(arg, f.text));
   const { runTask } = await import("../core/engine.ts");
@@ -72,6 +85,7 @@ export async function run(
     model: f.model,
     slug: cleanSlug(f.slug ?? prompt.split("\n").find((l) => l.trim()) ?? ""),
     adopt: adopted ? { row: adopted.row, runId: adopted.runId } : undefined,
+    timeoutMs,
     verbose: f.verbose,
   });
 }
@@ -86,6 +100,7 @@ export const RUN_OPTIONS: [flags: string, description: string][] = [
     "--text <words...>",
     "the prompt as words on the command line (never read as a file)",
   ],
+  ["-t, --timeout <duration>", "stop the backend after this long (90s, 30m, 2h): error, exit 124"],
   ["-v, --verbose", "print the backend command line"],
 ];
 
@@ -100,7 +115,7 @@ export const runCommand: CommandSpec = {
           "Prints RUN_ID=<id> on stdout at once, progress on stderr, then RESULT=<path of the " +
           "result file> as the last stderr line and the final answer on stdout. " +
           "Exit status: 0 success, 1 the backend failed or gave no result, 2 usage or config " +
-          "error, 130 interrupted.",
+          "error, 124 stopped by --timeout, 130 interrupted.",
       )
       .argument(
         "[prompt]",

@@ -4,6 +4,7 @@ import { setExitCode } from "../core/cli.ts";
 import { EXIT, usageError } from "../core/errors.ts";
 import { clock, err, errColors, errLine, formatDuration, outLine } from "../core/output.ts";
 import { paths, runFiles } from "../core/paths.ts";
+import { parseDuration } from "../core/duration.ts";
 import { exitCodeForStatus, runToJson } from "../core/run_view.ts";
 
 const SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
@@ -14,9 +15,9 @@ export async function wait(
   selector: string,
   f: { timeout?: string; json?: boolean },
 ): Promise<number> {
-  const timeoutMs = f.timeout === undefined ? undefined : Number(f.timeout) * 1000;
+  const timeoutMs = f.timeout === undefined ? undefined : parseDuration(f.timeout) ?? NaN;
   if (timeoutMs !== undefined && !(timeoutMs >= 0)) {
-    throw usageError(`--timeout takes seconds, got "${f.timeout}"`);
+    throw usageError(`--timeout takes seconds or a duration such as 30m, got "${f.timeout}"`);
   }
   const { openDb } = await import("../core/store.ts");
   const { selectRun } = await import("../core/select.ts");
@@ -48,7 +49,7 @@ export async function wait(
     });
     if (tty) err("\r\x1b[K");
     if (!end) {
-      errLine(`handoff: ${row.run_id} is still running after ${f.timeout}s`);
+      errLine(`handoff: ${row.run_id} is still running after ${formatDuration(timeoutMs!)}`);
       return EXIT.TIMEOUT;
     }
     if (f.json) outLine(JSON.stringify(runToJson(end), null, 2));
@@ -76,8 +77,8 @@ export const waitCommand: CommandSpec = {
       )
       .argument("<run>", "run id, id prefix, name (slug), seq code (03), RESULT path, or latest")
       .option(
-        "-t, --timeout <seconds>",
-        "give up after this many seconds (exit 124)",
+        "-t, --timeout <duration>",
+        "give up after this long: seconds, or 90s, 30m, 2h (exit 124)",
       )
       .option("--json", "print the finished run as JSON on stdout")
       .action(async (sel, f) => setExitCode(await wait(ctx, sel, f)));

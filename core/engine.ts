@@ -29,7 +29,7 @@ import {
   setSession,
   startReserved,
 } from "./ledger.ts";
-import { clock, err, errLine, out } from "./output.ts";
+import { clock, err, errLine, formatDuration, out } from "./output.ts";
 import { ensurePrivateDir, paths, type RunFiles, runFiles } from "./paths.ts";
 import {
   isSameProcess,
@@ -55,6 +55,8 @@ export interface RunRequest {
   parent?: RunRow;
   /** Take over an id made by `handoff new`: a reserved row, or a bare id from an older handoff. */
   adopt?: { row: RunRow | null; runId: string };
+  /** Stop the backend after this long (wall clock); the run ends as an error, exit 124. */
+  timeoutMs?: number;
   verbose?: boolean;
 }
 
@@ -331,7 +333,12 @@ async function supervise(
     });
   }
   setChild(db, runId, child.pid, processStartTime(child.pid));
-  const guard = guardChild(child.pid, () => {
+  let timeoutNoted = false;
+  const guard = guardChild(child.pid, req.timeoutMs, () => {
+    if (guard.timedOut && !timeoutNoted) {
+      timeoutNoted = true;
+      progress([`timed out after ${formatDuration(req.timeoutMs!)}: stopping the backend`]);
+    }
     if (Date.now() - lastProgressAt < HEARTBEAT_MS) return;
     const minutes = Math.round((Date.now() - (row.started_at ?? row.created_at)) / 60000);
     progress([`… still running (${minutes} min, ${tally.tools} tool calls)`]);
@@ -379,7 +386,12 @@ async function supervise(
   progress(tally.flush());
   const v = verdict(
     tally,
-    { code: status.code, signal: status.signal, interrupted },
+    {
+      code: status.code,
+      signal: status.signal,
+      interrupted,
+      timedOutAfterMs: guard.timedOut ? req.timeoutMs! : null,
+    },
     p.launcher.type,
     {
       hint: p.launcher.diagnose?.(stderrTail.join("\n"), task),
@@ -390,22 +402,34 @@ async function supervise(
 }
 
 /**
- * While the backend runs: Ctrl-C, SIGTERM and SIGHUP stop its whole process tree (SIGKILL
- * after a grace period, or at a second signal), and every second the tree is noted so
- * tools a killed CLI leaves behind can be stopped too. `tick` runs every second.
+ * While the backend runs: Ctrl-C, SIGTERM and SIGHUP (or the run's timeout) stop its whole
+ * process tree (SIGKILL after a grace period, or at a second signal), and every second the
+ * tree is noted so tools a killed CLI leaves behind can be stopped too. `tick` runs every
+ * second.
  */
-function guardChild(pid: number, tick: () => void) {
+function guardChild(pid: number, timeoutMs: number | undefined, tick: () => void) {
   let interrupted = false;
+  let timedOut = false;
+  let stopping = false;
   let tree: number[] = [];
   let killTimer: ReturnType<typeof setTimeout> | undefined;
-  const onSignal = () => {
-    if (interrupted) return signalTree(pid, tree, "SIGKILL");
-    interrupted = true;
+  const stopTree = () => {
+    if (stopping) return signalTree(pid, tree, "SIGKILL");
+    stopping = true;
     // Collected before the first signal: once the CLI dies its tools are reparented.
     tree = processTree(pid);
     signalTree(pid, tree, "SIGTERM");
     killTimer = setTimeout(() => signalTree(pid, tree, "SIGKILL"), KILL_GRACE_MS);
   };
+  const onSignal = () => {
+    interrupted = true;
+    stopTree();
+  };
+  const deadline = timeoutMs === undefined ? undefined : setTimeout(() => {
+    timedOut = true;
+    stopTree();
+    tick();
+  }, timeoutMs);
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
   for (const s of signals) Deno.addSignalListener(s, onSignal);
   const descendants = new Map<number, string | null>();
@@ -416,12 +440,17 @@ function guardChild(pid: number, tick: () => void) {
     tick();
   }, 1_000);
   return {
+    /** Whether the timeout stopped the backend. */
+    get timedOut() {
+      return timedOut;
+    },
     /** Ends the guard; returns whether the run was interrupted by a signal. */
     stop(killed: boolean): boolean {
       clearInterval(timer);
       clearTimeout(killTimer);
+      clearTimeout(deadline);
       for (const s of signals) Deno.removeSignalListener(s, onSignal);
-      if (killed || interrupted) {
+      if (killed || stopping) {
         for (const [d, start] of descendants) if (isSameProcess(d, start)) killPid(d, "SIGKILL");
       }
       return interrupted;
@@ -492,7 +521,9 @@ async function finish(
   logs.close();
   err(resultLine);
   if (status === "success") out(body.endsWith("\n") ? body : body + "\n");
-  return status === "success" ? EXIT.OK : status === "interrupted" ? EXIT.INTERRUPTED : EXIT.FAILED;
+  if (status === "success") return EXIT.OK;
+  if (status === "interrupted") return EXIT.INTERRUPTED;
+  return v.timedOut ? EXIT.TIMEOUT : EXIT.FAILED;
 }
 
 async function readOrNull(path: string): Promise<string | null> {

@@ -4,6 +4,7 @@
  * it events and writes what it returns.
  */
 import { addUsage, emptyUsage, oneLine, type RunEvent, type Usage } from "./events.ts";
+import { formatDuration } from "./output.ts";
 
 export interface RunResult {
   text: string;
@@ -72,6 +73,8 @@ export interface BackendExit {
   signal: string | null;
   /** Ctrl-C, SIGTERM, SIGHUP or `handoff kill`. */
   interrupted: boolean;
+  /** Set when the run's timeout stopped the backend: how long it was given. */
+  timedOutAfterMs?: number | null;
 }
 
 export interface Verdict {
@@ -82,6 +85,8 @@ export interface Verdict {
   diagnostic: string[];
   /** What the backend had produced, kept with a failure or an interruption. */
   partial: string | null;
+  /** The run's timeout stopped it (an error; `handoff run` exits 124). */
+  timedOut?: boolean;
 }
 
 /**
@@ -101,6 +106,17 @@ export function verdict(
       answer: null,
       diagnostic: ["interrupted"],
       partial: res?.text ?? null,
+    };
+  }
+  if (exit.timedOutAfterMs) {
+    return {
+      status: "error",
+      answer: null,
+      diagnostic: [
+        `timed out after ${formatDuration(exit.timedOutAfterMs)}: the backend was stopped`,
+      ],
+      partial: res?.text ?? null,
+      timedOut: true,
     };
   }
   if (res && !res.isError && exit.code === 0) {

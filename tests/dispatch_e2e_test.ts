@@ -259,6 +259,41 @@ Deno.test("a backend killed mid-run: the run ends error, exit 1, partial output 
   });
 });
 
+Deno.test("--timeout: the backend and its tools are stopped; error, exit 124, output kept", async () => {
+  await withWorld(async (w) => {
+    const r = await w.handoff([
+      "run",
+      "--timeout",
+      "6s",
+      "--slug",
+      "slow",
+      `FAKE_BASH: sleep 41 # ${marker("slow")}`,
+    ]);
+    assert.equal(r.code, 124, r.stderr);
+    assert.match(r.stderr, /timed out after 6\.0s: stopping the backend/);
+    assert.match(r.stderr, /handoff run: timed out after 6\.0s: the backend was stopped/);
+    assert.match(lastLine(r.stderr), /^RESULT=/);
+    const row = (await listRuns(w)).find((x) => x.run_id === runIdOf(r.stdout))!;
+    assert.equal(row.status, "error");
+    assert.match(String(row.error), /timed out after 6\.0s/);
+    const files = row.files as Record<string, string>;
+    assert.match(await Deno.readTextFile(files.result), /timed out after 6\.0s/);
+    const out = await Deno.readTextFile(files.out);
+    assert.match(out, /\$ sleep 41/, "the tool had started: partial progress kept");
+    assert.match(out, /timed out after 6\.0s/);
+    await waitFor(async () => !(await pgrep(marker("slow"))), 10_000);
+
+    // A run that ends in time is not touched by its timeout.
+    const quick = await w.handoff(["run", "-t", "5m", "FAKE_REPLY: in time"]);
+    assert.equal(quick.code, 0, quick.stderr);
+    assert.match(quick.stdout, /in time/);
+
+    const bad = await w.handoff(["run", "--timeout", "soon", "hi"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--timeout takes a duration such as 90s, 30m or 2h, got "soon"/);
+  });
+});
+
 Deno.test("twenty runs started at once each get their own id; no database is locked", async () => {
   await withWorld(async (w) => {
     const results = await Promise.all(

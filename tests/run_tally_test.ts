@@ -92,3 +92,22 @@ Deno.test("verdict: an interruption wins, keeping what was produced", () => {
     partial: "half",
   });
 });
+
+Deno.test("verdict: a timeout is an error that says so, even after a result", () => {
+  const t = new RunTally(null);
+  t.apply({ kind: "result", text: "late", isError: false });
+  const exit = { code: null as unknown as number, signal: "SIGTERM", interrupted: false };
+  const v = verdict(t, { ...exit, timedOutAfterMs: 90_000 }, "claude", { stderrTail: [] });
+  assert.deepEqual(v, {
+    status: "error",
+    answer: null,
+    diagnostic: ["timed out after 1m30s: the backend was stopped"],
+    partial: "late",
+    timedOut: true,
+  });
+  // A signal still wins: Ctrl-C during a timed run is an interruption.
+  const both = verdict(t, { ...exit, interrupted: true, timedOutAfterMs: 90_000 }, "claude", {
+    stderrTail: [],
+  });
+  assert.equal(both.status, "interrupted");
+});
