@@ -65,6 +65,8 @@ Deno.test("tmux: newSession size and cwd; sendKeys and waitFor see the shell", a
     );
     assert.equal(size.stdout.trim(), "90x20");
 
+    // Type only once the shell shows its prompt: keys typed earlier are echoed before it.
+    await t.waitFor("=work", (s) => s.trim().length > 0);
     await t.sendKeys("=work", "pwd; echo done-$((40+2))", "Enter");
     const screen = await t.waitFor("=work", hasLine("done-42"));
     assert.ok(hasLine(cwd)(screen), screen);
