@@ -5,7 +5,7 @@ import { setExitCode } from "../core/cli.ts";
 import { usageError } from "../core/errors.ts";
 import { cleanSlug, parseRunId } from "../core/runid.ts";
 import { paths, runFiles } from "../core/paths.ts";
-import { parseDuration } from "../core/duration.ts";
+import { durationFlag } from "../core/duration.ts";
 import { readPrompt } from "./prompt_input.ts";
 
 export interface RunFlags {
@@ -19,14 +19,9 @@ export interface RunFlags {
   verbose?: boolean;
 }
 
-/** `--timeout` in milliseconds (undefined without one); a usage error when unreadable. */
+/** `--timeout` in milliseconds (undefined without one). */
 export function runTimeoutMs(f: RunFlags): number | undefined {
-  if (f.timeout === undefined) return undefined;
-  const ms = parseDuration(f.timeout);
-  if (!ms) {
-    throw usageError(`--timeout takes a duration such as 90s, 30m or 2h, got "${f.timeout}"`);
-  }
-  return ms;
+  return durationFlag("--timeout", f.timeout, { zero: false });
 }
 
 /** A prompt file or id made by `handoff new`, or null when the argument is an ordinary prompt. */

@@ -1,10 +1,10 @@
 /** `handoff wait`: block until a run ends; exit with its status. */
 import type { CommandContext, CommandSpec } from "../core/registry.ts";
 import { setExitCode } from "../core/cli.ts";
-import { EXIT, usageError } from "../core/errors.ts";
+import { EXIT } from "../core/errors.ts";
 import { clock, err, errColors, errLine, formatDuration, outLine } from "../core/output.ts";
 import { paths, runFiles } from "../core/paths.ts";
-import { parseDuration } from "../core/duration.ts";
+import { durationFlag } from "../core/duration.ts";
 import { exitCodeForStatus, runToJson } from "../core/run_view.ts";
 
 const SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
@@ -15,10 +15,7 @@ export async function wait(
   selector: string,
   f: { timeout?: string; json?: boolean },
 ): Promise<number> {
-  const timeoutMs = f.timeout === undefined ? undefined : parseDuration(f.timeout) ?? NaN;
-  if (timeoutMs !== undefined && !(timeoutMs >= 0)) {
-    throw usageError(`--timeout takes seconds or a duration such as 30m, got "${f.timeout}"`);
-  }
+  const timeoutMs = durationFlag("--timeout", f.timeout, { zero: true });
   const { openDb } = await import("../core/store.ts");
   const { selectRun } = await import("../core/select.ts");
   const { followRun } = await import("../core/follow.ts");

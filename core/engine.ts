@@ -333,12 +333,10 @@ async function supervise(
     });
   }
   setChild(db, runId, child.pid, processStartTime(child.pid));
-  let timeoutNoted = false;
-  const guard = guardChild(child.pid, req.timeoutMs, () => {
-    if (guard.timedOut && !timeoutNoted) {
-      timeoutNoted = true;
-      progress([`timed out after ${formatDuration(req.timeoutMs!)}: stopping the backend`]);
-    }
+  const guard = guardChild(child.pid, {
+    timeoutMs: req.timeoutMs,
+    onTimeout: (ms) => progress([`timed out after ${formatDuration(ms)}: stopping the backend`]),
+  }, () => {
     if (Date.now() - lastProgressAt < HEARTBEAT_MS) return;
     const minutes = Math.round((Date.now() - (row.started_at ?? row.created_at)) / 60000);
     progress([`… still running (${minutes} min, ${tally.tools} tool calls)`]);
@@ -407,7 +405,11 @@ async function supervise(
  * tree is noted so tools a killed CLI leaves behind can be stopped too. `tick` runs every
  * second.
  */
-function guardChild(pid: number, timeoutMs: number | undefined, tick: () => void) {
+function guardChild(
+  pid: number,
+  limit: { timeoutMs?: number; onTimeout: (ms: number) => void },
+  tick: () => void,
+) {
   let interrupted = false;
   let timedOut = false;
   let stopping = false;
@@ -425,10 +427,11 @@ function guardChild(pid: number, timeoutMs: number | undefined, tick: () => void
     interrupted = true;
     stopTree();
   };
+  const { timeoutMs } = limit;
   const deadline = timeoutMs === undefined ? undefined : setTimeout(() => {
     timedOut = true;
+    limit.onTimeout(timeoutMs);
     stopTree();
-    tick();
   }, timeoutMs);
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
   for (const s of signals) Deno.addSignalListener(s, onSignal);
