@@ -26,6 +26,7 @@ import {
   promptTitle,
   type RunRow,
   setChild,
+  setOrigin,
   setSession,
   startReserved,
 } from "./ledger.ts";
@@ -309,6 +310,7 @@ async function supervise(
   };
   const tally = new RunTally(row.session_id);
 
+  const origin = req.registry.runOrigin(Deno.env.toObject());
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(spec.argv[0], {
@@ -333,6 +335,9 @@ async function supervise(
     });
   }
   setChild(db, runId, child.pid, processStartTime(child.pid));
+  // Asked while the backend starts, so it costs the dispatch nothing.
+  const tab = await origin;
+  if (tab) setOrigin(db, runId, tab);
   const guard = guardChild(child.pid, {
     timeoutMs: req.timeoutMs,
     onTimeout: (ms) => progress([`timed out after ${formatDuration(ms)}: stopping the backend`]),
@@ -372,6 +377,7 @@ async function supervise(
           backend: p.backend.name,
           cwd: p.cwd,
           detail: ev.detail,
+          tab,
         });
       }
     }
@@ -515,6 +521,7 @@ async function finish(
       resultPath: files.result,
       resultHead: body.slice(0, 400),
       cwd: p.cwd,
+      tab: row?.tmux_session ? { session: row.tmux_session, window: row.tmux_window } : null,
     },
   });
   if (status === "interrupted") errLine("\nhandoff run: interrupted");

@@ -122,7 +122,8 @@ export function headLines(text: string, lines = 3, max = 300): string {
 
 /**
  * The event for a run notice: `run-<status>` when a run ends (its result's first lines as
- * the message), `run-denied` when its stream shows a permission denial.
+ * the message), `run-denied` when its stream shows a permission denial. Either carries the
+ * tab the run was started from, so only devices allowed that session see it.
  */
 export function runNoticeEvent(notice: RunNotice): NewEvent {
   if (notice.kind === "permission_denied") {
@@ -130,6 +131,8 @@ export function runNoticeEvent(notice: RunNotice): NewEvent {
       type: "run-denied",
       title: `${notice.backend} run needs a permission`,
       message: headLines(`${notice.runId}: denied ${notice.detail}`),
+      session: notice.tab?.session ?? null,
+      window: notice.tab?.window ?? null,
       cwd: notice.cwd,
       source: "handoff",
       runId: notice.runId,
@@ -141,6 +144,8 @@ export function runNoticeEvent(notice: RunNotice): NewEvent {
     type: `run-${r.status}`,
     title: `${r.backend} ${RUN_TITLES[r.status] ?? `run ${r.status}`}`,
     message: headLines(r.resultHead) || r.runId,
+    session: r.tab?.session ?? null,
+    window: r.tab?.window ?? null,
     cwd: r.cwd,
     source: "handoff",
     runId: r.runId,

@@ -50,6 +50,9 @@ export interface RunRow {
   turns: number;
   cost_usd: number | null;
   thread_usage: string | null;
+  /** The tmux tab the run was started from (scopes its events), if known. */
+  tmux_session: string | null;
+  tmux_window: number | null;
 }
 
 export interface NewRun {
@@ -188,6 +191,16 @@ export function getRun(db: Db, runId: string): RunRow | null {
     null;
 }
 
+/** Records the tab the run was started from. */
+export function setOrigin(
+  db: Db,
+  runId: string,
+  tab: { session: string; window: number | null },
+): void {
+  db.prepare("UPDATE runs SET tmux_session = ?, tmux_window = ? WHERE run_id = ?")
+    .run(tab.session, tab.window, runId);
+}
+
 export function setSession(db: Db, runId: string, sessionId: string): void {
   db.prepare("UPDATE runs SET session_id = ? WHERE run_id = ?").run(
     sessionId,
@@ -279,10 +292,19 @@ export function markEnded(
  */
 export function reconcile(db: Db): string[] {
   const rows = db.prepare(
-    "SELECT run_id, backend, cwd, pid, pid_start, owner_pid, owner_start FROM runs WHERE status = 'running'",
+    `SELECT run_id, backend, cwd, pid, pid_start, owner_pid, owner_start, tmux_session,
+       tmux_window FROM runs WHERE status = 'running'`,
   ).all() as unknown as Pick<
     RunRow,
-    "run_id" | "backend" | "cwd" | "pid" | "pid_start" | "owner_pid" | "owner_start"
+    | "run_id"
+    | "backend"
+    | "cwd"
+    | "pid"
+    | "pid_start"
+    | "owner_pid"
+    | "owner_start"
+    | "tmux_session"
+    | "tmux_window"
   >[];
   const lost: string[] = [];
   for (const r of rows) {
@@ -304,6 +326,9 @@ export function reconcile(db: Db): string[] {
             resultPath: "",
             resultHead: error,
             cwd: r.cwd,
+            tab: r.tmux_session === null
+              ? null
+              : { session: r.tmux_session, window: r.tmux_window },
           },
         }),
       );

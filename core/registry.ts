@@ -74,6 +74,12 @@ export interface CommandSpec {
   register?: (program: Command, ctx: CommandContext) => void | Promise<void>;
 }
 
+/** The terminal tab a run was started from (a tmux session and window). */
+export interface RunTab {
+  session: string;
+  window: number | null;
+}
+
 /** A finished run as the run engine reports it to listeners. */
 export interface RunEnded {
   runId: string;
@@ -83,6 +89,8 @@ export interface RunEnded {
   resultPath: string;
   resultHead: string;
   cwd: string;
+  /** Where it was started from; null when that is not known (not in tmux). */
+  tab: RunTab | null;
 }
 
 /** A paired device as the gate hands it to an event sink (already authorised). */
@@ -116,6 +124,12 @@ export interface Plugin {
   subscribe?: (sub: Subscription) => Promise<number>;
   /** Called by the run engine when a run ends or shows a permission denial. */
   onRunEvent?: (event: RunNotice) => void | Promise<void>;
+  /**
+   * The tab a run is being started from, given handoff's environment (first plugin to
+   * answer wins). Recorded with the run, so its events reach only the devices allowed
+   * that session.
+   */
+  runOrigin?: (env: Record<string, string>) => Promise<RunTab | null>;
 }
 
 export type RunNotice =
@@ -126,6 +140,7 @@ export type RunNotice =
     backend: string;
     cwd: string;
     detail: string;
+    tab: RunTab | null;
   };
 
 export class Registry {
@@ -168,6 +183,18 @@ export class Registry {
 
   commands(): CommandSpec[] {
     return [...this.commandsByName.values()];
+  }
+
+  /** The first answer of a plugin's `runOrigin` hook; null when none knows (or all fail). */
+  async runOrigin(env: Record<string, string>): Promise<RunTab | null> {
+    for (const p of this.plugins) {
+      if (!p.runOrigin) continue;
+      try {
+        const tab = await p.runOrigin(env);
+        if (tab) return tab;
+      } catch { /* an origin is a scope hint: unknown is the safe answer */ }
+    }
+    return null;
   }
 
   /** Tells every plugin about a run notice; a failing plugin never fails the run. */

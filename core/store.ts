@@ -108,6 +108,22 @@ const MIGRATIONS: string[] = [
    ALTER TABLE attachments ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;`,
   // 6: runs are addressable by their name (`handoff resume fix-auth`)
   `CREATE INDEX runs_slug ON runs(slug, id);`,
+  // 7: the tmux tab a run was started from (its events are scoped to it); where a pairing
+  // request came from; the rights an attachment was opened with; open event streams
+  `ALTER TABLE runs ADD COLUMN tmux_session TEXT;
+   ALTER TABLE runs ADD COLUMN tmux_window INTEGER;
+   ALTER TABLE devices ADD COLUMN pair_source TEXT;
+   ALTER TABLE devices ADD COLUMN revoked_reason TEXT;
+   ALTER TABLE attachments ADD COLUMN sessions TEXT;
+   CREATE TABLE streams (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     device_id INTEGER NOT NULL,
+     pid INTEGER,
+     pid_start TEXT,
+     started_at TEXT NOT NULL,
+     ended_at TEXT
+   );
+   CREATE INDEX streams_open ON streams(device_id) WHERE ended_at IS NULL;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -162,8 +178,13 @@ function migrate(db: Db): number {
   return current;
 }
 
-/** Runs `fn` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front. */
+/**
+ * Runs `fn` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front. Inside a
+ * transaction already, `fn` simply joins it (so helpers that commit on their own can be
+ * composed into one atomic step).
+ */
 export function transaction<T>(db: Db, fn: () => T): T {
+  if (db.isTransaction) return fn();
   db.exec("BEGIN IMMEDIATE");
   try {
     const result = fn();

@@ -7,57 +7,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { sshArgs } from "./helpers/sshd.ts";
-import { delay, pairPhone, type PhoneWorld, startPhoneWorld } from "./helpers/phone.ts";
+import { delay, openStream, pairPhone, startPhoneWorld, type Stream } from "./helpers/phone.ts";
 import { startTmux } from "./helpers/tmux.ts";
-
-type Rec = Record<string, unknown> & { type: string; id?: number; message?: string };
-
-type Stream = ReturnType<typeof openStream>;
-
-/** An open `ssh … subscribe …` exec channel, as the Android app holds one. */
-function openStream(w: PhoneWorld, keyFile: string, command: string) {
-  const child = new Deno.Command("ssh", {
-    args: [...sshArgs(w.sshd, keyFile), command],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const records: Rec[] = [];
-  let buf = "";
-  const reading = (async () => {
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      buf += chunk;
-      let i;
-      while ((i = buf.indexOf("\n")) >= 0) {
-        records.push(JSON.parse(buf.slice(0, i)));
-        buf = buf.slice(i + 1);
-      }
-    }
-  })();
-  const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  return {
-    records,
-    async until(pred: (r: Rec[]) => boolean, ms = 10_000) {
-      const deadline = Date.now() + ms;
-      while (!pred(records)) {
-        if (Date.now() > deadline) {
-          throw new Error(
-            `stream: timed out; got:\n${records.map((r) => JSON.stringify(r)).join("\n")}`,
-          );
-        }
-        await delay(20);
-      }
-    },
-    async close() {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* gone */ }
-      await child.status;
-      await reading.catch(() => {});
-      await stderr.cancel().catch(() => {});
-    },
-  };
-}
 
 /** Gate processes still serving this device (they should end once the client is gone). */
 function gateProcesses(fingerprint: string): number {
@@ -102,9 +53,11 @@ Deno.test("subscribe over sshd: patterns, order, gap, ready, live events, suppre
     await s.until((r) => r.some((x) => x.type === "ready"));
     assert.deepEqual(s.records[0], { ...s.records[0], type: "gap", from: 4, to: 10 });
     const drained = s.records.slice(1, -1);
-    const expected = Array.from({ length: 20 }, (_, i) => i + 11).filter((i) => i % 3 !== 0);
+    // Only work-a's events: "secret" is outside the patterns, and events without a tab are
+    // for `*` devices only.
+    const expected = Array.from({ length: 20 }, (_, i) => i + 11).filter((i) => i % 3 === 1);
     assert.deepEqual(drained.map((r) => r.id), expected, "pattern-filtered, in id order");
-    assert.ok(drained.every((r) => r.tmux_session === undefined || r.tmux_session === "work-a"));
+    assert.ok(drained.every((r) => r.tmux_session === "work-a"));
     assert.deepEqual(s.records.at(-1), { ...s.records.at(-1), type: "ready", last_id: 30 });
 
     // A second, typed subscription from the same phone.
@@ -121,17 +74,19 @@ Deno.test("subscribe over sshd: patterns, order, gap, ready, live events, suppre
     const attached = w.sql("SELECT session, window FROM attachments WHERE ended_at IS NULL");
     assert.deepEqual(attached, [{ session: "work-a", window: 1 }]);
 
-    // Live: each event once, in order; other sessions' never; the viewed tab suppressed.
+    // Live: each event once, in order; other sessions' and untagged ones never; the viewed
+    // tab suppressed.
     await notify("live hidden", ["secret", 1]);
     await notify("live viewed", ["work-a", 1]);
     await notify("live other", ["work-a", 0], "notify");
-    await notify("live global");
-    await s.until((r) => r.some((x) => x.message === "live global"));
+    await notify("live untagged");
+    await notify("live last", ["work-a", 0]);
+    await s.until((r) => r.some((x) => x.message === "live last"));
     const live = s.records.filter((r) => (r.id ?? 0) > 30);
     assert.deepEqual(live.map((r) => [r.id, r.message, r.suppress ?? false]), [
       [32, "live viewed", true],
       [33, "live other", false],
-      [34, "live global", false],
+      [35, "live last", false],
     ]);
     await typed.until((r) => r.some((x) => x.message === "live other"));
     assert.deepEqual(typed.records.filter((r) => r.id).map((r) => r.id), [33]);

@@ -126,7 +126,7 @@ Deno.test("subscribe: drain, ready, live events in order, patterns, types, suppr
       `INSERT INTO attachments (device_id, session, window, pid, pid_start, started_at)
        VALUES (?, 'work-a', 2, 2147483000, 'x', '2026-01-01T00:00:00Z')`,
     ).run(device);
-    appendEvent(db, ev("global"));
+    appendEvent(db, ev("untagged"));
     appendEvent(db, ev("secret", "secret", 0));
     appendEvent(db, ev("viewed", "work-a", 1));
     appendEvent(db, ev("other tab", "work-a", 2));
@@ -135,16 +135,16 @@ Deno.test("subscribe: drain, ready, live events in order, patterns, types, suppr
     const s = fakeSub(device, ["work-*"], 0);
     const done = subscribe(s.sub, tune);
     await s.until((r) => r.some((x) => x.type === "ready"));
+    // The untagged event is for `*` devices only.
     assert.deepEqual(s.records.map((r) => r.message ?? r.type), [
-      "global",
       "viewed",
       "other tab",
       "ready",
     ]);
-    assert.equal(s.records[1].suppress, true);
-    assert.equal(s.records[1].tab, "work-a:1");
-    assert.equal(s.records[2].suppress, undefined);
-    assert.equal(s.records[3].last_id, 4);
+    assert.equal(s.records[0].suppress, true);
+    assert.equal(s.records[0].tab, "work-a:1");
+    assert.equal(s.records[1].suppress, undefined);
+    assert.equal(s.records[2].last_id, 4);
 
     // Live: from this process and from `handoff notify` processes, in id order.
     appendEvent(db, ev("live in-process", "work-b", 0));

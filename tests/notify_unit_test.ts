@@ -6,8 +6,8 @@ import {
   fromCodexNotify,
   kebab,
   parseHookPayload,
-  parseTab,
 } from "../plugins/notify/hook_input.ts";
+import { parseTab } from "../plugins/tmux/pane.ts";
 import { buildEvent } from "../plugins/notify/notify.ts";
 import { deviceView } from "../plugins/notify/subscribe.ts";
 import {
@@ -136,8 +136,10 @@ Deno.test("run notices become run-<status> events with the result's first lines"
       resultPath: "/r",
       resultHead: "handoff: no successful result\n\nline 2\nline 3\nline 4",
       cwd: "/w",
+      tab: { session: "work", window: 2 },
     },
   });
+  assert.deepEqual([ev.session, ev.window], ["work", 2], "scoped to the tab it came from");
   assert.equal(ev.type, "run-error");
   assert.equal(ev.title, "ds run failed");
   assert.equal(ev.message, "handoff: no successful result\nline 2\nline 3");
@@ -148,13 +150,14 @@ Deno.test("run notices become run-<status> events with the result's first lines"
     backend: "ds",
     cwd: "/w",
     detail: "Bash: rm x",
+    tab: null,
   });
   assert.equal(denied.type, "run-denied");
   assert.match(denied.message, /denied Bash: rm x/);
   assert.equal(headLines("x".repeat(400)).length, 300);
 });
 
-Deno.test("deviceView: patterns, global events, types, suppression of the viewed tab", () => {
+Deno.test("deviceView: patterns, untagged events only for `*`, types, suppression of the viewed tab", () => {
   const ev = (id: number, session?: string, window?: number, type = "stop") => ({
     id,
     ts: "t",
@@ -165,7 +168,7 @@ Deno.test("deviceView: patterns, global events, types, suppression of the viewed
   });
   const view = deviceView({ sessions: ["work-*"] }, null, [{ session: "work-a", window: 1 }]);
   assert.equal(view(ev(1, "secret", 0)), null);
-  assert.deepEqual(view(ev(2)), ev(2), "no session: global");
+  assert.equal(view(ev(2)), null, "no session: not for a device limited to some sessions");
   assert.deepEqual(view(ev(3, "work-a", 0)), ev(3, "work-a", 0));
   assert.equal(view(ev(4, "work-a", 1))?.suppress, true);
   assert.equal(view(ev(5, "work-b", 1))?.suppress, undefined);
@@ -174,7 +177,11 @@ Deno.test("deviceView: patterns, global events, types, suppression of the viewed
   assert.ok(typed(ev(7, "x", 0, "notify")));
   const none = deviceView({ sessions: [] }, null, []);
   assert.equal(none(ev(8, "x", 0)), null, "no patterns: no session events");
-  assert.ok(none(ev(9)), "no patterns: global events still");
+  assert.equal(none(ev(9)), null, "no patterns: nothing at all");
+  const all = deviceView({ sessions: ["main", "*"] }, null, []);
+  assert.deepEqual(all(ev(11)), ev(11), "a `*` device gets untagged events");
+  const starry = deviceView({ sessions: ["**", "m*"] }, null, []);
+  assert.equal(starry(ev(12)), null, "only the `*` pattern itself means every session");
   // An attachment without a window index suppresses nothing specific.
   const bare = deviceView({ sessions: ["*"] }, null, [{ session: "w", window: null }]);
   assert.equal(bare(ev(10, "w", 0))?.suppress, undefined);

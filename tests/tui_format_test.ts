@@ -53,6 +53,8 @@ function row(o: Partial<RunRow> = {}): RunRow {
     turns: 2,
     cost_usd: 0.0123,
     thread_usage: null,
+    tmux_session: null,
+    tmux_window: null,
     ...o,
   };
 }

@@ -107,13 +107,3 @@ export function parseHookPayload(text: string): HookFields | null {
   // Some other JSON on stdin: treat it like a Claude Code notification.
   return fromClaudeHook(o);
 }
-
-/** `tmux display-message -p '#{session_name}\t#{window_index}'` output → the tab. */
-export function parseTab(text: string): { session: string; window: number } | null {
-  const line = text.replace(/\r?\n$/, "");
-  const tab = line.lastIndexOf("\t");
-  if (tab <= 0) return null;
-  const window = Number(line.slice(tab + 1));
-  if (!/^\d+$/.test(line.slice(tab + 1)) || !Number.isSafeInteger(window)) return null;
-  return { session: line.slice(0, tab), window };
-}

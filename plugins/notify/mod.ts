@@ -3,24 +3,29 @@
  * `subscribe`, and the run-event listener that turns ended or blocked runs into events.
  * This module is imported on every start-up: everything heavier loads in the handlers.
  */
-import type { Plugin, RunNotice } from "../../core/registry.ts";
+import type { Plugin, RunNotice, RunTab } from "../../core/registry.ts";
 import { eventsCommand } from "../../commands/events.ts";
 
 async function recordRunNotice(notice: RunNotice): Promise<void> {
   const { appendEvent, runNoticeEvent } = await import("../../core/event_log.ts");
   const { openDb } = await import("../../core/store.ts");
-  const { tabOfPane } = await import("./notify.ts");
-  const ev = runNoticeEvent(notice);
-  // A run dispatched from a tmux pane belongs to that tab: the phone links to the agent
-  // that is waiting for it, and a device allowed only other sessions does not see it.
-  const pane = Deno.env.get("TMUX_PANE");
-  const tab = pane ? await tabOfPane(pane) : null;
   const db = openDb();
   try {
-    appendEvent(db, { ...ev, session: tab?.session, window: tab?.window });
+    appendEvent(db, runNoticeEvent(notice));
   } finally {
     db.close();
   }
+}
+
+/**
+ * A run dispatched from a tmux pane belongs to that tab: the phone links to the agent
+ * waiting for it, and a device allowed only other sessions does not see it. Asked when the
+ * run starts: by the time it ends, the pane may be gone.
+ */
+async function runOrigin(env: Record<string, string>): Promise<RunTab | null> {
+  if (!env.TMUX_PANE) return null;
+  const { tabOfPane } = await import("../tmux/pane.ts");
+  return await tabOfPane(env.TMUX_PANE);
 }
 
 export const notifyPlugin: Plugin = {
@@ -45,4 +50,5 @@ export const notifyPlugin: Plugin = {
     return subscribe(sub);
   },
   onRunEvent: recordRunNotice,
+  runOrigin,
 };

@@ -16,10 +16,10 @@ import {
 } from "../../core/event_log.ts";
 import { err, out } from "../../core/output.ts";
 import { ensurePrivateDir, paths } from "../../core/paths.ts";
-import { which } from "../../core/proc.ts";
 import { openDb } from "../../core/store.ts";
 import { validEventType } from "../gate/grammar.ts";
-import { type HookFields, parseHookPayload, parseTab } from "./hook_input.ts";
+import { type HookFields, parseHookPayload } from "./hook_input.ts";
+import { tabOfPane } from "../tmux/pane.ts";
 
 const OPTIONS = {
   type: { type: "string" },
@@ -63,7 +63,6 @@ invocation always exits 0; problems are reported on stderr.
 const STDIN_FIRST_BYTE_MS = 200;
 const STDIN_TOTAL_MS = 2000;
 const STDIN_MAX_BYTES = 1 << 20;
-const TMUX_TIMEOUT_MS = 1000;
 /** Shorter than Claude Code's 5 s hook timeout: a locked database must not hold the agent. */
 const BUSY_TIMEOUT_MS = 3000;
 
@@ -106,27 +105,6 @@ async function readWithDeadline(firstByteMs: number, totalMs: number): Promise<s
   }
   // A read may still be pending: the process exits without waiting for it.
   return text.trim() === "" ? null : text;
-}
-
-/** The tmux tab of `pane` (`%3`), asked of the tmux server in $TMUX; null outside tmux. */
-export async function tabOfPane(
-  pane: string,
-): Promise<{ session: string; window: number } | null> {
-  const tmux = which("tmux") ??
-    ["/opt/homebrew/bin/tmux", "/usr/local/bin/tmux", "/usr/bin/tmux"].find((p) => which(p));
-  if (!tmux) return null;
-  try {
-    const r = await new Deno.Command(tmux, {
-      args: ["display-message", "-p", "-t", pane, "#{session_name}\t#{window_index}"],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-      signal: AbortSignal.timeout(TMUX_TIMEOUT_MS),
-    }).output();
-    return r.success ? parseTab(new TextDecoder().decode(r.stdout)) : null;
-  } catch {
-    return null;
-  }
 }
 
 function windowNumber(text: string | undefined): number | null {

@@ -2,9 +2,11 @@
  * The event sink behind the gate's `subscribe since=<id> [types=a,b]`: the event log's
  * stream (core/event_log.ts), seen through one device's eyes.
  *
- * - Only events whose tmux session matches one of the device's patterns; events without
- *   a session are global. (A device with no patterns gets the global events only: the
- *   seed sent it everything, which would leak the sessions it may not see.)
+ * - Only events whose tmux session matches one of the device's patterns. An event with
+ *   no session (a plain `notify`, a run started outside tmux) may concern any session, so
+ *   only a device allowed every session (`*`) gets it. (The seed sent such events to
+ *   everyone, and they carry cwds and result text.)
+ * - The patterns are read again for every batch: an edit applies to the next event.
  * - `types=` narrows to those event types (control records always pass).
  * - An event for the tab the device is attached to right now carries `suppress: true`.
  * - The stream ends when the device is revoked, deleted or past its soft expiry.
@@ -22,6 +24,11 @@ export interface OpenAttachment {
   window: number | null;
 }
 
+/** True when the patterns let a device see events that name no session. */
+export function seesUntagged(patterns: readonly string[]): boolean {
+  return patterns.includes("*");
+}
+
 /** What one device receives of an event: null to skip it, else the record (maybe suppressed). */
 export function deviceView(
   device: Pick<GateDevice, "sessions">,
@@ -29,14 +36,15 @@ export function deviceView(
   attached: readonly OpenAttachment[],
 ): (ev: EventRecord) => EventRecord | null {
   const wanted = types && types.length ? new Set(types) : null;
+  const untagged = seesUntagged(device.sessions);
   return (ev) => {
     if (wanted && !wanted.has(ev.type)) return null;
-    if (ev.tmux_session !== undefined && !sessionAllowed(ev.tmux_session, device.sessions)) {
-      return null;
-    }
+    if (ev.tmux_session === undefined) return untagged ? ev : null;
+    if (!sessionAllowed(ev.tmux_session, device.sessions)) return null;
     // Exact tab only: an attachment without a window index is not known to show this one.
-    const viewing = ev.tmux_session !== undefined &&
-      attached.some((a) => a.session === ev.tmux_session && a.window === (ev.tmux_window ?? null));
+    const viewing = attached.some((a) =>
+      a.session === ev.tmux_session && a.window === (ev.tmux_window ?? null)
+    );
     return viewing ? { ...ev, suppress: true } : ev;
   };
 }
@@ -55,13 +63,21 @@ export function openAttachments(db: Db, deviceId: number): OpenAttachment[] {
     .map((r) => ({ session: r.session, window: r.window }));
 }
 
-/** Still active and not past the soft expiry (re-read: a stream can outlive both). */
-export function deviceStillAllowed(db: Db, deviceId: number, now: Date): boolean {
-  const row = db.prepare("SELECT status, soft_expiry FROM devices WHERE id = ?").get(deviceId) as
-    | { status: string; soft_expiry: string | null }
-    | undefined;
-  return row !== undefined && row.status === "active" &&
-    !isSoftExpired({ softExpiry: row.soft_expiry }, now);
+/** The device's patterns now, if it is still active and not past the soft expiry. */
+export function currentPatterns(db: Db, deviceId: number, now: Date): string[] | null {
+  const row = db.prepare("SELECT status, soft_expiry, sessions FROM devices WHERE id = ?")
+    .get(deviceId) as
+      | { status: string; soft_expiry: string | null; sessions: string }
+      | undefined;
+  if (!row || row.status !== "active" || isSoftExpired({ softExpiry: row.soft_expiry }, now)) {
+    return null;
+  }
+  try {
+    const v = JSON.parse(row.sessions);
+    return Array.isArray(v) ? v.filter((p): p is string => typeof p === "string") : [];
+  } catch {
+    return []; // unreadable patterns allow nothing
+  }
 }
 
 export interface SubscribeTuning {
@@ -81,8 +97,13 @@ export async function subscribe(sub: Subscription, tune: SubscribeTuning = {}): 
       write: sub.write,
       signal: sub.signal,
       follow: true,
-      view: () => deviceView(sub.device, sub.types, openAttachments(db, sub.device.id)),
-      stillAllowed: () => deviceStillAllowed(db, sub.device.id, new Date()),
+      view: () =>
+        deviceView(
+          { sessions: currentPatterns(db, sub.device.id, new Date()) ?? [] },
+          sub.types,
+          openAttachments(db, sub.device.id),
+        ),
+      stillAllowed: () => currentPatterns(db, sub.device.id, new Date()) !== null,
       pingMs: tune.pingMs,
       backstopMs: tune.backstopMs,
     });

@@ -210,3 +210,61 @@ export async function scanQr(text: string, dir: string): Promise<string> {
     await Deno.remove(file).catch(() => {});
   }
 }
+
+/** One NDJSON record of a stream. */
+export type Rec = Record<string, unknown> & { type: string; id?: number; message?: string };
+
+/** An open stream (see openStream). */
+export type Stream = ReturnType<typeof openStream>;
+
+/** An open `ssh … subscribe …` exec channel, as the Android app holds one. */
+export function openStream(w: PhoneWorld, keyFile: string, command: string) {
+  const child = new Deno.Command("ssh", {
+    args: [...sshArgs(w.sshd, keyFile), command],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const records: Rec[] = [];
+  let buf = "";
+  const reading = (async () => {
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+      buf += chunk;
+      let i;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, i);
+        try {
+          records.push(JSON.parse(line));
+        } catch {
+          records.push({ type: "not-json", text: line }); // e.g. an `error:` reply
+        }
+        buf = buf.slice(i + 1);
+      }
+    }
+  })();
+  const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  return {
+    records,
+    /** Resolves when ssh exits (the gate ended the stream, or close()). */
+    status: child.status,
+    async until(pred: (r: Rec[]) => boolean, ms = 10_000) {
+      const deadline = Date.now() + ms;
+      while (!pred(records)) {
+        if (Date.now() > deadline) {
+          throw new Error(
+            `stream: timed out; got:\n${records.map((r) => JSON.stringify(r)).join("\n")}`,
+          );
+        }
+        await delay(20);
+      }
+    },
+    async close() {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* gone */ }
+      await child.status;
+      await reading.catch(() => {});
+      await stderr.cancel().catch(() => {});
+    },
+  };
+}

@@ -226,9 +226,11 @@ function sshdConfig(
 export function sshArgs(
   sshd: Sshd,
   keyFile: string,
-  opts: { tty?: boolean } = {},
+  opts: { tty?: boolean; bind?: string } = {},
 ): string[] {
   return [
+    // A loopback source address other than 127.0.0.1 plays a second phone elsewhere.
+    ...(opts.bind ? ["-b", opts.bind] : []),
     // Ignore ~/.ssh/config, the agent and ~/.ssh/known_hosts: only this key, this host key.
     "-F",
     "/dev/null",
@@ -262,11 +264,11 @@ export async function sshExec(
   sshd: Sshd,
   keyFile: string,
   command: string,
-  opts: { stdin?: string; timeoutMs?: number } = {},
+  opts: { stdin?: string; timeoutMs?: number; bind?: string } = {},
 ): Promise<ExecResult> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const child = new Deno.Command("ssh", {
-    args: [...sshArgs(sshd, keyFile), command],
+    args: [...sshArgs(sshd, keyFile, { bind: opts.bind }), command],
     stdin: opts.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
