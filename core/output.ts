@@ -83,6 +83,43 @@ export function errLine(text = ""): void {
   err(text + "\n");
 }
 
+const NAMED_ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+// Controls (C0, DEL, C1), format characters (bidi overrides, zero-width, tags), line and
+// paragraph separators, and lone surrogates.
+const INVISIBLE =
+  /[\p{Cc}\p{Cf}\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/gu;
+
+function hex4(unit: number): string {
+  return "\\u" + unit.toString(16).padStart(4, "0");
+}
+
+/**
+ * Untrusted text made visible: every control, format and separator character is written
+ * as an escape (`\n`, `\t`, `\u202e`), so a stored value can neither drive the terminal
+ * nor pass for more than one line or another field (a forged log row, reversed text).
+ */
+export function escapeControls(s: string): string {
+  return s.replace(
+    INVISIBLE,
+    (c) =>
+      NAMED_ESCAPES[c] ??
+        Array.from({ length: c.length }, (_, i) => hex4(c.charCodeAt(i))).join(""),
+  );
+}
+
+/**
+ * JSON text in which those characters appear only as `\uXXXX` escapes (JSON.stringify
+ * already escapes C0; this adds DEL, C1, format characters and the separators). The value
+ * is unchanged for a JSON reader.
+ */
+export function jsonVisible(value: unknown): string {
+  return JSON.stringify(value).replace(
+    INVISIBLE,
+    (c) => Array.from({ length: c.length }, (_, i) => hex4(c.charCodeAt(i))).join(""),
+  );
+}
+
 /** Strips control characters so untrusted text (device names, prompts) cannot drive the terminal. */
 export function safeText(s: string): string {
   // deno-lint-ignore no-control-regex

@@ -3,11 +3,11 @@
 import type { Command } from "@commander-js/extra-typings";
 import { setExitCode } from "../../core/cli.ts";
 import { HandoffError, usageError } from "../../core/errors.ts";
-import { errLine, outColors, outLine, safeText } from "../../core/output.ts";
+import { errLine, escapeControls, jsonVisible, outColors, outLine } from "../../core/output.ts";
 import { paths } from "../../core/paths.ts";
 import { openDb } from "../../core/store.ts";
 import { findAnyDevices } from "../gate/devices_db.ts";
-import { auditLogPath } from "../gate/audit_file.ts";
+import { auditLogPath, oldAuditLogPath } from "../gate/audit_file.ts";
 import { filterLog, type LogEntry, parseLog } from "./log_view.ts";
 import { shown } from "./ui.ts";
 
@@ -16,21 +16,54 @@ function clip(s: string, n: number): string {
   return chars.length <= n ? s : chars.slice(0, n - 1).join("") + "…";
 }
 
+/** Every field as printable text: a stored newline or U+202E cannot forge a row. */
+function field(s: string | null | undefined, fallback: string): string {
+  return escapeControls(s ?? fallback);
+}
+
 function render(e: LogEntry, json: boolean): string {
   if (json) {
-    return JSON.stringify(
+    return jsonVisible(
       e.invalid !== undefined ? { line: e.line, invalid: true, text: e.invalid } : e,
     );
   }
   const c = outColors();
   if (e.invalid !== undefined) {
-    return c.red(`  line ${e.line}: not valid JSON: ${clip(safeText(e.invalid), 100)}`);
+    return c.red(`  line ${e.line}: not valid JSON: ${clip(escapeControls(e.invalid), 100)}`);
   }
-  const ts = (e.ts ?? "?").replace("T", " ").replace(/Z$/, "");
-  const name = clip(shown(e.name ?? "(unknown key)"), 16).padEnd(16);
-  const cmd = clip(safeText(e.cmd ?? ""), 28).padEnd(28);
-  const result = e.result ?? "?";
+  const ts = field(e.ts, "?").replace("T", " ").replace(/Z$/, "");
+  const name = clip(field(e.name, "(unknown key)"), 16).padEnd(16);
+  const cmd = clip(field(e.cmd, ""), 28).padEnd(28);
+  const result = field(e.result, "?");
   return `  ${ts}  ${name}  ${cmd}  ${result.startsWith("ok") ? c.green(result) : c.red(result)}`;
+}
+
+/** Whole lines of a file from `offset` (a gate may be writing the next one right now). */
+function readLines(file: string, offset = 0): { text: string; end: number; ino: number | null } {
+  try {
+    const f = Deno.openSync(file);
+    try {
+      const ino = f.statSync().ino;
+      const all = new Uint8Array(f.statSync().size);
+      let n = 0;
+      while (n < all.length) {
+        const got = f.readSync(all.subarray(n));
+        if (got === null || got === 0) break;
+        n += got;
+      }
+      const bytes = all.subarray(0, n);
+      const end = Math.max(offset, bytes.lastIndexOf(10) + 1);
+      return { text: new TextDecoder().decode(bytes.subarray(offset, end)), end, ino };
+    } finally {
+      f.close();
+    }
+  } catch {
+    return { text: "", end: 0, ino: null };
+  }
+}
+
+function lineCount(text: string): number {
+  return text === "" ? 0 : text.split("\n").length - 1;
 }
 
 export async function devicesLog(
@@ -56,23 +89,19 @@ export async function devicesLog(
     }
   }
   const file = auditLogPath(p.home);
-  let bytes: Uint8Array;
-  try {
-    bytes = Deno.readFileSync(file);
-  } catch {
-    bytes = new Uint8Array();
-  }
-  // Only whole lines: a gate may be writing the next one right now.
-  const end = bytes.lastIndexOf(10) + 1;
-  const text = new TextDecoder().decode(bytes.subarray(0, end));
+  // The rotated file first: it holds the older lines.
+  const old = readLines(oldAuditLogPath(p.home));
+  const current = readLines(file);
+  const text = old.text + current.text;
   const entries = filterLog(parseLog(text), fps).slice(-limit);
   if (!f.json) outLine(name === undefined ? "Access log" : `Access log — ${shown(name)}`);
   if (entries.length === 0 && !f.json && !f.follow) errLine("  No log entries.");
   for (const e of entries) outLine(render(e, !!f.json));
   if (!f.follow) return 0;
 
-  let offset = end;
-  let lineNo = text === "" ? 1 : text.split("\n").length;
+  let offset = current.end;
+  let ino = current.ino;
+  let lineNo = lineCount(text) + 1;
   const stop = new Promise<void>((resolve) => {
     const onSig = () => resolve();
     Deno.addSignalListener("SIGINT", onSig);
@@ -82,17 +111,23 @@ export async function devicesLog(
   stop.then(() => stopped = true);
   while (!stopped) {
     await Promise.race([new Promise((r) => setTimeout(r, 250)), stop]);
-    let chunk: Uint8Array;
-    try {
-      const all = Deno.readFileSync(file);
-      if (all.length < offset) offset = 0; // replaced or truncated: start over
-      chunk = all.subarray(offset, all.lastIndexOf(10) + 1);
-    } catch {
-      continue;
+    let chunk = readLines(file, offset);
+    if (chunk.ino !== null && ino !== null && chunk.ino !== ino) {
+      // Rotated: finish the file we were reading (now access.log.1), then the new one.
+      const rest = readLines(oldAuditLogPath(p.home), offset);
+      const fresh = readLines(file);
+      chunk = {
+        text: (rest.ino === ino ? rest.text : "") + fresh.text,
+        end: fresh.end,
+        ino: fresh.ino,
+      };
+    } else if (chunk.ino !== null && chunk.end < offset) {
+      chunk = readLines(file); // truncated by hand: start over
     }
-    if (chunk.length === 0) continue;
-    offset += chunk.length;
-    const fresh = parseLog(new TextDecoder().decode(chunk), lineNo);
+    if (chunk.ino !== null) ino = chunk.ino;
+    offset = chunk.end;
+    if (chunk.text === "") continue;
+    const fresh = parseLog(chunk.text, lineNo);
     lineNo += fresh.length;
     for (const e of filterLog(fresh, fps)) outLine(render(e, !!f.json));
   }
@@ -105,8 +140,11 @@ export function registerDevicesLog(devices: Command): void {
     .summary("the gate's audit log (all devices, or one)")
     .description(
       "Show the last entries of the gate's audit log: one line per phone request, allowed or " +
-        "denied. Lines that are not valid JSON are shown as such, never skipped. --json prints " +
-        "one JSON object per line (NDJSON); --follow keeps printing new entries.",
+        "denied, and one when a live connection was ended (`ended:<why>`). Control and format " +
+        "characters in any field are shown as escapes (\\n, \\u202e), so no entry can pass for " +
+        "another. Lines that are not valid JSON are shown as such, never skipped. The log " +
+        "rotates at 5 MB into access.log.1, which is read too. --json prints one JSON object " +
+        "per line (NDJSON); --follow keeps printing new entries.",
     )
     .argument("[name]", "device name or fingerprint (revoked devices too)")
     .option("--json", "NDJSON on stdout")

@@ -2,7 +2,7 @@
 // stderr and are asked only on a terminal; scripts pass flags instead.
 
 import { readLine } from "../../core/ask.ts";
-import { err, errColors, safeText } from "../../core/output.ts";
+import { err, errColors, escapeControls } from "../../core/output.ts";
 import { parseDuration } from "../gate/expiry.ts";
 import { parseSessionPatterns } from "../gate/grammar.ts";
 import { usageError } from "../../core/errors.ts";
@@ -84,7 +84,7 @@ export function checkDuration(text: string, flag = "--expires"): number | null {
 
 /** A phone-chosen (or any stored) name, safe to print in the user's terminal. */
 export function shown(name: string): string {
-  return safeText(name);
+  return escapeControls(name);
 }
 
 function width(s: string): number {

@@ -1,0 +1,106 @@
+// The gate's audit trail under attack: commands crafted to pass for other rows in
+// `devices log` (newlines, tabs, bidi overrides and the rest of the format characters),
+// and many gates writing while the log rotates.
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pairPhone, startPhoneWorld } from "./helpers/phone.ts";
+import { REPO_ROOT } from "./helpers/agents.ts";
+
+const FORGED = [
+  "x\n  2026-05-02 09:13:07  Boss              list                          ok",
+  "list\tok\tBoss",
+  "\u202eko  tsil  ssoB",
+  "zero\u200bwidth\u2066isolate\u2069",
+  "\x1b[2J\x1b]52;c;aGk=\x07bell",
+  "line\u2028sep\u2029para\u0085nel",
+  "tag\u{E0041}\u{E0042}",
+];
+
+// Nothing that moves the cursor, hides text or reorders it may reach the terminal.
+const INVISIBLE = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+
+Deno.test("devices log: every field is escaped, so a forged command shows as one row (plain and --json)", async () => {
+  const w = await startPhoneWorld();
+  try {
+    const p = await pairPhone(w, "Forger", ["--sessions", "main"]);
+    for (const cmd of FORGED) await w.gate(p.fingerprint, cmd);
+    // A line written by hand (an older tool, a person): its name and result are free text.
+    Deno.writeTextFileSync(
+      join(w.home, "access.log"),
+      JSON.stringify({
+        ts: "2026-05-02T09:13:07Z\n",
+        fp: p.fingerprint,
+        name: "Boss\u202e",
+        cmd: "list",
+        result: "ok\n  2026-05-02 09:13:08  Boss  list  ok",
+      }) + "\n",
+      { append: true },
+    );
+    const before = w.accessLog().length;
+
+    const plain = await w.handoff(["devices", "log", "--limit", "1000"]);
+    assert.equal(plain.code, 0, plain.stderr);
+    const rows = plain.stdout.trimEnd().split("\n");
+    assert.equal(rows.length, 1 + before, "one row per entry, plus the heading");
+    assert.doesNotMatch(plain.stdout.replaceAll("\n", ""), INVISIBLE);
+    assert.ok(!rows.some((r) => /^ {2}2026-05-02 09:13:0[78] {2}Boss/.test(r)), "no forged row");
+    assert.ok(rows.some((r) => r.includes("x\\n  2026-05-02")), "the newline shows as \\n");
+    assert.ok(rows.some((r) => r.includes("\\u202eko")), "the bidi override shows as an escape");
+
+    const json = await w.handoff(["devices", "log", "--json", "--limit", "1000"]);
+    assert.equal(json.code, 0, json.stderr);
+    const lines = json.stdout.trimEnd().split("\n");
+    assert.equal(lines.length, before);
+    assert.doesNotMatch(json.stdout.replaceAll("\n", ""), INVISIBLE);
+    const cmds = lines.map((l) => JSON.parse(l).cmd);
+    for (const f of FORGED) assert.ok(cmds.includes(f), `${JSON.stringify(f)} kept exactly`);
+    assert.equal(JSON.parse(lines.at(-1)!).name, "Boss\u202e");
+  } finally {
+    await w.close();
+  }
+});
+
+const WRITER = `
+import { appendAuditLine } from ${JSON.stringify(join(REPO_ROOT, "plugins/gate/audit_file.ts"))};
+const [home, who, n] = Deno.args;
+for (let i = 0; i < Number(n); i++) {
+  appendAuditLine(home, JSON.stringify({ ts: "t", fp: who, name: who, cmd: "c".repeat(60), result: String(i) }));
+}
+`;
+
+Deno.test("access.log rotates at its size limit, one old file kept, and concurrent writers lose no line", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "handoff-audit-" });
+  try {
+    const script = join(dir, "writer.ts");
+    await Deno.writeTextFile(script, WRITER);
+    const home = join(dir, "home");
+    // 8 writers × 150 lines of ~130 bytes ≈ 156 KB: over the 100 KB limit once, not twice.
+    const writers = Array.from({ length: 8 }, (_, k) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--quiet", script, home, `w${k}`, "150"],
+        env: { HANDOFF_ACCESS_LOG_MAX_BYTES: "100000" },
+        stdout: "null",
+        stderr: "piped",
+      }).output());
+    for (const out of await Promise.all(writers)) {
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    }
+    const read = (f: string) =>
+      Deno.readTextFileSync(join(home, f)).split("\n").filter((l) => l !== "");
+    const old = read("access.log.1");
+    const current = read("access.log");
+    assert.ok(old.length > 0 && current.length > 0, "rotated once");
+    const all = [...old, ...current].map((l) => JSON.parse(l));
+    assert.equal(all.length, 8 * 150, "no line lost");
+    assert.equal(new Set(all.map((e) => `${e.fp}:${e.result}`)).size, 8 * 150);
+    // Each writer's lines stay in order across the two files.
+    for (let k = 0; k < 8; k++) {
+      const mine = all.filter((e) => e.fp === `w${k}`).map((e) => Number(e.result));
+      assert.deepEqual(mine, [...mine].sort((a, b) => a - b));
+    }
+    assert.equal((Deno.statSync(join(home, "access.log")).mode ?? 0) & 0o777, 0o600);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
