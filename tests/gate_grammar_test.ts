@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { globMatch, sessionAllowed } from "../plugins/gate/glob.ts";
+import { idTarget } from "../plugins/tmux/format.ts";
 import {
   type GateRequest,
   parseGateCommand,
   parseSessionPatterns,
-  tmuxTarget,
   validDeviceName,
   validSessionName,
   validSessionPattern,
@@ -106,6 +106,9 @@ Deno.test("validSessionName", () => {
     "!x",
     "a:b",
     "a.b",
+    "pts/6",
+    "/dev/pts/6",
+    "ttys003/",
     "x#{session_id}",
     "#(id)",
     "a\\b",
@@ -147,6 +150,10 @@ Deno.test("validDeviceName", () => {
     "\x1b]52;c;aGk=\x07",
     "\x1b[2J",
     "\u202egnp.exe",
+    // A name that reads as a fingerprint would make `devices rm <it>` ambiguous.
+    "SHA256:AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKL",
+    "sha256:x",
+    " SHA256:x",
   ];
   for (const s of bad) {
     assert.equal(validDeviceName(s), false, JSON.stringify(s));
@@ -237,11 +244,6 @@ Deno.test("sessionAllowed: any pattern; an empty list allows nothing", () => {
   assert.equal(sessionAllowed("main", []), false);
 });
 
-Deno.test("tmuxTarget: exact session and window", () => {
-  assert.equal(tmuxTarget("main"), "=main:");
-  assert.equal(tmuxTarget("my session", 0), "=my session:=0");
-});
-
 function tmux(
   socket: string,
   ...args: string[]
@@ -264,38 +266,66 @@ function haveTmux(): boolean {
 }
 
 Deno.test({
-  name: "tmuxTarget: real tmux resolves no prefixes, sessions or window names",
+  name:
+    "idTarget: real tmux resolves names loosely (prefixes, window names, client ttys); ids exactly",
   ignore: !haveTmux(),
-  fn() {
+  async fn() {
     const dir = mkdtempSync(join(tmpdir(), "handoff-gate-tmux-"));
-    const run = (...args: string[]) => tmux(join(dir, "sock"), ...args);
+    const sock = join(dir, "sock");
+    const run = (...args: string[]) => tmux(sock, ...args);
     const fmt = ["-F", "#{session_name}:#{window_index}"];
     const panes = (target: string) => run("list-panes", "-t", target, ...fmt);
     const newWindow = (target: string) => run("new-window", "-d", "-P", "-t", target, ...fmt);
+    // A second server whose pane is a client of the first: a client on a pty, as the desk's.
+    const outer = join(dir, "outer");
     try {
       run("new-session", "-d", "-s", "production-secrets", "-n", "5x");
-      // Loose targets reach the wrong session or window (what the seed did):
-      // a prefix, a window index falling back to a window *named* "5x", and a
-      // bare `=prod` given to a window command.
+      const env = { ...Deno.env.toObject() };
+      delete env.TMUX;
+      new Deno.Command("tmux", {
+        args: [
+          "-S",
+          outer,
+          "-f",
+          "/dev/null",
+          "new-session",
+          "-d",
+          "-x",
+          "80",
+          "-y",
+          "24",
+          `exec tmux -S '${sock}' attach -t production-secrets`,
+        ],
+        env,
+        clearEnv: true,
+      }).outputSync();
+      let client = "";
+      for (let i = 0; i < 200 && client === ""; i++) {
+        client = run("list-clients", "-F", "#{client_name}").stdout.trim();
+        if (client === "") await new Promise((r) => setTimeout(r, 25));
+      }
+      assert.match(client, /^\/dev\/pts\/\d+$/);
+      const shortName = client.slice("/dev/".length);
+      // Loose targets reach the wrong session or window (what the seed did): a prefix, a
+      // window index falling back to a window *named* "5x", a bare `=prod` given to a
+      // window command, and — even with `=` — a client's tty naming its session.
       assert.equal(panes("prod").stdout, "production-secrets:0\n");
-      assert.equal(
-        panes("=production-secrets:5").stdout,
-        "production-secrets:0\n",
-      );
+      assert.equal(panes("=production-secrets:5").stdout, "production-secrets:0\n");
       assert.equal(panes("=prod").stdout, "production-secrets:0\n");
-      // Exact targets do not, for session and window commands alike.
-      assert.notEqual(panes(tmuxTarget("prod")).code, 0);
-      assert.notEqual(run("has-session", "-t", tmuxTarget("prod")).code, 0);
-      assert.notEqual(newWindow(tmuxTarget("prod")).code, 0);
-      const five = tmuxTarget("production-secrets", 5);
-      assert.notEqual(panes(five).code, 0);
-      assert.notEqual(run("kill-window", "-t", five).code, 0);
-      // And they still reach what they name.
-      const zero = tmuxTarget("production-secrets", 0);
-      assert.equal(panes(zero).stdout, "production-secrets:0\n");
-      const target = tmuxTarget("production-secrets");
-      assert.equal(newWindow(target).stdout, "production-secrets:1\n");
+      assert.equal(panes(`=${shortName}:`).stdout, "production-secrets:0\n");
+      assert.equal(panes(`=${client}:`).stdout, "production-secrets:0\n");
+      // Ids are exact, for session and window commands alike.
+      const id = run("list-sessions", "-F", "#{session_id}").stdout.trim();
+      assert.match(id, /^\$\d+$/);
+      assert.notEqual(panes(idTarget(id, 5)).code, 0);
+      assert.notEqual(run("kill-window", "-t", idTarget(id, 5)).code, 0);
+      assert.notEqual(panes(idTarget("$999")).code, 0);
+      assert.equal(panes(idTarget(id, 0)).stdout, "production-secrets:0\n");
+      assert.equal(newWindow(idTarget(id)).stdout, "production-secrets:1\n");
+      // And the gate's validator refuses names tmux could read as a client.
+      assert.equal(validSessionName(shortName), false);
     } finally {
+      tmux(outer, "kill-server");
       run("kill-server");
       rmSync(dir, { recursive: true, force: true });
     }

@@ -332,7 +332,12 @@ Deno.test("audit: results, escaping, truncation, pair name", () => {
 // for names that are literal and safe once passed to tmux as an exact `=name:` argv
 // target (no shell is ever involved).
 const HOSTILE: Array<[string, string, string]> = [
-  ["windows main; rm -rf /", "denied:session_not_allowed", "ok"],
+  ["windows main; rm -rf /", "denied:invalid_args", "denied:invalid_args"],
+  // A client's tty, which tmux would resolve to the session that client shows.
+  ["windows pts/6", "denied:invalid_args", "denied:invalid_args"],
+  ["attach pts/6 0", "denied:invalid_args", "denied:invalid_args"],
+  ["kill-session /dev/pts/6", "denied:invalid_args", "denied:invalid_args"],
+  ["create-window ttys003/", "denied:invalid_args", "denied:invalid_args"],
   ["windows $(reboot)", "denied:invalid_args", "denied:invalid_args"],
   ["windows main$(reboot)", "denied:session_not_allowed", "ok"],
   ["windows `id`", "denied:session_not_allowed", "ok"],
@@ -375,7 +380,7 @@ const HOSTILE: Array<[string, string, string]> = [
     "denied:invalid_args",
   ],
   ["windows 漢字", "denied:session_not_allowed", "ok"],
-  ["attach main 0; rm -rf /", "denied:session_not_allowed", "ok"],
+  ["attach main 0; rm -rf /", "denied:invalid_args", "denied:invalid_args"],
   ["attach main -1", "denied:session_not_allowed", "ok"],
   ["attach main 99999999", "denied:invalid_args", "denied:invalid_args"],
   ["kill-window main 0 1", "denied:session_not_allowed", "ok"],
@@ -445,7 +450,16 @@ Deno.test("hostile input: `prod` never reaches `production-secrets`", () => {
 
 Deno.test("hostile input: pairing names that would reach the Mac terminal", () => {
   for (
-    const name of ["\x1b]52;c;aGk=\x07", "\x1b[2J", "a|b", 'q"', "b\\s", "x\ny"]
+    const name of [
+      "\x1b]52;c;aGk=\x07",
+      "\x1b[2J",
+      "a|b",
+      'q"',
+      "b\\s",
+      "x\ny",
+      "\u202eevil",
+      "SHA256:AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKL",
+    ]
   ) {
     assert.deepEqual(denied(gate(PENDING, `pair ${name}`)), {
       reply: "error:denied",

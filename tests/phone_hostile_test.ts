@@ -46,6 +46,12 @@ const TARGETS = [
   "~root",
   "main\\",
   "production-secrets",
+  // Client ttys: tmux reads them as "the session that client shows".
+  "pts/0",
+  "pts/1",
+  "/dev/pts/0",
+  "ttys003",
+  "p/",
 ];
 
 function hostileCommands(): string[] {

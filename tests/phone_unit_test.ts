@@ -4,9 +4,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { globMatch, sessionAllowed } from "../plugins/gate/glob.ts";
-import { parseSessions, parseStatusWindows, windowsReply } from "../plugins/tmux/format.ts";
+import {
+  idTarget,
+  parseSessions,
+  parseStatusWindows,
+  sessionIdOf,
+  windowsReply,
+} from "../plugins/tmux/format.ts";
 import {
   allowedFormat,
+  localHookProbeArgs,
+  parseLocalHookProbe,
   scopeHookArgs,
   scopeHookCommands,
   scopeHookNames,
@@ -20,20 +28,45 @@ import { uniqueName } from "../plugins/gate/devices_db.ts";
 import { addKeyLine, removeKeyLines, replaceKeyLine } from "../plugins/sshd/keys_file.ts";
 import { parseOpenSshVersion, supportsUtcExpiry } from "../plugins/sshd/sshd.ts";
 import { startTmux } from "./helpers/tmux.ts";
+import {
+  acceptEnvOf,
+  checkTmuxReadOnly,
+  checkTmuxSocketDir,
+  parseTmuxVersion,
+  wideAcceptEnv,
+} from "../plugins/phone/checks_hardening.ts";
+import { openDb, setSetting } from "../core/store.ts";
+import { SETTING } from "../plugins/gate/settings.ts";
 import { unknownDeviceLogLine } from "../plugins/gate/audit.ts";
 import { decide } from "../plugins/gate/policy.ts";
 import type { Device } from "../plugins/gate/device.ts";
 
 Deno.test("windowsReply: the phones' 4-field format; `|` in free text cannot shift fields", () => {
-  const tmuxOut = "0\tvm\tbash\t/home/u/src\n" +
-    "1\tbuild | test\tmake|x\t/home/u/a|b\n" +
+  const tmuxOut = "main\t0\tvm\tbash\t/home/u/src\n" +
+    "main\t1\tbuild | test\tmake|x\t/home/u/a|b\n" +
     "garbage line\n" +
-    "2\t\tvim\t/\n";
+    "main-2\t5\tother\tsh\t/\n" +
+    "mai\t6\tother\tsh\t/\n" +
+    "main\t2\t\tvim\t/\n";
   assert.equal(
-    windowsReply(tmuxOut),
+    windowsReply(tmuxOut, "main"),
     "0|vm|bash|/home/u/src\n1|build ¦ test|make¦x|/home/u/a|b\n2||vim|/\n",
   );
-  assert.equal(windowsReply(""), "");
+  assert.equal(windowsReply(tmuxOut, "ma"), "");
+  assert.equal(windowsReply("", "main"), "");
+});
+
+Deno.test("sessionIdOf / idTarget: exact names only, ids as targets", () => {
+  const text = "$0\tsecret\n$1\tpts/2\n$2\tmain\n$3\tmain \nnot a line\n";
+  assert.equal(sessionIdOf(text, "main"), "$2");
+  assert.equal(sessionIdOf(text, "mai"), null);
+  assert.equal(sessionIdOf(text, "main "), "$3");
+  assert.equal(sessionIdOf(text, "secret"), "$0");
+  assert.equal(sessionIdOf(text, ""), null);
+  assert.equal(idTarget("$2"), "$2:");
+  assert.equal(idTarget("$2", 0), "$2:=0");
+  assert.throws(() => idTarget("=main"));
+  assert.throws(() => idTarget("pts/2"));
 });
 
 Deno.test("parseSessions / parseStatusWindows: names may hold spaces and colons", () => {
@@ -96,11 +129,13 @@ Deno.test("scope hooks: commands, names, and only patterns tmux reads the same w
   assert.throws(() => scopeHookCommands({ pid: 0, tty: "/dev/pts/1", homeSessionId: "$1" }, []));
   assert.deepEqual(scopeHookArgs(null, [1]), [
     "set-hook",
-    "-gu",
+    "-u",
+    "-g",
     "client-session-changed[40002]",
     ";",
     "set-hook",
-    "-gu",
+    "-u",
+    "-g",
     "client-session-changed[40003]",
   ]);
   assert.deepEqual(scopeHookArgs({ attachmentId: 2, commands: ["A", "B"] }, []), [
@@ -114,6 +149,27 @@ Deno.test("scope hooks: commands, names, and only patterns tmux reads the same w
     "client-session-changed[40005]",
     "B",
   ]);
+  // Sessions with their own hook array get the hooks too (and lose them on removal).
+  assert.deepEqual(
+    scopeHookArgs({ attachmentId: 2, commands: ["A", "B"] }, [1], ["$7"]).join(" "),
+    "set-hook -u -g client-session-changed[40002] ; set-hook -u -t $7 client-session-changed[40002] ; " +
+      "set-hook -u -g client-session-changed[40003] ; set-hook -u -t $7 client-session-changed[40003] ; " +
+      "set-hook -g client-session-changed[40004] A ; set-hook -g client-session-changed[40005] B ; " +
+      "set-hook -t $7 client-session-changed[40004] A ; set-hook -t $7 client-session-changed[40005] B",
+  );
+  assert.throws(() => scopeHookArgs(null, [1], ["main"]));
+  assert.deepEqual(
+    parseLocalHookProbe(
+      "@@handoff-session $0\n@@handoff-session $1\nclient-session-changed[5] run-shell x\n" +
+        "@@handoff-session $2\n",
+    ),
+    ["$1"],
+  );
+  assert.equal(
+    localHookProbeArgs(["$0", "$1"]).join(" "),
+    "display-message -p @@handoff-session $0 ; show-hooks -t $0 client-session-changed ; " +
+      "display-message -p @@handoff-session $1 ; show-hooks -t $1 client-session-changed",
+  );
 });
 
 Deno.test("scope hooks: tmux's #{m:} agrees with our glob on every safe pattern", async () => {
@@ -290,6 +346,42 @@ Deno.test("authorized_keys file: atomic edits keep every other line, 0600, throu
     assert.equal(removeKeyLines(link, fp), 0);
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["real_keys", "ssh"]);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("doctor hardening: AcceptEnv, tmux's read-only copy mode, the tmux socket's directory", async () => {
+  assert.deepEqual(
+    acceptEnvOf("# AcceptEnv EVIL\nAcceptEnv LANG LC_*\n  acceptenv  PATH TMUX_TMPDIR # comment\n"),
+    ["LANG", "LC_*", "PATH", "TMUX_TMPDIR"],
+  );
+  assert.deepEqual(wideAcceptEnv(["LANG", "LC_*", "LC_ALL", "PATH", "*", "LD_PRELOAD"]), [
+    "PATH",
+    "*",
+    "LD_PRELOAD",
+  ]);
+  assert.deepEqual(wideAcceptEnv(["LANG", "LC_*"]), []);
+  assert.deepEqual(parseTmuxVersion("tmux 3.3a"), [3, 3]);
+  assert.deepEqual(parseTmuxVersion("tmux next-3.8"), [3, 8]);
+  assert.equal(parseTmuxVersion("screen"), null);
+  assert.equal(checkTmuxReadOnly("tmux 3.3a").status, "ok");
+  assert.equal(checkTmuxReadOnly("tmux 3.7b").status, "warn");
+  assert.match(checkTmuxReadOnly("tmux 3.7b").detail, /copy mode/);
+  assert.equal(checkTmuxReadOnly("tmux 4.0").status, "warn");
+
+  const dir = await Deno.makeTempDir({ prefix: "handoff-doctor-" });
+  const db = openDb(join(dir, "home", "handoff.db"));
+  try {
+    assert.equal(checkTmuxSocketDir(db), null, "no socket set: the default server");
+    const open = join(dir, "open");
+    await Deno.mkdir(open, { mode: 0o777 });
+    await Deno.chmod(open, 0o777);
+    setSetting(db, SETTING.tmuxSocket, join(open, "sock"));
+    assert.equal(checkTmuxSocketDir(db)?.status, "warn");
+    await Deno.chmod(open, 0o700);
+    assert.equal(checkTmuxSocketDir(db)?.status, "ok");
+  } finally {
+    db.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

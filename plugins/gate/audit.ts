@@ -62,3 +62,23 @@ export function unknownDeviceLogLine(
     result: "denied:not_found",
   });
 }
+
+/**
+ * The line for something the gate did by itself rather than a request: a live attach or
+ * stream ended because the device lost access (`result` such as `ended:revoked`). `cmd`
+ * is the request that opened it.
+ */
+export function noticeLogLine(
+  device: Pick<Device, "fingerprint" | "name">,
+  cmd: string,
+  result: string,
+  at: Date,
+): string {
+  return JSON.stringify({
+    ts: isoUtc(at.getTime()),
+    fp: device.fingerprint,
+    name: device.name,
+    cmd: clip(cmd),
+    result,
+  });
+}

@@ -22,7 +22,11 @@ export interface StoredDevice extends Device {
   pendingUntil: string | null;
   /** ISO UTC: when the phone sent `pair` (and so saw the code). */
   pairRequestedAt: string | null;
+  /** The address the first `pair` request came from (SSH_CONNECTION), if known. */
+  pairSource: string | null;
   revokedAt: string | null;
+  /** Why the device was revoked when it was not a person's `devices rm` (e.g. `pair_conflict`). */
+  revokedReason: string | null;
 }
 
 interface Row {
@@ -47,6 +51,8 @@ interface Row {
   name_locked: number;
   pending_until: string | null;
   revoked_at: string | null;
+  pair_source: string | null;
+  revoked_reason: string | null;
 }
 
 function parseSessions(text: string): string[] {
@@ -84,7 +90,9 @@ export function rowToDevice(r: Row): StoredDevice {
     reportedName: r.reported_name,
     nameLocked: r.name_locked !== 0,
     pendingUntil: r.pending_until,
+    pairSource: r.pair_source,
     revokedAt: r.revoked_at,
+    revokedReason: r.revoked_reason,
   };
 }
 
@@ -191,13 +199,20 @@ export function activate(db: Db, id: number): StoredDevice | null {
   });
 }
 
-/** A pending device is forgotten entirely; an active one is kept as `revoked` for the log. */
-export function removeDevice(db: Db, id: number, now: string): void {
+/**
+ * A pending device is forgotten entirely; an active one is kept as `revoked` for the log.
+ * With a `reason` a pending one is kept as revoked too, so whoever was waiting on it (its
+ * `handoff pair`) can say why it went.
+ */
+export function removeDevice(db: Db, id: number, now: string, reason?: string): void {
   transaction(db, () => {
-    db.prepare("DELETE FROM devices WHERE id = ? AND status = 'pending'").run(id);
+    if (reason === undefined) {
+      db.prepare("DELETE FROM devices WHERE id = ? AND status = 'pending'").run(id);
+    }
     db.prepare(
-      "UPDATE devices SET status = 'revoked', revoked_at = ? WHERE id = ? AND status = 'active'",
-    ).run(now, id);
+      "UPDATE devices SET status = 'revoked', revoked_at = ?, revoked_reason = ? " +
+        "WHERE id = ? AND status != 'revoked'",
+    ).run(now, reason ?? null, id);
   });
 }
 
@@ -245,6 +260,8 @@ export interface Attachment {
   pidStart: string | null;
   tty: string | null;
   readOnly: boolean;
+  /** The device's session patterns when it attached (null: recorded before they were kept). */
+  sessions: string[] | null;
   startedAt: string;
   endedAt: string | null;
 }
@@ -258,6 +275,7 @@ interface AttachmentRow {
   pid_start: string | null;
   tty: string | null;
   read_only: number;
+  sessions: string | null;
   started_at: string;
   ended_at: string | null;
 }
@@ -272,6 +290,7 @@ function toAttachment(r: AttachmentRow): Attachment {
     pidStart: r.pid_start,
     tty: r.tty,
     readOnly: r.read_only !== 0,
+    sessions: r.sessions === null ? null : parseSessions(r.sessions),
     startedAt: r.started_at,
     endedAt: r.ended_at,
   };
@@ -282,10 +301,38 @@ export function insertAttachment(
   a: Omit<Attachment, "id" | "endedAt">,
 ): number {
   const res = db.prepare(
-    `INSERT INTO attachments (device_id, session, window, pid, pid_start, tty, read_only, started_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(a.deviceId, a.session, a.window, a.pid, a.pidStart, a.tty, a.readOnly ? 1 : 0, a.startedAt);
+    `INSERT INTO attachments (device_id, session, window, pid, pid_start, tty, read_only,
+       sessions, started_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    a.deviceId,
+    a.session,
+    a.window,
+    a.pid,
+    a.pidStart,
+    a.tty,
+    a.readOnly ? 1 : 0,
+    a.sessions === null ? null : JSON.stringify(a.sessions),
+    a.startedAt,
+  );
   return Number(res.lastInsertRowid);
+}
+
+export function attachmentById(db: Db, id: number): Attachment | null {
+  const row = db.prepare("SELECT * FROM attachments WHERE id = ?").get(id) as
+    | AttachmentRow
+    | undefined;
+  return row ? toAttachment(row) : null;
+}
+
+/** The process that is the attachment's tmux client, when it is not the gate's own pid. */
+export function setAttachmentProcess(
+  db: Db,
+  id: number,
+  pid: number,
+  pidStart: string | null,
+): void {
+  db.prepare("UPDATE attachments SET pid = ?, pid_start = ? WHERE id = ?").run(pid, pidStart, id);
 }
 
 export function openAttachments(db: Db, deviceId?: number): Attachment[] {
@@ -301,4 +348,40 @@ export function endAttachment(db: Db, id: number, now: string): boolean {
   const res = db.prepare("UPDATE attachments SET ended_at = ? WHERE id = ? AND ended_at IS NULL")
     .run(now, id);
   return Number(res.changes) === 1;
+}
+
+// ---------------------------------------------------------------------------------------
+// Streams: open `subscribe` connections, counted against a device's cap. A row is open
+// until its gate process is gone (checked lazily, as for attachments).
+
+/**
+ * Records a stream for the device unless it already has `max` live ones (rows of dead
+ * processes are closed on the way). Call inside a write transaction. Over the cap: the
+ * pids of the live ones, so the caller can make them prove their client is still there.
+ */
+export function openStream(
+  db: Db,
+  deviceId: number,
+  max: number,
+  proc: { pid: number; pidStart: string | null },
+  now: string,
+  alive: (pid: number, pidStart: string | null) => boolean,
+): { id: number } | { full: number[] } {
+  const rows = db.prepare(
+    "SELECT id, pid, pid_start FROM streams WHERE device_id = ? AND ended_at IS NULL",
+  ).all(deviceId) as unknown as { id: number; pid: number | null; pid_start: string | null }[];
+  const live: number[] = [];
+  for (const r of rows) {
+    if (r.pid !== null && alive(r.pid, r.pid_start)) live.push(r.pid);
+    else endStream(db, r.id, now);
+  }
+  if (live.length >= max) return { full: live };
+  const res = db.prepare(
+    "INSERT INTO streams (device_id, pid, pid_start, started_at) VALUES (?, ?, ?, ?)",
+  ).run(deviceId, proc.pid, proc.pidStart, now);
+  return { id: Number(res.lastInsertRowid) };
+}
+
+export function endStream(db: Db, id: number, now: string): void {
+  db.prepare("UPDATE streams SET ended_at = ? WHERE id = ? AND ended_at IS NULL").run(now, id);
 }

@@ -53,14 +53,33 @@ export function stdinTty(): string | null {
     } catch { /* fall through to ttyname */ }
   }
   const p = openLibc()?.ttyname(0);
-  return p ? Deno.UnsafePointerView.getCString(p) : null;
+  if (p) return Deno.UnsafePointerView.getCString(p);
+  // No FFI (and Deno then refuses /proc/self/fd too): ask tty(1) about our stdin.
+  try {
+    const out = new Deno.Command("tty", { stdin: "inherit", stdout: "piped", stderr: "null" })
+      .outputSync();
+    const name = new TextDecoder().decode(out.stdout).trim();
+    return out.success && name.startsWith("/dev/") ? name : null;
+  } catch {
+    return null;
+  }
+}
+
+/** True when execve is available here (libc found and FFI allowed). */
+export function canExec(): boolean {
+  return openLibc() !== null;
 }
 
 /**
  * Becomes `argv[0] argv[1…]` with exactly `env`. Returns only if execve failed (then the
- * caller reports it); without FFI, runs the program and exits with its status.
+ * caller reports it); without FFI, runs the program (telling `onChild` its pid) and exits
+ * with its status.
  */
-export async function execOrRun(argv: string[], env: Record<string, string>): Promise<number> {
+export async function execOrRun(
+  argv: string[],
+  env: Record<string, string>,
+  onChild?: (pid: number) => void,
+): Promise<number> {
   const c = openLibc();
   if (c) {
     const keep: Uint8Array[] = [];
@@ -79,5 +98,23 @@ export async function execOrRun(argv: string[], env: Record<string, string>): Pr
     stdout: "inherit",
     stderr: "inherit",
   }).spawn();
-  return (await child.status).code;
+  // A hang-up or stop meant for the client (from its guard, or `devices rm`) reaches it
+  // through us too.
+  const forward = () => {
+    try {
+      child.kill("SIGHUP");
+    } catch { /* already gone */ }
+  };
+  const signals: Deno.Signal[] = ["SIGHUP", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, forward);
+  try {
+    onChild?.(child.pid);
+  } catch {
+    forward(); // unrecorded, its guard could not reach it: do not leave it running
+  }
+  try {
+    return (await child.status).code;
+  } finally {
+    for (const s of signals) Deno.removeSignalListener(s, forward);
+  }
 }

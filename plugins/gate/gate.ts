@@ -6,30 +6,48 @@
 // Hot path: a phone calls it (1 + sessions) times every 5 s. It imports only what it needs
 // (no commander, no yaml, no node:crypto unless pairing), opens the database once, and
 // runs at most one tmux command for a listing.
+//
+// tmux is told session *ids* (`$3`), never names: tmux resolves a name target as a
+// client's terminal (`pts/6`) before it honours `=`, so a name could reach the session
+// someone else is attached to. Every name a phone sends is matched exactly against
+// tmux's own listing and turned into an id first.
 
 import { type Db, getSetting, openDb, transaction } from "../../core/store.ts";
 import { paths } from "../../core/paths.ts";
 import { out } from "../../core/output.ts";
-import { isSameProcess, processStartTime } from "../../core/proc.ts";
+import { isSameProcess, killPid, processStartTime } from "../../core/proc.ts";
 import type { GateDevice, Registry } from "../../core/registry.ts";
 import { accessLogLine, MAX_LOGGED_COMMAND, unknownDeviceLogLine } from "./audit.ts";
-import { type GateRequest, parseGateCommand, tmuxTarget } from "./grammar.ts";
-import { decide, type Decision, listReply } from "./policy.ts";
+import { type GateRequest, parseGateCommand } from "./grammar.ts";
+import { decide, type Decision, listReply, msUntilExpiry, streamVerdict } from "./policy.ts";
 import { isoUtc } from "./expiry.ts";
 import {
   deviceByFingerprint,
+  deviceById,
   endAttachment,
+  endStream,
   insertAttachment,
   liveNames,
   openAttachments,
+  openStream,
+  removeDevice,
+  setAttachmentProcess,
   type StoredDevice,
   uniqueName,
 } from "./devices_db.ts";
 import { appendAuditLine } from "./audit_file.ts";
-import { SETTING } from "./settings.ts";
+import { limitValue, SETTING } from "./settings.ts";
 import { noServer, resolveTmux, serverArgs, tmux, tmuxEnv, type TmuxServer } from "../tmux/tmux.ts";
-import { parseSessions, SESSION_FORMAT, WINDOW_FORMAT, windowsReply } from "../tmux/format.ts";
-import { allowsEverything, scopeHookArgs, scopeHookCommands } from "../tmux/scope.ts";
+import {
+  idTarget,
+  parseSessionIds,
+  parseSessions,
+  SESSION_FORMAT,
+  SESSION_ID_FORMAT,
+  WINDOW_FORMAT,
+  windowsReply,
+} from "../tmux/format.ts";
+import { allowsEverything, scopeHookCommands } from "../tmux/scope.ts";
 
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
@@ -48,6 +66,12 @@ const BEFORE_DISPATCH = new Set([
   "denied:soft_expired",
 ]);
 
+/** The client's address from sshd's `SSH_CONNECTION` (`client port server port`). */
+export function clientAddress(sshConnection: string | undefined): string | null {
+  const first = sshConnection?.trim().split(/\s+/)[0] ?? "";
+  return /^[0-9A-Fa-f.:]{2,45}$/.test(first) ? first : null;
+}
+
 /** Looks the device up, decides, and records the call, all in one write transaction. */
 function decideAndRecord(
   db: Db,
@@ -55,10 +79,11 @@ function decideAndRecord(
   raw: string | undefined,
   req: GateRequest,
   now: Date,
+  source: string | null,
 ): Outcome {
   return transaction(db, () => {
     const device = deviceByFingerprint(db, fingerprint);
-    const decision = decide(device, req, now);
+    let decision = decide(device, req, now);
     if (device === null) return { device, decision };
     const ts = isoUtc(now.getTime());
     db.prepare("UPDATE devices SET last_seen = ? WHERE id = ?").run(ts, device.id);
@@ -67,6 +92,13 @@ function decideAndRecord(
       db.prepare("UPDATE devices SET last_command = ? WHERE id = ?").run(cmd, device.id);
     }
     if (decision.allow && req.verb === "pair") {
+      // Two phones answering one QR: whoever saw the QR (over a shoulder, in a watched
+      // pane) is racing the owner. Neither may have the device.
+      if (device.pairSource !== null && source !== null && source !== device.pairSource) {
+        removeDevice(db, device.id, ts, "pair_conflict");
+        decision = { allow: false, reply: "error:denied", result: "denied:pair_conflict" };
+        return { device, decision };
+      }
       // The name the phone reports replaces the placeholder unless the user chose one;
       // it stays unique among live devices so `devices rm NAME` is never ambiguous.
       const reported = req.name === "" ? null : req.name;
@@ -74,8 +106,9 @@ function decideAndRecord(
         ? uniqueName(reported, liveNames(db, device.id))
         : device.name;
       db.prepare(
-        "UPDATE devices SET name = ?, reported_name = coalesce(?, reported_name), pair_requested_at = ? WHERE id = ?",
-      ).run(name, reported, ts, device.id);
+        "UPDATE devices SET name = ?, reported_name = coalesce(?, reported_name), " +
+          "pair_requested_at = ?, pair_source = coalesce(pair_source, ?) WHERE id = ?",
+      ).run(name, reported, ts, source, device.id);
     }
     if (decision.allow && req.verb === "renew") {
       db.prepare("UPDATE devices SET renewal_requested = 1 WHERE id = ?").run(device.id);
@@ -138,7 +171,15 @@ export async function runGate(args: string[], opts: GateOptions): Promise<number
     closed = true;
   };
   try {
-    const { device, decision } = decideAndRecord(db, fingerprint, raw, effective, startedAt);
+    const source = clientAddress(env("SSH_CONNECTION"));
+    const { device, decision } = decideAndRecord(
+      db,
+      fingerprint,
+      raw,
+      effective,
+      startedAt,
+      source,
+    );
     const log = (result?: string) => {
       const line = device
         ? accessLogLine(device, raw, effective, decision, startedAt, device.name)!
@@ -146,6 +187,15 @@ export async function runGate(args: string[], opts: GateOptions): Promise<number
       appendAuditLine(home.home, result ? withResult(line, result) : line);
     };
     if (!decision.allow || device === null) {
+      if (!decision.allow && decision.result === "denied:pair_conflict" && device) {
+        // sshd must refuse the key from now on, for both phones.
+        const { defaultAuthorizedKeys, removeKeyLines, withKeysLock } = await import(
+          "../sshd/keys_file.ts"
+        );
+        const file = device.authorizedKeys ?? getSetting(db, SETTING.authorizedKeys) ??
+          defaultAuthorizedKeys();
+        withKeysLock(db, () => removeKeyLines(file, device.fingerprint));
+      }
       log();
       out(decision.allow ? "error:not_found\n" : `${decision.reply}\n`);
       return 1;
@@ -169,12 +219,54 @@ export async function runGate(args: string[], opts: GateOptions): Promise<number
         return 0;
       }
       case "subscribe": {
+        const max = limitValue(SETTING.maxStreams, getSetting(db, SETTING.maxStreams));
+        const writeTimeoutMs = limitValue(
+          SETTING.streamWriteTimeoutMs,
+          getSetting(db, SETTING.streamWriteTimeoutMs),
+        );
+        const claim = () =>
+          transaction(db, () =>
+            openStream(
+              db,
+              device.id,
+              max,
+              { pid: Deno.pid, pidStart: processStartTime(Deno.pid) },
+              isoUtc(Date.now()),
+              isSameProcess,
+            ));
+        // From the moment it is counted, a probe must not kill it (SIGUSR1's default).
+        const ignoreProbe = () => {};
+        Deno.addSignalListener(PROBE_SIGNAL, ignoreProbe);
+        let stream = claim();
+        if ("full" in stream) {
+          // A phone that vanished (no FIN: a dropped network) leaves a stream that only
+          // learns it at its next write. Ask each to write now; the dead ones exit.
+          for (const pid of stream.full) killPid(pid, PROBE_SIGNAL);
+          await new Promise((r) => setTimeout(r, PROBE_WAIT_MS));
+          stream = claim();
+        }
+        if ("full" in stream) {
+          Deno.removeSignalListener(PROBE_SIGNAL, ignoreProbe);
+          log("denied:too_many");
+          out("error:too_many\n");
+          return 1;
+        }
+        const streamId = stream.id;
         log();
-        close();
-        return await runSubscription(subscribe!, device, effective, home.db);
+        try {
+          return await runSubscription(subscribe!, device, effective, {
+            dbFile: home.db,
+            home: home.home,
+            writeTimeoutMs,
+            cmd: raw ?? "",
+          });
+        } finally {
+          endStream(db, streamId, isoUtc(Date.now()));
+          Deno.removeSignalListener(PROBE_SIGNAL, ignoreProbe);
+        }
       }
       case "attach":
-        return await attach(db, close, device, effective, log);
+        return await attach(db, close, device, effective, log, home.home);
       default:
         return await tmuxAction(db, effective, log);
     }
@@ -189,49 +281,74 @@ function withResult(line: string, result: string): string {
   return JSON.stringify(o);
 }
 
-/** create-session, create-window, kill-session, kill-window, windows: one tmux command each. */
+/** The id of the session named exactly `name`, and every session's id; null: no such session. */
+async function resolveSession(
+  server: TmuxServer,
+  name: string,
+): Promise<{ id: string; all: string[] } | null> {
+  const r = await tmux(server, ["list-sessions", "-F", SESSION_ID_FORMAT]);
+  if (r.code !== 0) return null;
+  const sessions = parseSessionIds(r.stdout);
+  const id = sessions.find((s) => s.name === name)?.id;
+  return id ? { id, all: sessions.map((s) => s.id) } : null;
+}
+
+/** create-session, create-window, kill-session, kill-window, windows. */
 async function tmuxAction(
   db: Db,
   req: GateRequest,
   log: (result?: string) => void,
 ): Promise<number> {
   const server = tmuxServer(db);
-  let args: string[];
-  switch (req.verb) {
-    case "windows":
-      args = ["list-windows", "-t", tmuxTarget(req.session), "-F", WINDOW_FORMAT];
-      break;
-    case "create-session":
-      args = ["new-session", "-d", "-s", req.session];
-      break;
-    case "create-window":
-      args = ["new-window", "-t", tmuxTarget(req.session), "-P", "-F", "#{window_index}"];
-      break;
-    case "kill-session":
-      args = ["kill-session", "-t", tmuxTarget(req.session)];
-      break;
-    case "kill-window":
-      args = ["kill-window", "-t", tmuxTarget(req.session, req.window)];
-      break;
-    default:
-      log("denied:unknown_command");
-      out("error:unknown_command\n");
-      return 1;
-  }
-  const r = server ? await tmux(server, args) : null;
   if (req.verb === "windows") {
+    // Every window of the server, kept only for the session named exactly: no target.
+    const r = server ? await tmux(server, ["list-windows", "-a", "-F", WINDOW_FORMAT]) : null;
     // As on the seed, a session that went away lists no windows rather than an error.
     log();
-    out(r && r.code === 0 ? windowsReply(r.stdout) : "");
+    out(r && r.code === 0 ? windowsReply(r.stdout, req.session) : "");
     return 0;
   }
+  if (req.verb === "create-session") {
+    // A new name is not a target; `#` and `:` never get this far (validSessionName).
+    return finishAction(
+      req.verb,
+      server ? await tmux(server, ["new-session", "-d", "-s", req.session]) : null,
+      log,
+    );
+  }
+  if (
+    req.verb !== "create-window" && req.verb !== "kill-session" && req.verb !== "kill-window"
+  ) {
+    log("denied:unknown_command");
+    out("error:unknown_command\n");
+    return 1;
+  }
+  const session = server ? await resolveSession(server, req.session) : null;
+  if (!server || !session) {
+    log("failed:no_session");
+    out("error:failed\n");
+    return 1;
+  }
+  const args = req.verb === "create-window"
+    ? ["new-window", "-t", idTarget(session.id), "-P", "-F", "#{window_index}"]
+    : req.verb === "kill-session"
+    ? ["kill-session", "-t", session.id]
+    : ["kill-window", "-t", idTarget(session.id, req.window)];
+  return finishAction(req.verb, await tmux(server, args), log);
+}
+
+function finishAction(
+  verb: GateRequest["verb"],
+  r: { code: number; stdout: string } | null,
+  log: (result?: string) => void,
+): number {
   if (!r || r.code !== 0) {
     log("failed");
     out("error:failed\n");
     return 1;
   }
   log();
-  if (req.verb === "create-window") {
+  if (verb === "create-window") {
     const index = r.stdout.trim();
     out(/^\d+$/.test(index) ? `${index}\n` : "error:failed\n");
     return /^\d+$/.test(index) ? 0 : 1;
@@ -240,10 +357,13 @@ async function tmuxAction(
   return 0;
 }
 
+type Refusal = { result: string; reply: string };
+
 /**
  * Becomes `tmux attach` on the SSH terminal. Before that: record the attachment (the pid
- * stays ours through execve), end the ones whose client is gone, and install this client's
- * scope hook, so switch-client cannot take it out of its patterns.
+ * stays ours through execve) after deciding again under the write lock, end the ones whose
+ * client is gone, install this client's scope hook (so switch-client cannot take it out
+ * of its patterns), and start its guard (which ends it when the device loses access).
  */
 async function attach(
   db: Db,
@@ -251,21 +371,42 @@ async function attach(
   device: StoredDevice,
   req: Extract<GateRequest, { verb: "attach" }>,
   log: (result?: string) => void,
+  home: string,
 ): Promise<number> {
-  const { stdinTty, execOrRun } = await import("./exec.ts");
+  const { stdinTty, canExec, execOrRun } = await import("./exec.ts");
+  const refuse = (r: Refusal) => {
+    log(r.result);
+    out(`${r.reply}\n`);
+    return 1;
+  };
+  const scoped = !allowsEverything(device.sessions);
+  // Without execve the tmux client is our child, not us: the scope hook (keyed on our pid)
+  // would never match it. Only a device with nothing to enforce may attach that way.
+  if (!canExec() && (scoped || device.readOnly)) {
+    return refuse({ result: "denied:unsupported", reply: "error:unsupported" });
+  }
   const server = tmuxServer(db);
   const tty = stdinTty();
-  if (!server || !tty) {
-    log(server ? "denied:no_terminal" : "failed");
-    out("error:failed\n");
-    return 1;
-  }
+  if (!server) return refuse({ result: "failed", reply: "error:failed" });
+  if (!tty) return refuse({ result: "denied:no_terminal", reply: "error:failed" });
+  const session = await resolveSession(server, req.session);
+  if (!session) return refuse({ result: "failed:no_session", reply: "error:failed" });
+
+  const maxAttaches = limitValue(SETTING.maxAttaches, getSetting(db, SETTING.maxAttaches));
   const now = isoUtc(Date.now());
-  const { id, stale } = transaction(db, () => {
+  const recorded = transaction(db, (): { id: number; stale: number[] } | Refusal => {
+    // A revocation committed since our first look wins: `devices rm` revokes first, then
+    // detaches what is recorded, so an attachment is either seen by it or refused here.
+    const again = decide(deviceById(db, device.id), req, new Date());
+    if (!again.allow) return { result: again.result, reply: again.reply };
     const stale: number[] = [];
+    let live = 0;
     for (const a of openAttachments(db)) {
-      if (!isSameProcess(a.pid, a.pidStart) && endAttachment(db, a.id, now)) stale.push(a.id);
+      if (!isSameProcess(a.pid, a.pidStart)) {
+        if (endAttachment(db, a.id, now)) stale.push(a.id);
+      } else if (a.deviceId === device.id) live++;
     }
+    if (live >= maxAttaches) return { result: "denied:too_many", reply: "error:too_many" };
     const id = insertAttachment(db, {
       deviceId: device.id,
       session: req.session,
@@ -274,100 +415,195 @@ async function attach(
       pidStart: processStartTime(Deno.pid),
       tty,
       readOnly: device.readOnly,
+      sessions: device.sessions,
       startedAt: now,
     });
     return { id, stale };
   });
-  let install: { attachmentId: number; commands: [string, string] } | null = null;
-  if (!allowsEverything(device.sessions)) {
-    // Where a stray switch is sent back: the session attached to, by id (ids never repeat).
-    const home = await tmux(server, [
-      "display-message",
-      "-p",
-      "-t",
-      tmuxTarget(req.session),
-      "#{session_id}",
-    ]);
-    const homeSessionId = home.stdout.trim();
-    if (home.code !== 0 || !/^\$\d+$/.test(homeSessionId)) {
-      // No such session: tmux attach will say so on the terminal; nothing to scope.
-      install = null;
-    } else {
-      install = {
-        attachmentId: id,
-        commands: scopeHookCommands({ pid: Deno.pid, tty, homeSessionId }, device.sessions),
-      };
+  if ("result" in recorded) return refuse(recorded);
+  const { id, stale } = recorded;
+
+  const install = scoped
+    ? {
+      attachmentId: id,
+      // A stray switch is sent back to the session attached to, by id (ids never repeat).
+      commands: scopeHookCommands(
+        { pid: Deno.pid, tty, homeSessionId: session.id },
+        device.sessions,
+      ),
     }
-  }
+    : null;
   if (install || stale.length) {
-    const r = await tmux(server, scopeHookArgs(install, stale));
+    const { applyScopeHooks } = await import("../tmux/scope_hooks.ts");
+    const r = await applyScopeHooks(server, install, stale, session.all);
     // Fail closed: without its hooks, a scoped client could wander off its patterns.
     if (install && r.code !== 0) {
       endAttachment(db, id, isoUtc(Date.now()));
-      log(noServer(r) ? "failed" : "failed:scope_hook");
-      out("error:failed\n");
-      return 1;
+      return refuse({
+        result: noServer(r) ? "failed" : "failed:scope_hook",
+        reply: "error:failed",
+      });
     }
+  }
+  // Fail closed too: without its guard, a revocation or an expiry would not reach it.
+  if (!(await startGuard(home, id))) {
+    endAttachment(db, id, isoUtc(Date.now()));
+    return refuse({ result: "failed:guard", reply: "error:failed" });
   }
   log();
   close();
+  // A read-only client attaches to the session as it is: selecting a window would change
+  // what the desk's own client shows.
+  const target = device.readOnly ? idTarget(session.id) : idTarget(session.id, req.window);
   const argv = [
     server.bin,
     ...serverArgs(server),
     "attach-session",
     ...(device.readOnly ? ["-r"] : []),
     "-t",
-    tmuxTarget(req.session, req.window),
+    target,
   ];
   const env = tmuxEnv();
   env.TERM ??= "xterm-256color";
-  return await execOrRun(argv, env);
+  return await execOrRun(argv, env, (pid) => {
+    // The child is the client: the guard and `devices rm` must signal it, not us.
+    const db2 = openDb(paths(home).db);
+    try {
+      setAttachmentProcess(db2, id, pid, processStartTime(pid));
+    } finally {
+      db2.close();
+    }
+  });
 }
 
-/** Hands an allowed `subscribe` to the event sink; ends it when the device loses access. */
+/** Starts `handoff attach-guard <id>` in a session of its own; false if it cannot start. */
+async function startGuard(home: string, attachmentId: number): Promise<boolean> {
+  try {
+    // Lazy: core/self.ts pulls in node:url, which the other gate verbs do not need.
+    const { selfArgv } = await import("../../core/self.ts");
+    const self = selfArgv();
+    const child = new Deno.Command(self[0], {
+      args: [...self.slice(1), "--home", home, "attach-guard", String(attachmentId)],
+      env: tmuxEnv(),
+      clearEnv: true,
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+      detached: true,
+    }).spawn();
+    child.unref();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface StreamSetup {
+  dbFile: string;
+  home: string;
+  writeTimeoutMs: number;
+  cmd: string;
+}
+
+/** How often a stream re-reads its device, so an expiry or revocation ends it promptly. */
+const STREAM_RECHECK_MS = 1000;
+/** Makes a stream write a `ping` now: a stream over the cap asks the others to prove life. */
+const PROBE_SIGNAL: Deno.Signal = "SIGUSR1";
+const PROBE_WAIT_MS = 400;
+
+/**
+ * Hands an allowed `subscribe` to the event sink. The stream ends when the device loses
+ * access (re-read every second, and at each database change the sink wakes on), when the
+ * client goes away, or when a record waits longer than the write timeout (a reader that
+ * stopped reading). A write that cannot finish is abandoned: the gate exits all the same.
+ */
 async function runSubscription(
   sink: NonNullable<Registry["plugins"][number]["subscribe"]>,
   device: StoredDevice,
   req: Extract<GateRequest, { verb: "subscribe" }>,
-  dbFile: string,
+  setup: StreamSetup,
 ): Promise<number> {
   const ac = new AbortController();
+  let ended: string | null = null;
+  const end = (why: string) => {
+    ended ??= why;
+    ac.abort();
+  };
   const encoder = new TextEncoder();
   const signals: Deno.Signal[] = ["SIGHUP", "SIGTERM", "SIGINT"];
-  const onSignal = () => ac.abort();
+  const onSignal = () => end("signal");
   for (const s of signals) Deno.addSignalListener(s, onSignal);
-  // Revocation, a new expiry or a rejected pairing ends the stream within seconds.
-  const recheck = setInterval(() => {
-    const db = openDb(dbFile);
+  // A record the reader does not take within the timeout ends the stream (and the
+  // pending write is abandoned: the process exits all the same).
+  const writeBytes = async (bytes: Uint8Array): Promise<void> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        end("write_timeout");
+        reject(new Error("the reader stopped reading"));
+      }, setup.writeTimeoutMs);
+    });
     try {
-      const now = deviceByFingerprint(db, device.fingerprint);
-      const d = decide(now, { verb: "list" }, new Date());
-      if (!d.allow) ac.abort();
+      for (let off = 0; off < bytes.length;) {
+        off += await Promise.race([Deno.stdout.write(bytes.subarray(off)), timeout]);
+      }
+    } catch (e) {
+      end(ended ?? "reader_gone");
+      throw e;
     } finally {
-      db.close();
+      clearTimeout(timer);
     }
-  }, 5000);
+  };
+  // One write at a time, so a probe's ping never lands inside another record.
+  let queue: Promise<void> = Promise.resolve();
+  const writeLine = (line: string): Promise<void> => {
+    const next = queue.then(() => writeBytes(encoder.encode(line)));
+    queue = next.catch(() => {});
+    return next;
+  };
+  const onProbe = () => {
+    writeLine(JSON.stringify({ type: "ping", ts: new Date().toISOString() }) + "\n").catch(
+      () => {},
+    );
+  };
+  Deno.addSignalListener(PROBE_SIGNAL, onProbe);
+  const watchDb = openDb(setup.dbFile);
+  let expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  const recheck = () => {
+    const now = deviceById(watchDb, device.id);
+    const why = streamVerdict(now, new Date());
+    if (why !== null) return end(why);
+    clearTimeout(expiryTimer);
+    const ms = msUntilExpiry(now!, new Date());
+    if (ms < STREAM_RECHECK_MS) expiryTimer = setTimeout(recheck, ms + 1);
+  };
+  const interval = setInterval(recheck, STREAM_RECHECK_MS);
+  recheck();
+  const aborted = new Promise<number>((resolve) =>
+    ac.signal.addEventListener("abort", () => resolve(0), { once: true })
+  );
   try {
-    return await sink({
+    const streaming = sink({
       device: gateDevice(device),
       since: req.since ?? 0,
       types: req.types,
       signal: ac.signal,
-      async write(line: string) {
-        const bytes = encoder.encode(line.endsWith("\n") ? line : line + "\n");
-        try {
-          for (let off = 0; off < bytes.length;) {
-            off += await Deno.stdout.write(bytes.subarray(off));
-          }
-        } catch (e) {
-          ac.abort();
-          throw e;
-        }
-      },
+      write: (line: string) => writeLine(line.endsWith("\n") ? line : line + "\n"),
     });
+    const code = await Promise.race([streaming, aborted]);
+    // The sink also stops by itself when it sees the device lose access.
+    ended ??= streamVerdict(deviceById(watchDb, device.id), new Date());
+    if (ended && !["signal", "reader_gone"].includes(ended)) {
+      const { noticeLogLine } = await import("./audit.ts");
+      appendAuditLine(setup.home, noticeLogLine(device, setup.cmd, `ended:${ended}`, new Date()));
+    }
+    return code;
   } finally {
-    clearInterval(recheck);
+    clearInterval(interval);
+    clearTimeout(expiryTimer);
+    watchDb.close();
     for (const s of signals) Deno.removeSignalListener(s, onSignal);
+    Deno.removeSignalListener(PROBE_SIGNAL, onProbe);
   }
 }
 

@@ -35,21 +35,27 @@ export function isPrintable(s: string): boolean {
 
 /**
  * A tmux session name the gate will pass on. Rejected: a leading `$ @ % = - + !` (tmux ID
- * and target prefixes, option look-alikes), `:` and `.` (target separators), `#` (tmux
- * expands formats in `new-session -s`, and `#(…)` runs a shell command), `\` (tmux stores it
+ * and target prefixes, option look-alikes), `:` and `.` (target separators), `/` (tmux
+ * reads `pts/6` as a client's terminal and acts on *its* session), `#` (tmux expands
+ * formats in `new-session -s`, and `#(…)` runs a shell command), `\` (tmux stores it
  * escaped, so the name would not round-trip), leading/trailing spaces, anything unprintable.
  */
 export function validSessionName(s: string): boolean {
   const n = length(s);
   return n >= 1 && n <= MAX_SESSION_NAME && isPrintable(s) &&
-    !/^[$@%=+!-]/.test(s) && !/[:.#\\]/.test(s) &&
+    !/^[$@%=+!-]/.test(s) && !/[:.#\\/]/.test(s) &&
     !s.startsWith(" ") && !s.endsWith(" ");
 }
 
-/** The name a phone reports in `pair <name>`; printed in the Mac user's terminal later. */
+/**
+ * The name a phone reports in `pair <name>`; printed in the Mac user's terminal later, and
+ * typed back in `devices rm NAME`, which also takes a fingerprint: so no name may look like
+ * one.
+ */
 export function validDeviceName(s: string): boolean {
   const n = length(s);
-  return n >= 1 && n <= MAX_DEVICE_NAME && isPrintable(s) && !/[|"\\]/.test(s);
+  return n >= 1 && n <= MAX_DEVICE_NAME && isPrintable(s) && !/[|"\\]/.test(s) &&
+    !/^\s*sha256:/i.test(s);
 }
 
 export function validWindowIndex(s: string): boolean {
@@ -135,18 +141,4 @@ export function parseGateCommand(raw: string | undefined): GateRequest {
     default:
       return { verb: "unknown", raw };
   }
-}
-
-/**
- * The exact tmux target for a validated session (and window), for every tmux command the
- * gate runs. `=` turns off tmux's prefix and pattern fallbacks (`prod` would resolve to
- * `production-secrets`). The `:` is needed too: a bare `=prod` given to a window target
- * (`new-window`, `kill-window`) falls back to the current session. `:=N` keeps window `5`
- * from resolving to a window named `5…` when index 5 does not exist.
- */
-export function tmuxTarget(
-  session: string,
-  window: number | null = null,
-): string {
-  return window === null ? `=${session}:` : `=${session}:=${window}`;
 }

@@ -130,3 +130,37 @@ export function listReply(
   const lines = sessions.filter((s) => visible.has(s.name)).map((s) => `${s.name}:${s.windows}`);
   return [permissionsHeader(device), ...lines].join("\n") + "\n";
 }
+
+/** Why a device may no longer keep a live connection; null while it may. */
+export type LiveVerdict = null | "revoked" | "pending" | "soft_expired" | "rights_changed";
+
+/** Whether an open `subscribe` stream may go on: the device is active and not expired. */
+export function streamVerdict(device: Device | null, now: Date): LiveVerdict {
+  if (device === null || device.status === "revoked") return "revoked";
+  if (device.status !== "active") return "pending";
+  return isSoftExpired(device, now) ? "soft_expired" : null;
+}
+
+/**
+ * Whether an open attachment may go on: as for a stream, and with the rights it was opened
+ * with (read-only flag and session patterns). A change of rights in either direction ends
+ * it; the phone attaches again under the new ones.
+ */
+export function attachmentVerdict(
+  device: Device | null,
+  opened: { readOnly: boolean; sessions: readonly string[] | null },
+  now: Date,
+): LiveVerdict {
+  const stream = streamVerdict(device, now);
+  if (stream !== null) return stream;
+  const same = opened.sessions !== null && opened.readOnly === device!.readOnly &&
+    opened.sessions.join("\n") === device!.sessions.join("\n");
+  return same ? null : "rights_changed";
+}
+
+/** Milliseconds until the device's soft expiry (Infinity when it never expires). */
+export function msUntilExpiry(device: Pick<Device, "softExpiry">, now: Date): number {
+  if (device.softExpiry === null) return Number.POSITIVE_INFINITY;
+  const at = parseInstant(device.softExpiry);
+  return Number.isNaN(at) ? 0 : Math.max(0, at - now.getTime());
+}

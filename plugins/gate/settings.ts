@@ -6,4 +6,25 @@ export const SETTING = {
   tmuxSocket: "tmux.socket",
   /** The authorized_keys file new devices go to (default ~/.ssh/authorized_keys). */
   authorizedKeys: "sshd.authorized_keys",
+  /** Concurrent `subscribe` streams one device may hold. */
+  maxStreams: "gate.max_streams",
+  /** Concurrent attached terminals one device may hold. */
+  maxAttaches: "gate.max_attaches",
+  /** A stream whose reader takes longer than this to accept a record is ended. */
+  streamWriteTimeoutMs: "gate.stream_write_timeout_ms",
 } as const;
+
+/** Defaults of the numeric gate limits. */
+export const LIMIT_DEFAULTS = {
+  [SETTING.maxStreams]: 4,
+  [SETTING.maxAttaches]: 4,
+  [SETTING.streamWriteTimeoutMs]: 30_000,
+} as const;
+
+export type LimitKey = keyof typeof LIMIT_DEFAULTS;
+
+/** A limit from its stored text; the default when it is unset or not a positive integer. */
+export function limitValue(key: LimitKey, stored: string | undefined): number {
+  const n = Number(stored);
+  return stored !== undefined && Number.isInteger(n) && n > 0 ? n : LIMIT_DEFAULTS[key];
+}

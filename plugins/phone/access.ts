@@ -22,8 +22,8 @@ import {
   removeDevice,
   type StoredDevice,
 } from "../gate/devices_db.ts";
-import { resolveTmux, tmux } from "../tmux/tmux.ts";
-import { scopeHookArgs } from "../tmux/scope.ts";
+import { resolveTmux } from "../tmux/tmux.ts";
+import { applyScopeHooks } from "../tmux/scope_hooks.ts";
 import { SETTING } from "../gate/settings.ts";
 
 /** argv of the forced command for one device: the home goes before `gate` (main.ts reads it). */
@@ -78,7 +78,8 @@ export function removeKeyLine(db: Db, device: StoredDevice): number {
 
 /**
  * Ends the device's live tmux clients (seed weakness 13: revocation left them running).
- * The client is the gate's pid after execve; SIGHUP makes tmux detach it cleanly.
+ * The client is the gate's pid after execve; SIGHUP makes tmux detach it cleanly. (Each
+ * client's guard would notice the change within a second anyway; this is at once.)
  */
 export async function detachClients(db: Db, device: StoredDevice): Promise<number> {
   let detached = 0;
@@ -89,19 +90,24 @@ export async function detachClients(db: Db, device: StoredDevice): Promise<numbe
   }
   const bin = resolveTmux(getSetting(db, SETTING.tmuxPath));
   if (bin && ended.length) {
-    await tmux(
-      { bin, socket: getSetting(db, SETTING.tmuxSocket) ?? null },
-      scopeHookArgs(null, ended),
-    );
+    await applyScopeHooks({ bin, socket: getSetting(db, SETTING.tmuxSocket) ?? null }, null, ended);
   }
   return detached;
 }
 
-/** Everything a device had: its key line, its live clients, its row (kept as revoked if active). */
-export async function revokeEverywhere(db: Db, device: StoredDevice): Promise<void> {
-  removeKeyLine(db, device);
-  await detachClients(db, device);
+/**
+ * Everything a device had. Revoked first (a gate deciding now refuses it, and one that
+ * decided before has recorded its attachment by now), then its live clients, then its
+ * key line. An active device's row is kept as revoked, for the log.
+ */
+export async function revokeEverywhere(
+  db: Db,
+  device: StoredDevice,
+): Promise<{ clients: number; lines: number }> {
   removeDevice(db, device.id, isoUtc(Date.now()));
+  const clients = await detachClients(db, device);
+  const lines = removeKeyLine(db, device);
+  return { clients, lines };
 }
 
 /**

@@ -10,6 +10,7 @@ import { type TailscaleInfo, tailscaleInfo } from "../tailscale/tailscale.ts";
 import { authorizedKeysFile, SETTING } from "./access.ts";
 import { auditLogPath } from "../gate/audit_file.ts";
 import { runningFromSource, selfProgram } from "../../core/self.ts";
+import { checkTmuxReadOnly, checkTmuxSocketDir } from "./checks_hardening.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail" | "info";
 
@@ -50,12 +51,15 @@ export async function checkTmux(db: Db): Promise<Check[]> {
     }];
   }
   const socket = getSetting(db, SETTING.tmuxSocket) ?? null;
+  const versionText = await version(bin, ["-V"]);
   const checks: Check[] = [{
     id: "tmux",
     label: "tmux",
     status: "ok",
-    detail: `${await version(bin, ["-V"])} at ${bin}${socket ? `, server socket ${socket}` : ""}`,
-  }];
+    detail: `${versionText} at ${bin}${socket ? `, server socket ${socket}` : ""}`,
+  }, checkTmuxReadOnly(versionText)];
+  const socketDir = checkTmuxSocketDir(db);
+  if (socketDir) checks.push(socketDir);
   const r = await tmux({ bin, socket }, ["list-sessions", "-F", "#{session_name}"]);
   const n = r.code === 0 ? r.stdout.split("\n").filter((l) => l).length : 0;
   checks.push(

@@ -10,7 +10,7 @@ import { isSameProcess } from "../../core/proc.ts";
 import { listDevices, openAttachments } from "../gate/devices_db.ts";
 import { relativeExpiry } from "../gate/expiry.ts";
 import { pruneExpiredPending } from "./access.ts";
-import { deviceJson, shownStatus } from "./view.ts";
+import { deviceJson, patternsAreSoft, shownStatus } from "./view.ts";
 import { shown, table } from "./ui.ts";
 import { registerDevicesEdit } from "./devices_edit.ts";
 import { registerDevicesRm } from "./devices_rm.ts";
@@ -63,6 +63,15 @@ export async function devicesList(f: { json?: boolean; all?: boolean }): Promise
       },
     );
     lines.forEach((l, i) => outLine(i === 0 ? c.bold(l) : l));
+    const soft = devices.filter((d) => d.status !== "revoked" && patternsAreSoft(d));
+    if (soft.length) {
+      errLine(
+        `note: ${soft.map((d) => `"${shown(d.name)}"`).join(", ")} ` +
+          "can type: its session patterns limit what the gate lists and attaches, but a shell " +
+          "(or tmux's command prompt) in an allowed session reaches every session. For a hard " +
+          "limit: handoff devices edit NAME --read-only",
+      );
+    }
     if (devices.some((d) => d.renewalRequested)) {
       errLine("↻ renewal requested — approve with: handoff devices renew NAME");
     }

@@ -6,9 +6,7 @@ import { setExitCode } from "../../core/cli.ts";
 import { errColors, errLine } from "../../core/output.ts";
 import { paths } from "../../core/paths.ts";
 import { openDb } from "../../core/store.ts";
-import { detachClients, removeKeyLine } from "./access.ts";
-import { removeDevice } from "../gate/devices_db.ts";
-import { isoUtc } from "../gate/expiry.ts";
+import { revokeEverywhere } from "./access.ts";
 import { mustFind } from "./lookup.ts";
 import { askYesNo, interactive, shown } from "./ui.ts";
 
@@ -23,9 +21,7 @@ export async function devicesRm(name: string, f: { yes?: boolean }): Promise<num
       errLine("Cancelled.");
       return 0;
     }
-    const lines = removeKeyLine(db, d);
-    const clients = await detachClients(db, d);
-    removeDevice(db, d.id, isoUtc(Date.now()));
+    const { lines, clients } = await revokeEverywhere(db, d);
     const extra = [
       lines ? "key removed from authorized_keys" : "no key line was left",
       clients ? `${clients} live client(s) detached` : "",

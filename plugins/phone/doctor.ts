@@ -19,15 +19,17 @@ import {
   macGuidance,
 } from "./checks.ts";
 import { checkLine } from "./render_checks.ts";
+import { checkAcceptEnv } from "./checks_hardening.ts";
 
 export async function runChecks(): Promise<Check[]> {
   const p = paths();
   const db = openDb(p.db);
   try {
-    const [tmuxChecks, sshdChecks, pubkey, addr, shell] = await Promise.all([
+    const [tmuxChecks, sshdChecks, pubkey, acceptEnv, addr, shell] = await Promise.all([
       checkTmux(db),
       checkSshd(),
       checkPubkeyLogin(db),
+      checkAcceptEnv(),
       address(),
       checkShellQuiet(),
     ]);
@@ -35,6 +37,7 @@ export async function runChecks(): Promise<Check[]> {
       ...tmuxChecks,
       ...sshdChecks,
       pubkey,
+      acceptEnv,
       checkKeysFile(db),
       ...addr.checks,
       shell,
@@ -71,8 +74,10 @@ export const doctorCommand: CommandSpec = {
       .description(
         "Check tmux, the OpenSSH server (installed, listening, public-key login, version), the " +
           "authorized_keys file, the address a phone dials (Tailscale), Tailscale SSH (must be " +
-          "off), the login shell's output (it would corrupt the gate's replies) and handoff's own " +
-          "files. Prints how to fix each problem. Exit 1 when a check fails.",
+          "off), the login shell's output (it would corrupt the gate's replies), sshd's AcceptEnv " +
+          "(what a phone may set in the gate's environment), the tmux socket's directory, what " +
+          "this tmux lets read-only clients do, and handoff's own files. Prints how to fix " +
+          "each problem. Exit 1 when a check fails.",
       )
       .option("--json", "JSON on stdout")
       .action(async (f) => setExitCode(await doctor(f)));

@@ -17,7 +17,16 @@ import { buildPairPayload } from "../gate/payload.ts";
 import { generateDeviceKey } from "../gate/sshkey.ts";
 import { validDeviceName } from "../gate/grammar.ts";
 import { formatCode, newNonce, verificationCode } from "../gate/verification.ts";
-import { activate, deviceById, insertPending, type StoredDevice } from "../gate/devices_db.ts";
+import {
+  activate,
+  deviceById,
+  insertPending,
+  listDevices,
+  type StoredDevice,
+} from "../gate/devices_db.ts";
+import { sessionAllowed } from "../gate/glob.ts";
+import { isSoftExpired } from "../gate/expiry.ts";
+import { clearPaneHistory, tabOfPane, tmuxOnPath } from "../tmux/pane.ts";
 import { findTmux, resolveTmux, tmux } from "../tmux/tmux.ts";
 import { parseSessions, SESSION_FORMAT } from "../tmux/format.ts";
 import { TAILNET_FROM, tailscaleInfo } from "../tailscale/tailscale.ts";
@@ -45,6 +54,7 @@ export interface PairFlags {
   name?: string;
   sessions?: string;
   readOnly?: boolean;
+  readWrite?: boolean;
   expires?: string;
   host?: string;
   user?: string;
@@ -147,7 +157,11 @@ async function makePlan(db: Db, f: PairFlags): Promise<Plan> {
     throw usageError(`--user: not a user name: "${user}"`);
   }
 
-  let readOnly = f.readOnly ?? false;
+  if (f.readOnly && f.readWrite) {
+    throw usageError("--read-only and --read-write exclude each other");
+  }
+  const modeFlag = f.readOnly ? true : f.readWrite ? false : undefined;
+  let readOnly = modeFlag ?? false;
   let duration = f.expires ?? "30d";
   if (interactive() && waitS !== null) {
     if (sessions === undefined) {
@@ -159,7 +173,7 @@ async function makePlan(db: Db, f: PairFlags): Promise<Plan> {
         checkSessions,
       );
     }
-    if (f.readOnly === undefined) readOnly = await askYesNo("  Read-only access?", false);
+    if (modeFlag === undefined) readOnly = await askYesNo("  Read-only access?", false);
     if (f.expires === undefined) duration = await askDuration();
   }
   return {
@@ -242,18 +256,41 @@ function mmss(ms: number): string {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
-/** Resolves with a line from stdin, or null at end of input or when the deadline passes. */
-function answerBefore(deadline: number, text: string): Promise<string | null> {
+const GONE = Symbol("gone");
+
+/**
+ * Resolves with a line from stdin, null at end of input or when the deadline passes, or
+ * GONE as soon as `gone()` (polled) says the device is no longer waiting for an answer.
+ */
+function answerBefore(
+  deadline: number,
+  text: string,
+  gone: () => boolean,
+): Promise<string | null | typeof GONE> {
   return new Promise((resolveAnswer) => {
-    const timer = setTimeout(() => resolveAnswer(null), Math.max(0, deadline - Date.now()));
-    question(text).then((a) => {
+    const done = (a: string | null | typeof GONE) => {
       clearTimeout(timer);
+      clearInterval(poll);
       resolveAnswer(a);
-    }, () => {
-      clearTimeout(timer);
-      resolveAnswer(null);
-    });
+    };
+    const timer = setTimeout(() => done(null), Math.max(0, deadline - Date.now()));
+    const poll = setInterval(() => gone() && done(GONE), POLL_MS);
+    question(text).then(done, () => done(null));
   });
+}
+
+/** Why a pending device went away while `pair` waited for it. */
+function removedWhilePending(now: StoredDevice | null): HandoffError {
+  if (now?.revokedReason?.startsWith("pair_conflict")) {
+    return new HandoffError(
+      "pairing aborted: two phones answered this QR code" +
+        (now.pairSource ? ` (the first from ${now.pairSource})` : "") +
+        "; someone else has seen it. Nothing was paired and the key was removed",
+      1,
+      "pair again where no one (no watching phone, no screen share, no tmux history) can see the QR",
+    );
+  }
+  return new HandoffError("the pending device was removed meanwhile (handoff devices rm?)");
 }
 
 export async function pair(f: PairFlags): Promise<number> {
@@ -262,7 +299,9 @@ export async function pair(f: PairFlags): Promise<number> {
   let started: Started | null = null;
   let finished = false;
   // Every way out except a confirmation removes the device, its key line and its clients.
+  let screen: QrScreen | null = null;
   const cleanup = async (why: string) => {
+    await screen?.hide();
     if (finished || !started) return;
     finished = true;
     const current = deviceById(db, started.device.id);
@@ -293,8 +332,12 @@ export async function pair(f: PairFlags): Promise<number> {
           errLine(c.yellow("  ! The payload holds the device's private key: keep it out of logs."));
         }
       } else {
-        await showQr(payload);
         summary(plan, device);
+        await warnBeforeQr(db, plan);
+        err(await renderQr(payload));
+        errLine(
+          c.yellow("  ! The QR code holds the device's key: clear the screen once it is scanned."),
+        );
       }
       errLine(
         `  Pending until ${device.pendingUntil}. When the phone has paired, check its code: ` +
@@ -303,18 +346,24 @@ export async function pair(f: PairFlags): Promise<number> {
       return 0;
     }
 
-    await showQr(payload);
     summary(plan, device);
-    errLine("");
-    const deadline = Date.now() + plan.waitS * 1000;
+    await warnBeforeQr(db, plan);
     const tty = Deno.stderr.isTerminal();
+    screen = new QrScreen(tty);
+    await screen.show(payload, [
+      "",
+      "  Scan the code with the Handoff app. It is cleared as soon as the phone has read it.",
+      "",
+    ]);
+    const deadline = Date.now() + plan.waitS * 1000;
     let lastNote = 0;
     let requested: StoredDevice | null = null;
     while (Date.now() < deadline) {
       const now = deviceById(db, device.id);
       if (!now || now.status !== "pending") {
         finished = true;
-        throw new HandoffError("the pending device was removed meanwhile (handoff devices rm?)");
+        await screen.hide();
+        throw removedWhilePending(now);
       }
       if (now.pairRequestedAt) {
         requested = now;
@@ -330,6 +379,7 @@ export async function pair(f: PairFlags): Promise<number> {
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
     if (tty) err("\r\x1b[2K");
+    await screen.hide();
     if (!requested) {
       await cleanup("Pairing timed out.");
       return 1;
@@ -337,8 +387,11 @@ export async function pair(f: PairFlags): Promise<number> {
 
     const code = formatCode(verificationCode(requested.fingerprint, requested.nonce));
     const reported = requested.reportedName ? ` ("${shown(requested.reportedName)}")` : "";
+    const from = requested.pairSource ? ` at ${c.bold(requested.pairSource)}` : "";
     errLine(
-      `  ${c.green("●")} The phone${reported} asks to pair as ${c.bold(shown(requested.name))}.`,
+      `  ${c.green("●")} The phone${reported}${from} asks to pair as ${
+        c.bold(shown(requested.name))
+      }.`,
     );
     errLine(`  Verification code:  ${c.bold(code)}`);
     errLine(
@@ -346,7 +399,15 @@ export async function pair(f: PairFlags): Promise<number> {
         `  Answer within ${PHONE_PATIENCE_S} s: the phone stops waiting about a minute after it shows the code.`,
       ),
     );
-    const answer = await answerBefore(deadline, `  Does the phone show ${code}? [y/N] `);
+    const answer = await answerBefore(
+      deadline,
+      `  Does the phone show ${code}? [y/N] `,
+      () => deviceById(db, device.id)?.status !== "pending",
+    );
+    if (answer === GONE) {
+      finished = true;
+      throw removedWhilePending(deviceById(db, device.id));
+    }
     if (answer === null || !/^y(es)?$/i.test(answer.trim())) {
       await cleanup(answer === null ? "No answer." : "Pairing rejected.");
       return 1;
@@ -369,10 +430,93 @@ export async function pair(f: PairFlags): Promise<number> {
   }
 }
 
-async function showQr(payload: string): Promise<void> {
+async function renderQr(payload: string): Promise<string> {
   const { renderQrTerminal } = await import("../gate/payload.ts");
-  err(await renderQrTerminal(payload, { ansi: colorEnabled(Deno.stderr) }));
-  err("\n");
+  return await renderQrTerminal(payload, { ansi: colorEnabled(Deno.stderr) }) + "\n";
+}
+
+// The terminal's alternate screen: what is drawn there is gone when it is left, and tmux
+// keeps none of it in the pane's history.
+const ALT_SCREEN_ON = "\x1b[?1049h\x1b[H\x1b[2J";
+const ALT_SCREEN_OFF = "\x1b[H\x1b[2J\x1b[?1049l";
+
+/**
+ * Where the QR is shown while `pair` waits: on a terminal, the alternate screen, left (and
+ * in tmux, the pane's history cleared if the window keeps no alternate screen) as soon as
+ * the phone has scanned it, the wait ends, or the pairing is cancelled. Elsewhere (a pipe,
+ * a log) it is printed once: whoever reads that output has the key.
+ */
+class QrScreen {
+  private shown = false;
+  constructor(private readonly tty: boolean) {}
+
+  async show(payload: string, lines: string[]): Promise<void> {
+    const qr = await renderQr(payload);
+    if (this.tty) {
+      err(ALT_SCREEN_ON);
+      this.shown = true;
+    }
+    err(qr);
+    for (const l of lines) errLine(l);
+  }
+
+  async hide(): Promise<void> {
+    if (!this.shown) return;
+    this.shown = false;
+    err(ALT_SCREEN_OFF);
+    const pane = Deno.env.get("TMUX_PANE");
+    if (pane && !(await paneKeepsAlternateScreen(pane))) await clearPaneHistory(pane);
+  }
+}
+
+/** False when the tmux window has `alternate-screen off` (the QR went to its history). */
+async function paneKeepsAlternateScreen(pane: string): Promise<boolean> {
+  const tmux = tmuxOnPath();
+  if (!tmux) return false;
+  try {
+    const r = await new Deno.Command(tmux, {
+      // A format reads the option as it applies to the pane (inherited values too).
+      args: ["display-message", "-p", "-t", pane, "#{alternate-screen}"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return r.success && new TextDecoder().decode(r.stdout).trim() === "1";
+  } catch {
+    return false;
+  }
+}
+
+/** Active devices whose patterns allow `session`: they can watch this pane, QR included. */
+export function watchersOf(devices: readonly StoredDevice[], session: string, now: Date) {
+  return devices.filter((d) =>
+    d.status === "active" && !isSoftExpired(d, now) && sessionAllowed(session, d.sessions)
+  );
+}
+
+/** Says, before the QR is drawn, who else could see it and what a read/write phone can do. */
+async function warnBeforeQr(db: Db, plan: Plan): Promise<void> {
+  const c = errColors();
+  const pane = Deno.env.get("TMUX_PANE");
+  const tab = pane ? await tabOfPane(pane) : null;
+  if (tab) {
+    const watchers = watchersOf(listDevices(db), tab.session, new Date());
+    if (watchers.length) {
+      errLine(c.yellow(
+        `  ! ${watchers.map((d) => `"${shown(d.name)}"`).join(", ")} may open this tmux ` +
+          `session (${shown(tab.session)}) and would see the QR code, which holds the new ` +
+          "key. Pair from a terminal outside their sessions.",
+      ));
+    }
+  }
+  if (!plan.readOnly && !plan.sessions.includes("*")) {
+    errLine(c.yellow(
+      "  ! Read/write: the session patterns limit what the gate lists and attaches, not what " +
+        "the phone can type. In a pane that runs a shell, or through tmux's command prompt " +
+        "(link-window, send-keys, run-shell), it can reach every session of this account. " +
+        "Use --read-only for a hard limit.",
+    ));
+  }
 }
 
 export const pairCommand: CommandSpec = {
@@ -396,6 +540,7 @@ export const pairCommand: CommandSpec = {
         "tmux sessions the phone may use, comma-separated globs (default *)",
       )
       .option("--read-only", "the phone can watch but not type")
+      .option("--read-write", "the phone can type (the default; skips the question)")
       .option("--expires <duration>", "24h, 1d, 7d, 30d (default) or never")
       .option(
         "--host <address>",

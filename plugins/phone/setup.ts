@@ -14,6 +14,8 @@ import { findTmux } from "../tmux/tmux.ts";
 import { findSshd } from "../sshd/sshd.ts";
 import { auditLogPath } from "../gate/audit_file.ts";
 import { SETTING } from "./access.ts";
+import { LIMIT_DEFAULTS } from "../gate/settings.ts";
+import { usageError } from "../../core/errors.ts";
 import { checkSshd, failed } from "./checks.ts";
 import { runChecks } from "./doctor.ts";
 import { checkLine } from "./render_checks.ts";
@@ -23,7 +25,19 @@ export interface SetupFlags {
   yes?: boolean;
   tmuxSocket?: string;
   authorizedKeys?: string;
+  maxStreams?: string;
+  maxAttaches?: string;
   json?: boolean;
+}
+
+/** A limit flag's value: a positive integer up to 1000. */
+function limitFlag(flag: string, text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) {
+    throw usageError(`${flag}: a number from 1 to 1000, got "${text}"`);
+  }
+  return String(n);
 }
 
 interface Step {
@@ -108,6 +122,8 @@ async function perform(step: Step, f: SetupFlags): Promise<boolean> {
 }
 
 export async function setup(f: SetupFlags): Promise<number> {
+  const maxStreams = limitFlag("--max-streams", f.maxStreams);
+  const maxAttaches = limitFlag("--max-attaches", f.maxAttaches);
   const c = errColors();
   const p = paths();
   ensurePrivateDir(p.home);
@@ -142,6 +158,8 @@ export async function setup(f: SetupFlags): Promise<number> {
     if (f.authorizedKeys) {
       setSetting(db, SETTING.authorizedKeys, resolve(expandHome(f.authorizedKeys)));
     }
+    if (maxStreams) setSetting(db, SETTING.maxStreams, maxStreams);
+    if (maxAttaches) setSetting(db, SETTING.maxAttaches, maxAttaches);
   } finally {
     db.close();
   }
@@ -181,6 +199,16 @@ export const setupCommand: CommandSpec = {
       .option(
         "--authorized-keys <file>",
         "authorized_keys file sshd reads (default ~/.ssh/authorized_keys)",
+      )
+      .option(
+        "--max-streams <n>",
+        `event streams (subscribe) one device may hold at once (default ${
+          LIMIT_DEFAULTS[SETTING.maxStreams]
+        })`,
+      )
+      .option(
+        "--max-attaches <n>",
+        `terminals one device may attach at once (default ${LIMIT_DEFAULTS[SETTING.maxAttaches]})`,
       )
       .option("--json", "the checks as JSON on stdout")
       .action(async (f) => setExitCode(await setup(f)));

@@ -10,6 +10,14 @@ export function shownStatus(d: StoredDevice, now: Date): ShownStatus {
   return d.status;
 }
 
+/**
+ * A read/write device limited to some sessions: its patterns bind the gate's verbs, not a
+ * shell it types into (which reaches every session of the account).
+ */
+export function patternsAreSoft(d: Pick<StoredDevice, "readOnly" | "sessions">): boolean {
+  return !d.readOnly && !d.sessions.includes("*");
+}
+
 export function deviceJson(d: StoredDevice, now = new Date()): Record<string, unknown> {
   return {
     name: d.name,
@@ -26,8 +34,10 @@ export function deviceJson(d: StoredDevice, now = new Date()): Record<string, un
     renewalRequested: d.renewalRequested,
     reportedName: d.reportedName,
     pairRequestedAt: d.pairRequestedAt,
+    pairSource: d.pairSource,
     pendingUntil: d.pendingUntil,
     revokedAt: d.revokedAt,
+    revokedReason: d.revokedReason,
     authorizedKeys: d.authorizedKeys,
   };
 }

@@ -89,18 +89,65 @@ export function scopeHookCommands(
 /**
  * tmux argv (after the binary and socket) that installs one attachment's hooks and removes
  * stale ones, in one tmux call. `;` as a separate argument chains tmux commands.
+ *
+ * A session's own `client-session-changed` hooks replace the global array for clients
+ * entering that session (tmux looks hooks up per session, and an array option set on a
+ * session hides the global one entirely), so a scope hook installed only globally would
+ * not fire there. `localSessions` are the ids of sessions with their own array: the hooks
+ * go into those arrays too. (No array is created where there is none: that would hide the
+ * global hooks of the other attachments.)
  */
 export function scopeHookArgs(
   install: { attachmentId: number; commands: [string, string] } | null,
   staleIds: readonly number[],
+  localSessions: readonly string[] = [],
 ): string[] {
-  const cmds: string[][] = staleIds.flatMap((id) =>
-    scopeHookNames(id).map((name) => ["set-hook", "-gu", name])
-  );
+  for (const id of localSessions) {
+    if (!SESSION_ID.test(id)) throw new Error(`invalid session id ${JSON.stringify(id)}`);
+  }
+  const scopes: string[][] = [["-g"], ...localSessions.map((id) => ["-t", id])];
+  const cmds: string[][] = [];
+  for (const id of staleIds) {
+    for (const name of scopeHookNames(id)) {
+      for (const scope of scopes) cmds.push(["set-hook", "-u", ...scope, name]);
+    }
+  }
   if (install) {
     const names = scopeHookNames(install.attachmentId);
-    cmds.push(["set-hook", "-g", names[0], install.commands[0]]);
-    cmds.push(["set-hook", "-g", names[1], install.commands[1]]);
+    for (const scope of scopes) {
+      cmds.push(["set-hook", ...scope, names[0], install.commands[0]]);
+      cmds.push(["set-hook", ...scope, names[1], install.commands[1]]);
+    }
   }
+  return chain(cmds);
+}
+
+/** Joins tmux commands into one argv with `;` separators. */
+export function chain(cmds: readonly string[][]): string[] {
   return cmds.flatMap((c, i) => (i === 0 ? c : [";", ...c]));
+}
+
+const PROBE_MARK = "@@handoff-session ";
+
+/**
+ * One tmux call that shows each session's own `client-session-changed` hooks, each block
+ * after a marker line naming the session id (`show-hooks -t` without `-g` shows only what
+ * is set on that session).
+ */
+export function localHookProbeArgs(sessionIds: readonly string[]): string[] {
+  return chain(sessionIds.flatMap((id) => {
+    if (!SESSION_ID.test(id)) throw new Error(`invalid session id ${JSON.stringify(id)}`);
+    return [["display-message", "-p", PROBE_MARK + id], ["show-hooks", "-t", id, SCOPE_HOOK]];
+  }));
+}
+
+/** The session ids whose block in the probe's output has a hook line. */
+export function parseLocalHookProbe(text: string): string[] {
+  const found = new Set<string>();
+  let current: string | null = null;
+  for (const line of text.split("\n")) {
+    if (line.startsWith(PROBE_MARK)) current = line.slice(PROBE_MARK.length);
+    else if (current && line.startsWith(SCOPE_HOOK)) found.add(current);
+  }
+  return [...found].filter((id) => SESSION_ID.test(id));
 }
