@@ -8,6 +8,8 @@ import { VERSION } from "./version.ts";
 import { EXIT, HandoffError } from "./errors.ts";
 import { err, errColors, out } from "./output.ts";
 import type { CommandContext, Registry } from "./registry.ts";
+import { probeHome, storageError, storageProblem } from "./storage_errors.ts";
+import { paths } from "./paths.ts";
 
 let exitCode: number = EXIT.OK;
 
@@ -77,9 +79,21 @@ export function reportError(e: unknown): number {
       e.code === "commander.helpDisplayed" || e.code === "commander.version"
     ) return EXIT.OK;
     if (e.code === "commander.help") return EXIT.OK;
+    // `handoff run "--help me"`: a prompt that begins like an option.
+    if (
+      e.code === "commander.unknownOption" && /'-[^']*\s/.test((e as unknown as Error).message)
+    ) {
+      err(
+        `${errColors().dim("hint:")} a prompt that starts with "-" goes after --: ` +
+          `handoff run -- "--help me" (or use --text, or pipe it on stdin with -)\n`,
+      );
+    }
     return EXIT.USAGE;
   }
   const c = errColors();
+  let problem = e instanceof HandoffError ? null : storageProblem(e);
+  if (problem === "cannot_open" || problem === "io") problem = probeHome(paths().home) ?? problem;
+  if (problem) e = storageError(problem, paths());
   if (e instanceof HandoffError) {
     err(`${c.red("handoff:")} ${e.message}\n`);
     if (e.hint) err(`${c.dim("hint:")} ${e.hint}\n`);

@@ -5,6 +5,8 @@ import { formatRunId, localDay, parseRunId, parseSeqCode } from "./runid.ts";
 import type { Usage } from "./events.ts";
 import { isSameProcess, killTreeNow } from "./proc.ts";
 import { basename } from "node:path";
+import { paths, runFiles } from "./paths.ts";
+import { lastLines, lostResultBody } from "./rebuild.ts";
 import { insertEvent, runNoticeEvent } from "./event_log.ts";
 
 /** Every status a run can have, in the order of its life. */
@@ -53,6 +55,12 @@ export interface RunRow {
   /** The tmux tab the run was started from (scopes its events), if known. */
   tmux_session: string | null;
   tmux_window: number | null;
+  /** 1 when cost_usd is the CLI's estimate rather than what the endpoint charges. */
+  cost_estimated: number;
+  /** The first run of this conversation (its own id for a first run). */
+  chain_id: number | null;
+  /** The newest turn of the conversation: lists sort chains by it, keeping turns together. */
+  group_key: number | null;
 }
 
 export interface NewRun {
@@ -70,12 +78,43 @@ export interface NewRun {
   ownerPid?: number | null;
   ownerStart?: string | null;
   now?: Date;
+  /** The home whose files an id must not collide with (default: the current one). */
+  home?: string;
 }
 
-/** First non-blank line of a prompt, cut to 120 characters: what lists show. */
-export function promptTitle(prompt: string): string {
-  const line = prompt.split("\n").map((l) => l.trim()).find((l) => l.length > 0) ?? "";
-  return line.length > 120 ? line.slice(0, 119) + "…" : line;
+export { promptTitle } from "./runid.ts";
+
+/** True when any file of this run id exists (a run the ledger does not know about). */
+function hasFiles(runId: string, home?: string): boolean {
+  const f = runFiles(runId, home === undefined ? undefined : paths(home));
+  return [f.prompt, f.out, f.result, f.raw].some((p) => {
+    try {
+      Deno.statSync(p);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * The next sequence number of a day. Past the day's counter, and past every run of the
+ * same MMDD in the ledger, whatever its year (ids carry no year: next year's 0611 must
+ * not reuse this year's numbers), and past any id whose files exist on disk. A damaged
+ * counter can therefore never hand out an id that is taken.
+ */
+function nextSeq(db: Db, now: Date, r: NewRun): number {
+  const day = localDay(now);
+  const counter = db.prepare("SELECT last_n FROM run_counters WHERE day = ?").get(day) as
+    | { last_n: number }
+    | undefined;
+  const mmdd = formatRunId(now, r.backend, 1, "x").slice(0, 4);
+  const used = db.prepare(
+    "SELECT max(seq) AS n FROM runs WHERE run_id >= ? AND run_id < ?",
+  ).get(`${mmdd}-`, `${mmdd}.`) as { n: number | null };
+  let n = Math.max(counter?.last_n ?? 0, used.n ?? 0) + 1;
+  while (hasFiles(formatRunId(now, r.backend, n, r.slug), r.home)) n++;
+  return n;
 }
 
 /** Allocates the next id of the day and inserts the row, atomically. */
@@ -83,11 +122,7 @@ export function insertRun(db: Db, r: NewRun): RunRow {
   const now = r.now ?? new Date();
   return transaction(db, () => {
     const day = localDay(now);
-    const counter = db.prepare("SELECT last_n FROM run_counters WHERE day = ?")
-      .get(day) as
-        | { last_n: number }
-        | undefined;
-    const n = (counter?.last_n ?? 0) + 1;
+    const n = nextSeq(db, now, r);
     db.prepare(
       "INSERT INTO run_counters(day, last_n) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET last_n = excluded.last_n",
     ).run(day, n);
@@ -113,7 +148,34 @@ export function insertRunWithId(db: Db, runId: string, r: NewRun): RunRow {
   });
 }
 
+/**
+ * Puts a run into its parent's conversation chain (or a new one) and moves the chain's
+ * group key to it: the chain sorts by its latest turn.
+ */
+function joinChain(db: Db, row: RunRow): RunRow {
+  const parent = row.parent_run_id === null ? null : getRun(db, row.parent_run_id);
+  const chain = parent?.chain_id ?? parent?.id ?? row.id;
+  db.prepare("UPDATE runs SET chain_id = ? WHERE id = ?").run(chain, row.id);
+  db.prepare("UPDATE runs SET group_key = ? WHERE chain_id = ? OR id = ?").run(
+    row.id,
+    chain,
+    chain,
+  );
+  return getRun(db, row.run_id)!;
+}
+
 function insertRow(
+  db: Db,
+  runId: string,
+  day: string,
+  n: number,
+  r: NewRun,
+  now: Date,
+): RunRow {
+  return joinChain(db, insertRowOnly(db, runId, day, n, r, now));
+}
+
+function insertRowOnly(
   db: Db,
   runId: string,
   day: string,
@@ -164,7 +226,7 @@ export function startReserved(
     ownerStart: string | null;
   },
 ): RunRow | null {
-  return db.prepare(
+  const row = db.prepare(
     `UPDATE runs SET status = 'running', model = ?, pro = ?, permission_mode = ?, cwd = ?,
        title = ?, session_id = ?, parent_run_id = ?, owner_pid = ?, owner_start = ?,
        started_at = ?
@@ -182,6 +244,8 @@ export function startReserved(
     Date.now(),
     runId,
   ) as RunRow | undefined ?? null;
+  // A reserved turn learns its conversation only now (resume adopting a `new` id).
+  return row && row.parent_run_id !== null ? transaction(db, () => joinChain(db, row)) : row;
 }
 
 export function getRun(db: Db, runId: string): RunRow | null {
@@ -199,6 +263,10 @@ export function setOrigin(
 ): void {
   db.prepare("UPDATE runs SET tmux_session = ?, tmux_window = ? WHERE run_id = ?")
     .run(tab.session, tab.window, runId);
+}
+
+export function setCostEstimated(db: Db, runId: string): void {
+  db.prepare("UPDATE runs SET cost_estimated = 1 WHERE run_id = ?").run(runId);
 }
 
 export function setSession(db: Db, runId: string, sessionId: string): void {
@@ -272,6 +340,52 @@ export function finishRun(
   ) as RunRow | undefined ?? null;
 }
 
+/** `fn`'s result, or null when the database cannot be written (a read-only home). */
+function writable<T>(fn: () => T): T | null {
+  try {
+    return fn();
+  } catch (e) {
+    if (/readonly|read-only/i.test(String(e))) return null;
+    throw e;
+  }
+}
+
+/** The running turn of a run's conversation (itself, or a later turn), if any. */
+export function runningTurn(db: Db, r: RunRow): RunRow | null {
+  return (db.prepare(
+    `SELECT * FROM runs WHERE status = 'running' AND (run_id = ? OR parent_run_id = ? OR
+       (session_id IS NOT NULL AND session_id = ?)) ORDER BY id DESC LIMIT 1`,
+  ).get(r.run_id, r.run_id, r.session_id) as RunRow | undefined) ?? null;
+}
+
+/**
+ * Removes an ended (or reserved) run: its row, then its files. A running run is refused
+ * (false), checked inside the write lock so a run that just started is never removed.
+ * Returns the bytes of the files removed.
+ */
+export function deleteRun(db: Db, runId: string): number | false {
+  const gone = transaction(db, () => {
+    const res = db.prepare("DELETE FROM runs WHERE run_id = ? AND status != 'running'").run(runId);
+    return Number(res.changes) === 1;
+  });
+  if (!gone) return false;
+  let bytes = 0;
+  const f = runFiles(runId);
+  for (const path of [f.prompt, f.out, f.result, f.raw, f.stderr]) {
+    try {
+      bytes += Deno.statSync(path).size;
+      Deno.removeSync(path);
+    } catch { /* not there */ }
+  }
+  return bytes;
+}
+
+/** Cancels a reservation (`handoff new` that never ran): its row goes, its files stay. */
+export function cancelReserved(db: Db, runId: string): boolean {
+  const res = db.prepare("DELETE FROM runs WHERE run_id = ? AND status = 'reserved'").run(runId);
+  return Number(res.changes) === 1;
+}
+
 /** Marks a running row with a new status (kill → interrupted, reconcile → lost). */
 export function markEnded(
   db: Db,
@@ -312,31 +426,56 @@ export function reconcile(db: Db): string[] {
     if (r.pid && isSameProcess(r.pid, r.pid_start)) killTreeNow(r.pid);
     const error = "the handoff process supervising this run died";
     // Marked and announced together: of two processes reconciling, exactly one tells.
-    const marked = transaction(db, () => {
-      if (!markEnded(db, r.run_id, "lost", error)) return false;
-      insertEvent(
-        db,
-        runNoticeEvent({
-          kind: "ended",
-          run: {
-            runId: r.run_id,
-            backend: r.backend,
-            status: "lost",
-            exitCode: null,
-            resultPath: "",
-            resultHead: error,
-            cwd: r.cwd,
-            tab: r.tmux_session === null
-              ? null
-              : { session: r.tmux_session, window: r.tmux_window },
-          },
-        }),
-      );
-      return true;
-    });
-    if (marked) lost.push(r.run_id);
+    // (On a read-only home nothing can be marked: the run is listed as it is.)
+    const marked = writable(() =>
+      transaction(db, () => {
+        if (!markEnded(db, r.run_id, "lost", error)) return false;
+        insertEvent(
+          db,
+          runNoticeEvent({
+            kind: "ended",
+            run: {
+              runId: r.run_id,
+              backend: r.backend,
+              status: "lost",
+              exitCode: null,
+              resultPath: "",
+              resultHead: error,
+              cwd: r.cwd,
+              tab: r.tmux_session === null
+                ? null
+                : { session: r.tmux_session, window: r.tmux_window },
+            },
+          }),
+        );
+        return true;
+      })
+    );
+    if (marked === null) break;
+    if (marked) {
+      writeLostResult(r.run_id, error);
+      lost.push(r.run_id);
+    }
   }
   return lost;
+}
+
+/**
+ * The result file of a run marked lost (unless its supervisor wrote one before dying):
+ * why, and the last progress lines, so a `RESULT=` path is always there to read.
+ */
+export function writeLostResult(runId: string, why: string): void {
+  const files = runFiles(runId);
+  let out: string | null = null;
+  try {
+    out = Deno.readTextFileSync(files.out);
+  } catch { /* no progress was written */ }
+  try {
+    Deno.writeTextFileSync(files.result, lostResultBody(why, lastLines(out)), {
+      mode: 0o600,
+      createNew: true,
+    });
+  } catch { /* it has one already, or the home is read-only */ }
 }
 
 export interface RunFilter {
@@ -389,6 +528,15 @@ export class AmbiguousRun extends Error {
   }
 }
 
+export interface FindOptions {
+  now?: Date;
+  /**
+   * For a name or `latest`: a running run before a newer ended one (what `kill` and `wait`
+   * mean by "the fix-auth run" while one is going).
+   */
+  preferRunning?: boolean;
+}
+
 /**
  * Finds a run by: exact id; a `.result.md` / `.prompt.md` path; a sequence code of
  * today (`03`, `A0`) or `MMDD-03`; a unique id prefix; a slug (its newest run); `latest`.
@@ -397,13 +545,18 @@ export class AmbiguousRun extends Error {
 export function findRun(
   db: Db,
   selector: string,
-  now = new Date(),
+  opts: FindOptions = {},
 ): RunRow | null {
+  const now = opts.now ?? new Date();
+  // Among runs of one name: started ones first (a reservation only when nothing else
+  // has the name), and with preferRunning a live one first of all.
+  const order = `${opts.preferRunning ? "status = 'running' DESC, " : ""}` +
+    "status = 'reserved', id DESC";
   const exact = getRun(db, selector);
   if (exact) return exact;
   if (selector === "latest" || selector === "last") {
     return (db.prepare(
-      "SELECT * FROM runs WHERE status != 'reserved' ORDER BY id DESC LIMIT 1",
+      `SELECT * FROM runs WHERE status != 'reserved' ORDER BY ${order} LIMIT 1`,
     )
       .get() as RunRow | undefined) ?? null;
   }
@@ -436,7 +589,7 @@ export function findRun(
     }
     // By name: the newest run with this slug, the latest turn of `run --slug fix-auth`.
     const named = db.prepare(
-      "SELECT * FROM runs WHERE slug = ? AND status != 'reserved' ORDER BY id DESC LIMIT 1",
+      `SELECT * FROM runs WHERE slug = ? ORDER BY ${order} LIMIT 1`,
     ).get(selector) as RunRow | undefined;
     if (named) return named;
   }

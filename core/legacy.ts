@@ -7,8 +7,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import type { Db } from "./store.ts";
-import { promptTitle } from "./ledger.ts";
-import { parseRunId } from "./runid.ts";
+import { parseRunId, promptTitle } from "./runid.ts";
 
 interface SeedRow {
   seq: number;

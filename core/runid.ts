@@ -80,3 +80,9 @@ export function localDay(date: Date): string {
   const p = (n: number) => String(n).padStart(2, "0");
   return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}`;
 }
+
+/** First non-blank line of a prompt, cut to 120 characters: what lists show. */
+export function promptTitle(prompt: string): string {
+  const line = prompt.split("\n").map((l) => l.trim()).find((l) => l.length > 0) ?? "";
+  return line.length > 120 ? line.slice(0, 119) + "…" : line;
+}

@@ -6,8 +6,33 @@ import { DatabaseSync } from "node:sqlite";
 import { ensurePrivateDir, paths } from "./paths.ts";
 import { dirname } from "node:path";
 import { importSeedLedger } from "./legacy.ts";
+import { rebuildFromFiles } from "./rebuild.ts";
 
 export type Db = DatabaseSync;
+
+/**
+ * Sets chain_id (the conversation's first run) and group_key (its newest turn) on every
+ * run from the parent links: used by migration 9 and after runs are imported in bulk.
+ */
+const CHAIN_BACKFILL = `
+   CREATE TEMP TABLE chain_map AS
+     WITH RECURSIVE chain(id, root) AS (
+       SELECT id, id FROM runs r
+         WHERE parent_run_id IS NULL
+            OR NOT EXISTS (SELECT 1 FROM runs p WHERE p.run_id = r.parent_run_id)
+       UNION ALL
+       SELECT c.id, chain.root FROM chain
+         JOIN runs p ON p.id = chain.id
+         JOIN runs c ON c.parent_run_id = p.run_id
+     )
+     SELECT id, min(root) AS root FROM chain GROUP BY id;
+   CREATE INDEX temp.chain_map_id ON chain_map(id);
+   UPDATE runs SET chain_id = coalesce((SELECT root FROM chain_map m WHERE m.id = runs.id), id);
+   CREATE TEMP TABLE chain_last AS SELECT chain_id, max(id) AS last FROM runs GROUP BY chain_id;
+   CREATE INDEX temp.chain_last_id ON chain_last(chain_id);
+   UPDATE runs SET group_key = (SELECT last FROM chain_last l WHERE l.chain_id = runs.chain_id);
+   DROP TABLE temp.chain_map;
+   DROP TABLE temp.chain_last;`;
 
 /** Schema steps, applied in order; `PRAGMA user_version` records how many ran. */
 const MIGRATIONS: string[] = [
@@ -124,14 +149,66 @@ const MIGRATIONS: string[] = [
      ended_at TEXT
    );
    CREATE INDEX streams_open ON streams(device_id) WHERE ended_at IS NULL;`,
+  // 8: the CLI's cost is its own estimate (list prices of another endpoint)
+  `ALTER TABLE runs ADD COLUMN cost_estimated INTEGER NOT NULL DEFAULT 0;`,
+  // 9: the turns of one conversation (a run and its resumes) kept together in lists:
+  // chain_id is the first run's id, group_key the newest turn's id (so the chain sorts
+  // by its latest activity)
+  `ALTER TABLE runs ADD COLUMN chain_id INTEGER;
+   ALTER TABLE runs ADD COLUMN group_key INTEGER;
+   CREATE INDEX runs_parent ON runs(parent_run_id);
+   ${CHAIN_BACKFILL}
+   CREATE INDEX runs_group ON runs(group_key, id);
+   CREATE INDEX runs_chain ON runs(chain_id);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 const BUSY_TIMEOUT_MS = 15000;
 
+export interface OpenOptions {
+  /**
+   * For commands that only read (list, tail, env): on a read-only home, where SQLite
+   * cannot create its WAL index, the database is opened immutable instead of failing.
+   */
+  readOnly?: boolean;
+}
+
 /** Opens (creating if needed) the database and brings its schema up to date. */
-export function openDb(file = paths().db): Db {
+export function openDb(file = paths().db, opts: OpenOptions = {}): Db {
+  if (!opts.readOnly) return openWritable(file);
+  try {
+    return openWritable(file);
+  } catch (e) {
+    if (!/unable to open database file|readonly|Read-only file system/i.test(String(e))) throw e;
+    try {
+      Deno.statSync(file);
+    } catch {
+      throw e; // nothing to read
+    }
+    return openImmutable(file);
+  }
+}
+
+/** A database nobody can change (a read-only mount): read as is, without a WAL index. */
+function openImmutable(file: string): Db {
+  const uri = "file:" + encodeURI(file).replace(/\?/g, "%3F").replace(/#/g, "%23") +
+    "?immutable=1";
+  const db = new DatabaseSync(uri, { readOnly: true });
+  const version = Number(
+    (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version,
+  );
+  if (version !== SCHEMA_VERSION) {
+    db.close();
+    throw new Error(
+      `the database has schema ${version}, this handoff ${SCHEMA_VERSION}: it cannot be ` +
+        "upgraded on a read-only home (Read-only file system)",
+    );
+  }
+  return db;
+}
+
+function openWritable(file: string): Db {
   ensurePrivateDir(dirname(file));
   const db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS });
   try {
@@ -140,8 +217,29 @@ export function openDb(file = paths().db): Db {
   db.exec(
     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
   );
-  if (migrate(db) === 0) importLegacy(db, dirname(file));
+  if (migrate(db) === 0) {
+    importLegacy(db, dirname(file));
+    rebuild(db, dirname(file));
+    backfillChains(db);
+  }
   return db;
+}
+
+/** A new (or emptied) database adopts the run files already on disk, once. */
+function rebuild(db: Db, home: string): void {
+  try {
+    const n = transaction(db, () => rebuildFromFiles(db, home));
+    if (n) {
+      console.error(
+        `handoff: the run ledger was empty but ${home} holds ${n} runs' files: rebuilt them ` +
+          "(status from the files; runs without a result are marked lost). No file was overwritten.",
+      );
+    }
+  } catch (e) {
+    console.error(
+      `handoff: could not rebuild the ledger from the run files: ${(e as Error).message}`,
+    );
+  }
 }
 
 /** A new database adopts the original tool's ledger, once (see core/legacy.ts). */
@@ -176,6 +274,11 @@ function migrate(db: Db): number {
     db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
   });
   return current;
+}
+
+/** Recomputes every run's conversation chain (after a bulk import of runs). */
+export function backfillChains(db: Db): void {
+  db.exec(CHAIN_BACKFILL);
 }
 
 /**

@@ -2,7 +2,7 @@
 
 import type { CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
-import { outColors, outLine } from "../../core/output.ts";
+import { errColors, errLine, outColors, outLine } from "../../core/output.ts";
 import { paths } from "../../core/paths.ts";
 import { openDb } from "../../core/store.ts";
 import {
@@ -50,10 +50,34 @@ export async function runChecks(): Promise<Check[]> {
   }
 }
 
-export async function doctor(f: { json?: boolean }): Promise<number> {
+/** `--repair`: the ledger moved aside and rebuilt (see core/repair.ts), said on stderr. */
+async function repair(json: boolean): Promise<Record<string, unknown>> {
+  const { repairLedger } = await import("../../core/repair.ts");
+  const report = repairLedger(paths().home);
+  if (!json) {
+    const c = errColors();
+    if (report.movedTo) errLine(`${c.green("✓")} the old ledger is kept at ${report.movedTo}`);
+    const copied = Object.entries(report.salvaged).filter(([, n]) => n > 0)
+      .map(([t, n]) => `${n} ${t}`);
+    if (copied.length) errLine(`${c.green("✓")} copied from it: ${copied.join(", ")}`);
+    if (report.unreadable.length) {
+      errLine(`${c.yellow("!")} unreadable there: ${report.unreadable.join(", ")}`);
+    }
+    errLine(`${c.green("✓")} the ledger now holds ${report.runs} runs`);
+  }
+  return {
+    moved_to: report.movedTo,
+    salvaged: report.salvaged,
+    unreadable: report.unreadable,
+    runs: report.runs,
+  };
+}
+
+export async function doctor(f: { json?: boolean; repair?: boolean }): Promise<number> {
+  const repaired = f.repair ? await repair(!!f.json) : undefined;
   const checks = await runChecks();
   if (f.json) {
-    outLine(JSON.stringify({ ok: !failed(checks), checks }, null, 2));
+    outLine(JSON.stringify({ ok: !failed(checks), checks, repair: repaired }, null, 2));
   } else {
     const c = outColors();
     for (const ch of checks) outLine(checkLine(ch, c, true));
@@ -80,6 +104,10 @@ export const doctorCommand: CommandSpec = {
           "each problem. Exit 1 when a check fails.",
       )
       .option("--json", "JSON on stdout")
+      .option(
+        "--repair",
+        "move a damaged run ledger aside, keep what it still holds, rebuild the runs from their files",
+      )
       .action(async (f) => setExitCode(await doctor(f)));
   },
 };
