@@ -2,7 +2,7 @@
 import type { CommandContext, CommandSpec } from "../core/registry.ts";
 import { setExitCode } from "../core/cli.ts";
 import { HandoffError } from "../core/errors.ts";
-import { errLine } from "../core/output.ts";
+import { errLine, outLine } from "../core/output.ts";
 import { paths } from "../core/paths.ts";
 import { isSameProcess, killPid, processTree, signalTree } from "../core/proc.ts";
 import type { RunRow } from "../core/ledger.ts";
@@ -43,16 +43,26 @@ export async function stopRun(db: Db, row: RunRow): Promise<string> {
 export async function kill(
   _ctx: CommandContext,
   selector: string,
+  f: { json?: boolean } = {},
 ): Promise<number> {
   const { openDb } = await import("../core/store.ts");
   const { selectRun } = await import("../core/select.ts");
-  const { reconcile } = await import("../core/ledger.ts");
+  const { cancelReserved, reconcile } = await import("../core/ledger.ts");
   const db = openDb(paths().db);
   try {
     reconcile(db);
-    const row = selectRun(db, selector);
+    const row = selectRun(db, selector, { preferRunning: true });
+    if (row.status === "reserved") {
+      if (!cancelReserved(db, row.run_id)) {
+        throw new HandoffError(`run ${row.run_id} started meanwhile: try again to stop it`);
+      }
+      errLine(`cancelled the reservation ${row.run_id} (its prompt file, if any, is kept)`);
+      if (f.json) outLine(JSON.stringify({ run_id: row.run_id, status: "cancelled" }));
+      return 0;
+    }
     const status = await stopRun(db, row);
     errLine(`killed ${row.run_id} (${status})`);
+    if (f.json) outLine(JSON.stringify({ run_id: row.run_id, status }));
     return 0;
   } finally {
     db.close();
@@ -64,11 +74,14 @@ export const killCommand: CommandSpec = {
   summary: "stop a running run",
   register(program, ctx) {
     program.command("kill")
-      .summary("stop a running run")
+      .alias("cancel")
+      .summary("stop a running run (or cancel a reservation)")
       .description(
-        "Stop a run's backend (its whole process group) and mark the run interrupted.",
+        "Stop a run's backend (its whole process tree) and mark the run interrupted. By name, " +
+          "the running run of that name is meant. On a reservation (`handoff new`), cancel it.",
       )
       .argument("<run>", "run id, id prefix, name (slug), seq code (03), RESULT path, or latest")
-      .action(async (sel) => setExitCode(await kill(ctx, sel)));
+      .option("--json", "print {run_id, status} on stdout")
+      .action(async (sel, f) => setExitCode(await kill(ctx, sel, f)));
   },
 };

@@ -1,10 +1,11 @@
 /** `handoff resume`: one more turn in a run's conversation, as a new linked run. */
 import type { CommandContext, CommandSpec } from "../core/registry.ts";
 import { setExitCode } from "../core/cli.ts";
+import { HandoffError } from "../core/errors.ts";
 import { cleanSlug } from "../core/runid.ts";
 import { paths } from "../core/paths.ts";
 import { readPrompt } from "./prompt_input.ts";
-import { adoption, RUN_OPTIONS, type RunFlags, runTimeoutMs } from "./run.ts";
+import { adoption, detachSelf, RUN_OPTIONS, type RunFlags, runTimeoutMs } from "./run.ts";
 
 export async function resume(
   ctx: CommandContext,
@@ -17,12 +18,24 @@ export async function resume(
     [selector, promptArg] = ["latest", "-"];
   }
   const timeoutMs = runTimeoutMs(f);
+  if (f.detach) return await detachSelf(promptArg, f);
   const { openDb } = await import("../core/store.ts");
-  const { selectRun } = await import("../core/select.ts");
+  const { selectStarted } = await import("../core/select.ts");
+  const { reconcile, runningTurn } = await import("../core/ledger.ts");
   const db = openDb(paths().db);
   let parent;
   try {
-    parent = selectRun(db, selector);
+    reconcile(db);
+    parent = selectStarted(db, selector);
+    // Two turns at once on one conversation would interleave (or fork) it.
+    const busy = runningTurn(db, parent);
+    if (busy && !f.force) {
+      throw new HandoffError(
+        `a turn of this conversation is still running: ${busy.run_id}`,
+        1,
+        `wait for it (handoff wait ${busy.run_id}), or pass --force to start another turn anyway`,
+      );
+    }
   } finally {
     db.close();
   }
@@ -42,7 +55,8 @@ export async function resume(
   }
   // A prompt file from `handoff new` gives this turn its reserved id (none is orphaned).
   const adopted = await adoption(promptArg);
-  const { prompt } = adopted ?? (await readPrompt(promptArg, f.text));
+  const input = adopted ? null : await readPrompt(promptArg, f.text);
+  const prompt = adopted?.prompt ?? input!.prompt;
   return engine.runTask({
     registry: ctx.registry,
     prompt,
@@ -55,6 +69,10 @@ export async function resume(
     slug: f.slug ? cleanSlug(f.slug) : undefined,
     timeoutMs,
     verbose: f.verbose,
+    promptBytes: input?.bytes,
+    invalidBytes: input?.invalidBytes,
+    promptFile: input?.file,
+    json: f.json,
   });
 }
 
@@ -80,6 +98,7 @@ export const resumeCommand: CommandSpec = {
         "another backend of the same type (default: the run's)",
       );
     for (const [flags, text] of RUN_OPTIONS) c.option(flags, text);
+    c.option("--force", "start the turn even while another turn of the conversation runs");
     c.action(async (sel, arg, f) => setExitCode(await resume(ctx, sel, arg, f as RunFlags)));
   },
 };

@@ -17,6 +17,21 @@ export interface RunFlags {
   text?: string[];
   timeout?: string;
   verbose?: boolean;
+  /** resume only: start a turn although another turn of the conversation runs. */
+  force?: boolean;
+  /** Return at once; the run goes on in a session of its own. */
+  detach?: boolean;
+  /** One JSON document on stdout at the end (the run and its answer) instead of lines. */
+  json?: boolean;
+}
+
+/** `--detach`: this same command again, on its own (see detach.ts). */
+export async function detachSelf(arg: string | undefined, f: RunFlags): Promise<number> {
+  const { detach } = await import("./detach.ts");
+  const fromStdin = !f.text?.length &&
+    (arg === "-" || (arg === undefined && !Deno.stdin.isTerminal()));
+  const args = Deno.args.filter((a) => !["--detach", "-d", "--json"].includes(a));
+  return await detach(args, fromStdin, !!f.json);
 }
 
 /** `--timeout` in milliseconds (undefined without one). */
@@ -68,8 +83,10 @@ export async function run(
   f: RunFlags,
 ): Promise<number> {
   const timeoutMs = runTimeoutMs(f);
+  if (f.detach) return await detachSelf(arg, f);
   const adopted = await adoption(arg);
-  const { prompt } = adopted ?? (await readPrompt(arg, f.text));
+  const input = adopted ? null : await readPrompt(arg, f.text);
+  const prompt = adopted?.prompt ?? input!.prompt;
   const { runTask } = await import("../core/engine.ts");
   return runTask({
     registry: ctx.registry,
@@ -82,6 +99,10 @@ export async function run(
     adopt: adopted ? { row: adopted.row, runId: adopted.runId } : undefined,
     timeoutMs,
     verbose: f.verbose,
+    promptBytes: input?.bytes,
+    invalidBytes: input?.invalidBytes,
+    promptFile: input?.file,
+    json: f.json,
   });
 }
 
@@ -97,6 +118,11 @@ export const RUN_OPTIONS: [flags: string, description: string][] = [
   ],
   ["-t, --timeout <duration>", "stop the backend after this long (90s, 30m, 2h): error, exit 124"],
   ["-v, --verbose", "print the backend command line"],
+  [
+    "-d, --detach",
+    "print RUN_ID= and return at once; the run goes on in a session of its own",
+  ],
+  ["--json", "stdout: one JSON document at the end (the run and its answer), no RUN_ID= line"],
 ];
 
 export const runCommand: CommandSpec = {

@@ -3,16 +3,9 @@ import type { CommandContext, CommandSpec } from "../core/registry.ts";
 import { setExitCode } from "../core/cli.ts";
 import { errLine, outLine } from "../core/output.ts";
 import { paths, runFiles } from "../core/paths.ts";
-import { exitCodeForStatus, formatCost, formatRunDuration, runToJson } from "../core/run_view.ts";
+import { exitCodeForStatus, runToJson } from "../core/run_view.ts";
 import type { RunRow } from "../core/ledger.ts";
-
-export function summaryLine(r: RunRow): string {
-  const parts = [`${r.run_id}: ${r.status}`, formatRunDuration(r)];
-  const cost = formatCost(r);
-  if (cost !== "-") parts.push(cost);
-  if (r.error && r.status !== "success") parts.push(r.error);
-  return parts.join(" · ");
-}
+import { printRunEnd } from "./run_end.ts";
 
 export async function tail(
   ctx: CommandContext,
@@ -26,13 +19,12 @@ export async function tail(
     if (code !== null) return code;
   }
   const { openDb } = await import("../core/store.ts");
-  const { selectRun } = await import("../core/select.ts");
+  const { selectStarted } = await import("../core/select.ts");
   const { followRun } = await import("../core/follow.ts");
-  const db = openDb(paths().db);
+  const db = openDb(paths().db, { readOnly: true });
   try {
-    const row = selectRun(db, selector);
+    const row = selectStarted(db, selector, { preferRunning: true });
     const files = runFiles(row.run_id);
-    let sawResult = false;
     let end: RunRow | null;
     if (f.json) {
       // Normalized events, re-read from the raw stream with the backend's own parser.
@@ -47,17 +39,14 @@ export async function tail(
       });
       if (end) outLine(JSON.stringify({ kind: "end", run: runToJson(end) }));
     } else {
+      // Progress on stderr, the answer on stdout and RESULT= last: what `run` prints.
       end = await followRun(db, row.run_id, {
         file: files.out,
         onLine: (line) => {
-          if (line.startsWith("RESULT=")) sawResult = true;
-          outLine(line);
+          if (!line.startsWith("RESULT=")) errLine(line);
         },
       });
-      if (end && !sawResult) {
-        // Lost runs (and runs from before the out file existed) never wrote RESULT=.
-        errLine(summaryLine(end));
-      }
+      if (end) printRunEnd(end, { answer: true });
     }
     return end ? exitCodeForStatus(end.status) : 1;
   } finally {
@@ -72,8 +61,9 @@ export const tailCommand: CommandSpec = {
     program.command("tail")
       .summary("follow a run's progress to its end")
       .description(
-        "Print a run's progress lines, follow them while it runs, and end with its RESULT= " +
-          "line. On a finished run, prints what happened. Exits with the run's exit status. " +
+        "Print a run's progress lines (stderr), follow them while it runs, and end as `run` " +
+          "does: the final answer on stdout, RESULT=<path> as the last stderr line. On a " +
+          "finished run, prints what happened. Exits with the run's exit status. " +
           "On a terminal (without --plain / --json), a live run is shown full screen until it " +
           "ends (press a key to stay and browse; q quits).",
       )

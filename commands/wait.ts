@@ -3,9 +3,10 @@ import type { CommandContext, CommandSpec } from "../core/registry.ts";
 import { setExitCode } from "../core/cli.ts";
 import { EXIT } from "../core/errors.ts";
 import { clock, err, errColors, errLine, formatDuration, outLine } from "../core/output.ts";
-import { paths, runFiles } from "../core/paths.ts";
+import { paths } from "../core/paths.ts";
 import { durationFlag } from "../core/duration.ts";
 import { exitCodeForStatus, runToJson } from "../core/run_view.ts";
+import { printRunEnd } from "./run_end.ts";
 
 const SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
 const QUIET_PROGRESS_MS = 60_000;
@@ -17,11 +18,11 @@ export async function wait(
 ): Promise<number> {
   const timeoutMs = durationFlag("--timeout", f.timeout, { zero: true });
   const { openDb } = await import("../core/store.ts");
-  const { selectRun } = await import("../core/select.ts");
+  const { selectStarted } = await import("../core/select.ts");
   const { followRun } = await import("../core/follow.ts");
-  const db = openDb(paths().db);
+  const db = openDb(paths().db, { readOnly: true });
   try {
-    const row = selectRun(db, selector);
+    const row = selectStarted(db, selector, { preferRunning: true });
     const tty = Deno.stderr.isTerminal();
     const c = errColors();
     let frame = 0;
@@ -50,12 +51,7 @@ export async function wait(
       return EXIT.TIMEOUT;
     }
     if (f.json) outLine(JSON.stringify(runToJson(end), null, 2));
-    if (end.status !== "success") {
-      errLine(
-        `handoff: ${end.run_id} ended ${end.status}${end.error ? `: ${end.error}` : ""}`,
-      );
-    }
-    errLine(`RESULT=${runFiles(end.run_id).result}`);
+    printRunEnd(end, { answer: !f.json });
     return exitCodeForStatus(end.status);
   } finally {
     db.close();
@@ -69,8 +65,9 @@ export const waitCommand: CommandSpec = {
     program.command("wait")
       .summary("block until a run ends and exit with its status")
       .description(
-        "Block until the run ends, print RESULT=<path> on stderr and exit with the run's " +
-          "status (0 success, 1 error or lost, 130 interrupted; 124 when --timeout expires).",
+        "Block until the run ends, then print as `run` does (the final answer on stdout, " +
+          "RESULT=<path> as the last stderr line) and exit with the run's status (0 success, " +
+          "1 error or lost, 130 interrupted; 124 when --timeout expires).",
       )
       .argument("<run>", "run id, id prefix, name (slug), seq code (03), RESULT path, or latest")
       .option(

@@ -243,9 +243,7 @@ export async function loadConfig(
         }: "${key}" is no longer used and was ignored (backends carry their own model and pro_model)`,
       );
     } else if (!TOP_KEYS.includes(key)) {
-      warnings.push(
-        `${at(key)}: unknown key "${key}" ignored (known: ${TOP_KEYS.join(", ")})`,
-      );
+      throw configError(at(key), `unknown key "${key}" (known: ${TOP_KEYS.join(", ")})`);
     }
   }
 

@@ -26,6 +26,7 @@ import {
   promptTitle,
   type RunRow,
   setChild,
+  setCostEstimated,
   setOrigin,
   setSession,
   startReserved,
@@ -42,7 +43,8 @@ import {
 } from "./proc.ts";
 import type { BackendLauncher, LaunchTask, Registry } from "./registry.ts";
 import { type Db, openDb } from "./store.ts";
-import { RunTally, type Verdict, verdict } from "./run_tally.ts";
+import { heartbeatText, RunTally, type Verdict, verdict } from "./run_tally.ts";
+import { runToJson } from "./run_view.ts";
 
 export interface RunRequest {
   registry: Registry;
@@ -59,6 +61,14 @@ export interface RunRequest {
   /** Stop the backend after this long (wall clock); the run ends as an error, exit 124. */
   timeoutMs?: number;
   verbose?: boolean;
+  /** The prompt's bytes as received (file or stdin): prompt.md keeps them exactly. */
+  promptBytes?: Uint8Array | null;
+  /** Invalid UTF-8 sequences in those bytes (the backend gets U+FFFD for each). */
+  invalidBytes?: number;
+  /** The file the prompt was read from, named in the start line. */
+  promptFile?: string | null;
+  /** stdout: one JSON document (the run and its answer) at the end, no RUN_ID= line. */
+  json?: boolean;
 }
 
 /** Everything checked before a row exists, so a bad request leaves nothing behind. */
@@ -98,14 +108,23 @@ async function plan(req: RunRequest): Promise<Plan> {
       `drop --backend, or reserve a new id with: handoff new --backend ${req.backendName}`,
     );
   }
+  if (req.model !== undefined && req.model.trim() === "") {
+    throw usageError(
+      "-m/--model needs a model name (it was empty)",
+      "drop -m to use the backend's",
+    );
+  }
   const modelTemplate = req.model ??
     (req.pro ? backend.proModel ?? backend.model : backend.model);
   const model = resolveValue(backend, "model", modelTemplate);
   const cwd = resolve(req.cwd);
+  let cwdStat: Deno.FileInfo | null = null;
   try {
-    if (!Deno.statSync(cwd).isDirectory) throw new Error();
-  } catch {
-    throw usageError(`working directory not found: ${cwd}`);
+    cwdStat = Deno.statSync(cwd);
+  } catch { /* below */ }
+  if (!cwdStat) throw usageError(`working directory not found: ${cwd}`);
+  if (!cwdStat.isDirectory) {
+    throw usageError(`working directory is not a directory: ${cwd}`, "-C takes a directory");
   }
   if (
     req.parent && launcher.resumeNeedsCwd && resolve(req.parent.cwd) !== cwd
@@ -127,7 +146,9 @@ async function plan(req: RunRequest): Promise<Plan> {
   const command = which(commandName, pathEnv);
   if (!command) {
     throw usageError(
-      `backend "${backend.name}": ${commandName} not found on PATH`,
+      `backend "${backend.name}": ${commandName} ${
+        commandName.includes("/") ? "not found (or not executable)" : "not found on PATH"
+      }`,
       `install it (${launcher.installHint}) or set backends.${backend.name}.command in ${config.file}`,
     );
   }
@@ -224,13 +245,37 @@ function openTruncated(path: string): Deno.FsFile {
   });
 }
 
+/** Files a run could not write to (a full disk): noted once, the run goes on. */
+const unwritable = new Set<Deno.FsFile>();
+
+/**
+ * Appends to one of the run's logs. A failing write (no space left) must not end the
+ * run's supervision: the backend goes on, the ledger and RESULT= still get their end.
+ */
 function writeText(f: Deno.FsFile, text: string): void {
+  if (unwritable.has(f)) return;
   const bytes = new TextEncoder().encode(text);
-  let off = 0;
-  while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
+  try {
+    let off = 0;
+    while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
+  } catch (e) {
+    unwritable.add(f);
+    errLine(`handoff run: a run log could not be written (${(e as Error).message}): going on`);
+  }
 }
 
 export async function runTask(req: RunRequest): Promise<number> {
+  // From the first moment to the last: a hang-up never ends a run's supervisor.
+  const ignoreHangup = () => {};
+  Deno.addSignalListener("SIGHUP", ignoreHangup);
+  try {
+    return await runTaskSupervised(req);
+  } finally {
+    Deno.removeSignalListener("SIGHUP", ignoreHangup);
+  }
+}
+
+async function runTaskSupervised(req: RunRequest): Promise<number> {
   const p = await plan(req);
   const dirs = paths();
   ensurePrivateDir(dirs.tasks);
@@ -272,7 +317,8 @@ async function supervise(
   const runId = row.run_id;
   const prompt = runFiles(runId).prompt;
   if (!req.adopt || (await readOrNull(prompt)) !== req.prompt) {
-    await Deno.writeTextFile(prompt, req.prompt, { mode: 0o600 });
+    if (req.promptBytes) await Deno.writeFile(prompt, req.promptBytes, { mode: 0o600 });
+    else await Deno.writeTextFile(prompt, req.prompt, { mode: 0o600 });
   }
   const logs = new RunLogs(runId);
   const task: LaunchTask = {
@@ -287,17 +333,27 @@ async function supervise(
     inheritedEnv: Deno.env.toObject(),
   };
   const spec = p.launcher.launch(task, req.prompt);
+  if (p.launcher.costIsEstimate?.(task)) setCostEstimated(db, runId);
   // Tells the backend's own hooks (`handoff notify`) which run they are in: the engine
   // reports the run's end itself, so a Stop hook in this headless session stays quiet.
   spec.env.HANDOFF_RUN_ID = runId;
 
-  out(`RUN_ID=${runId}\n`);
+  // With --json, stdout is one JSON document at the end instead of the line protocol.
+  if (!req.json) out(`RUN_ID=${runId}\n`);
   errLine(
     `${clock()} ${req.parent ? "resume" : "start"}\tSESSION=${
       row.session_id ?? "pending"
-    }\tBACKEND=${p.backend.name}\tMODEL=${p.model}`,
+    }\tBACKEND=${p.backend.name}\tMODEL=${p.model}${
+      req.promptFile ? `\tPROMPT_FILE=${req.promptFile}` : ""
+    }`,
   );
   if (req.verbose) errLine(`CMD: ${spec.argv.map(shellQuote).join(" ")}`);
+  if (req.invalidBytes) {
+    errLine(
+      `${clock()} the prompt is not valid UTF-8: ${prompt} keeps its bytes as given; the ` +
+        `backend gets ${req.invalidBytes} invalid sequence(s) as U+FFFD`,
+    );
+  }
 
   let lastProgressAt = Date.now();
   const progress = (lines: string[]) => {
@@ -341,10 +397,14 @@ async function supervise(
   const guard = guardChild(child.pid, {
     timeoutMs: req.timeoutMs,
     onTimeout: (ms) => progress([`timed out after ${formatDuration(ms)}: stopping the backend`]),
+    onHangup: () =>
+      progress([
+        `the terminal hung up: the run goes on (handoff tail ${runId}; handoff kill ${runId} stops it)`,
+      ]),
   }, () => {
     if (Date.now() - lastProgressAt < HEARTBEAT_MS) return;
     const minutes = Math.round((Date.now() - (row.started_at ?? row.created_at)) / 60000);
-    progress([`… still running (${minutes} min, ${tally.tools} tool calls)`]);
+    progress([heartbeatText(minutes, tally.tools)]);
   });
 
   if (spec.stdin !== null) {
@@ -406,14 +466,14 @@ async function supervise(
 }
 
 /**
- * While the backend runs: Ctrl-C, SIGTERM and SIGHUP (or the run's timeout) stop its whole
+ * While the backend runs: Ctrl-C and SIGTERM (or the run's timeout) stop its whole
  * process tree (SIGKILL after a grace period, or at a second signal), and every second the
  * tree is noted so tools a killed CLI leaves behind can be stopped too. `tick` runs every
  * second.
  */
 function guardChild(
   pid: number,
-  limit: { timeoutMs?: number; onTimeout: (ms: number) => void },
+  limit: { timeoutMs?: number; onTimeout: (ms: number) => void; onHangup: () => void },
   tick: () => void,
 ) {
   let interrupted = false;
@@ -439,8 +499,16 @@ function guardChild(
     limit.onTimeout(timeoutMs);
     stopTree();
   }, timeoutMs);
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   for (const s of signals) Deno.addSignalListener(s, onSignal);
+  // A hang-up (the terminal or tmux window that started the run closed) is not a request
+  // to stop: the run goes on, writes its files and its end as usual.
+  let hungUp = false;
+  const onHangup = () => {
+    if (!hungUp) limit.onHangup();
+    hungUp = true;
+  };
+  Deno.addSignalListener("SIGHUP", onHangup);
   const descendants = new Map<number, string | null>();
   const timer = setInterval(() => {
     for (const d of processTree(pid)) {
@@ -459,6 +527,7 @@ function guardChild(
       clearTimeout(killTimer);
       clearTimeout(deadline);
       for (const s of signals) Deno.removeSignalListener(s, onSignal);
+      Deno.removeSignalListener("SIGHUP", onHangup);
       if (killed || stopping) {
         for (const [d, start] of descendants) if (isSameProcess(d, start)) killPid(d, "SIGKILL");
       }
@@ -499,17 +568,30 @@ async function finish(
 ): Promise<number> {
   const { files, runId } = logs;
   const body = resultBody(v, files.raw);
-  await Deno.writeTextFile(files.result, body, { mode: 0o600 });
+  // On a full disk both writes below can fail: the run still ends with a status, its
+  // RESULT= line and (on stdout) its answer; what could not be recorded is said.
+  const trouble: string[] = [];
+  try {
+    await Deno.writeTextFile(files.result, body, { mode: 0o600 });
+  } catch (e) {
+    trouble.push(`the result file is incomplete (${(e as Error).message})`);
+  }
   const threadTotals = p.launcher.usageIsThreadTotal ? tally.usage : null;
-  const row = finishRun(db, runId, {
-    status: v.status,
-    exitCode,
-    error: v.status === "success" ? null : v.diagnostic.join("; ").slice(0, 2000),
-    usage: threadTotals
-      ? subtractUsage(threadTotals, previousThreadUsage(db, runId, tally.sessionId))
-      : tally.usage,
-    threadUsage: threadTotals,
-  });
+  let row: RunRow | null = null;
+  try {
+    row = finishRun(db, runId, {
+      status: v.status,
+      exitCode,
+      error: v.status === "success" ? null : v.diagnostic.join("; ").slice(0, 2000),
+      usage: threadTotals
+        ? subtractUsage(threadTotals, previousThreadUsage(db, runId, tally.sessionId))
+        : tally.usage,
+      threadUsage: threadTotals,
+    });
+  } catch (e) {
+    trouble.push(`the ledger could not record the end (${(e as Error).message})`);
+  }
+  for (const t of trouble) errLine(`handoff run: ${t}`);
   const status = row?.status ?? v.status;
   await req.registry.notify({
     kind: "ended",
@@ -530,7 +612,19 @@ async function finish(
   writeText(logs.out, resultLine);
   logs.close();
   err(resultLine);
-  if (status === "success") out(body.endsWith("\n") ? body : body + "\n");
+  if (req.json) {
+    const ended = row ?? getRun(db, runId);
+    out(
+      JSON.stringify(
+        {
+          ...(ended ? runToJson(ended) : { run_id: runId, status }),
+          answer: status === "success" ? body : null,
+        },
+        null,
+        2,
+      ) + "\n",
+    );
+  } else if (status === "success") out(body.endsWith("\n") ? body : body + "\n");
   if (status === "success") return EXIT.OK;
   if (status === "interrupted") return EXIT.INTERRUPTED;
   return v.timedOut ? EXIT.TIMEOUT : EXIT.FAILED;

@@ -7,7 +7,7 @@ export const EXIT = {
   USAGE: 2,
   /** `wait --timeout` gave up while the run was still going. */
   TIMEOUT: 124,
-  /** Interrupted (Ctrl-C, SIGTERM, SIGHUP or `handoff kill`). */
+  /** Interrupted (Ctrl-C, SIGTERM or `handoff kill`; a hang-up is not an interruption). */
   INTERRUPTED: 130,
 } as const;
 
