@@ -1,7 +1,7 @@
 /** `handoff env`: where things are, what is configured, which versions run. Secrets redacted. */
 import type { CommandContext, CommandSpec } from "../core/registry.ts";
 import { setExitCode } from "../core/cli.ts";
-import { outLine } from "../core/output.ts";
+import { errLine, outLine } from "../core/output.ts";
 import { paths } from "../core/paths.ts";
 import { commandVersion, which } from "../core/proc.ts";
 import { VERSION } from "../core/version.ts";
@@ -63,6 +63,10 @@ export async function env(
   } catch (e) {
     if (!(e instanceof HandoffError)) throw e;
     info.config_error = e.message;
+    // First contact: say the one thing to do (on stderr: stdout stays key=value data).
+    if (/^no config at /.test(e.message)) {
+      errLine("handoff: no config yet: run `handoff init` (a commented template, and the skills)");
+    } else if (e.hint) errLine(`hint: ${e.hint}`);
   }
   if (f.json) {
     outLine(JSON.stringify(info, null, 2));

@@ -3,13 +3,15 @@
  * Idempotent. A file the user changed since handoff installed it is never overwritten
  * without asking (or --force).
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { CommandContext, CommandSpec } from "../core/registry.ts";
 import { setExitCode } from "../core/cli.ts";
 import { errColors, errLine } from "../core/output.ts";
 import { ensurePrivateDir, expandHome, paths, tildePath, userHome } from "../core/paths.ts";
 import { confirm } from "../core/ask.ts";
 import { readTextOrNull, writeFileAtomic } from "../core/files.ts";
+import { which } from "../core/proc.ts";
+import { type SkillBackend, skillFiles } from "./skills.ts";
 
 export type InstallAction = "create" | "unchanged" | "update" | "conflict";
 
@@ -39,7 +41,7 @@ export async function sha256(): Promise<Hash> {
 
 export interface InstallTarget {
   label: string;
-  source: URL;
+  text: string;
   target: string;
 }
 
@@ -53,26 +55,31 @@ export function codexHome(): string {
   return v ? expandHome(v) : join(userHome(), ".codex");
 }
 
-export function skillTargets(): InstallTarget[] {
-  const skills = ["handoff-ds", "handoff-codex", "handoff-opus"].map((
-    name,
-  ) => ({
-    label: `Claude Code skill ${name}`,
-    source: new URL(`../skills/${name}/SKILL.md`, import.meta.url),
-    target: join(claudeConfigDir(), "skills", name, "SKILL.md"),
+/** The skill and agent files for the configured backends, with where each goes. */
+export async function skillTargets(backends: readonly SkillBackend[]): Promise<InstallTarget[]> {
+  const read = (path: string) => Deno.readTextFile(new URL(path, import.meta.url));
+  const templates = {
+    skill: await read("../skills/skill.template.md"),
+    codexAgent: await read("../skills/codex/agent.template.toml"),
+  };
+  const dirs = { claude: claudeConfigDir(), codex: codexHome() };
+  return skillFiles(backends, templates).map((f) => ({
+    label: f.label,
+    text: f.text,
+    target: join(dirs[f.agent], f.relative),
   }));
-  return [
-    ...skills,
-    {
-      label: "Codex agent handoff-ds",
-      source: new URL("../skills/codex/handoff-ds.toml", import.meta.url),
-      target: join(codexHome(), "agents", "handoff-ds.toml"),
-    },
-  ];
+}
+
+/** A file handoff installed earlier as a skill or agent (for removing stale ones). */
+function isOurSkillPath(path: string): boolean {
+  const skills = join(claudeConfigDir(), "skills") + "/";
+  const agents = join(codexHome(), "agents") + "/";
+  return (path.startsWith(skills) && /\/handoff-[^/]+\/SKILL\.md$/.test(path)) ||
+    (path.startsWith(agents) && /\/handoff-[^/]+\.toml$/.test(path));
 }
 
 export async function init(
-  _ctx: CommandContext,
+  ctx: CommandContext,
   f: { force?: boolean; skills?: boolean; hooks?: boolean; removeHooks?: boolean },
 ) {
   const c = errColors();
@@ -98,12 +105,45 @@ export async function init(
 
   let conflicts = 0;
   if (f.skills !== false) {
+    const { loadConfig } = await import("../core/config.ts");
+    let backends: SkillBackend[];
+    try {
+      backends = (await loadConfig((t) => ctx.registry.backend(t), p.config)).backends;
+    } catch (e) {
+      warn(`${(e as Error).message}`);
+      warn("the skills are made from the configured backends: fix the config, then run init again");
+      return 2;
+    }
     const { openDb, getSetting, setSetting } = await import("../core/store.ts");
     const db = openDb(p.db);
     const hash = await sha256();
     try {
-      for (const t of skillTargets()) {
-        const ours = await Deno.readTextFile(t.source);
+      const targets = await skillTargets(backends);
+      const wanted = new Set(targets.map((t) => t.target));
+      // Skills of backends no longer configured go, unless you changed them.
+      const installed = db.prepare("SELECT key, value FROM settings WHERE key LIKE 'installed:%'")
+        .all() as { key: string; value: string }[];
+      for (const { key, value } of installed) {
+        const path = key.slice("installed:".length);
+        if (wanted.has(path) || !isOurSkillPath(path)) continue;
+        const text = readTextOrNull(path);
+        if (text !== null && hash(text) !== value) {
+          warn(`${tildePath(path)}: its backend is gone, kept because you changed it`);
+          continue;
+        }
+        if (text !== null) {
+          Deno.removeSync(path);
+          if (path.endsWith("/SKILL.md")) {
+            try {
+              Deno.removeSync(dirname(path)); // only if empty
+            } catch { /* other files there: keep the directory */ }
+          }
+          ok(`removed ${tildePath(path)} (no such backend any more)`);
+        }
+        db.prepare("DELETE FROM settings WHERE key = ?").run(key);
+      }
+      for (const t of targets) {
+        const ours = t.text;
         const key = `installed:${t.target}`;
         const action = installAction(
           readTextOrNull(t.target),
@@ -143,9 +183,16 @@ export async function init(
     const { installHooks } = await import("../plugins/notify/install.ts");
     conflicts += await installHooks(agentDirs, !!f.force, { ok, skip, warn });
   }
+  if (!which("handoff")) {
+    warn(
+      "`handoff` is not on PATH, so the skills and hooks cannot start it: from this checkout " +
+        "run `npm link` (or put the release binary in a PATH directory, e.g. ~/.local/bin)",
+    );
+  }
   errLine("");
   errLine(
-    `Next: edit ${tildePath(p.config)} (set DEEPSEEK_API_KEY or change the backends),`,
+    `Next: edit ${tildePath(p.config)} (set DEEPSEEK_API_KEY or change the backends; ` +
+      "run init again after changing them, to update the skills),",
   );
   errLine(
     "then check it with `handoff env` and try `handoff run --text say hello`.",
@@ -161,10 +208,12 @@ export const initCommand: CommandSpec = {
     program.command("init")
       .summary("write a config template and install the agent skills")
       .description(
-        "Write a commented config template (if there is none) and install the Claude Code " +
-          "skills into ${CLAUDE_CONFIG_DIR:-~/.claude}/skills and the Codex agent into " +
-          "${CODEX_HOME:-~/.codex}/agents. Safe to run again: files handoff installed are " +
-          "updated, files you changed are kept unless you confirm (or pass --force).",
+        "Write a commented config template (if there is none) and, for every backend it " +
+          "configures, install a Claude Code skill `handoff-<backend>` into " +
+          "${CLAUDE_CONFIG_DIR:-~/.claude}/skills and a Codex agent of the same name into " +
+          "${CODEX_HOME:-~/.codex}/agents (`handoff-ds` for deepseek). Safe to run again: files " +
+          "handoff installed are updated (or removed when their backend is gone), files you " +
+          "changed are kept unless you confirm (or pass --force).",
       )
       .option("--force", "replace installed files even where you changed them")
       .option("--no-skills", "only write the config template")

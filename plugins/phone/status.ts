@@ -1,11 +1,13 @@
-// `handoff` with no arguments (also `handoff status`): the tmux sessions with their
-// windows, the paired devices, and whether a phone could connect right now.
+// `handoff` with no arguments (also `handoff status`): the latest runs, the tmux sessions
+// with their windows, the paired devices, and whether a phone could connect right now.
 
 import type { CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
-import { outColors, outLine, safeText } from "../../core/output.ts";
+import { outColors, outLine, type Palette, safeText } from "../../core/output.ts";
+import { listRuns, reconcile } from "../../core/ledger.ts";
+import { formatAge, formatRunDuration, runToJson } from "../../core/run_view.ts";
 import { paths, tildePath } from "../../core/paths.ts";
-import { getSetting, openDb } from "../../core/store.ts";
+import { type Db, getSetting, openDb } from "../../core/store.ts";
 import { listDevices } from "../gate/devices_db.ts";
 import { relativeExpiry } from "../gate/expiry.ts";
 import { findTmux, resolveTmux, tmux } from "../tmux/tmux.ts";
@@ -15,6 +17,42 @@ import { address, type Check, checkSshd, checkTmux } from "./checks.ts";
 import { checkLine } from "./render_checks.ts";
 import { deviceJson, shownStatus } from "./view.ts";
 import { shown } from "./ui.ts";
+
+const RECENT_RUNS = 5;
+
+/** The latest runs, beside the desk's state: what an agent handed off lately. */
+function printRuns(db: Db, c: Palette): void {
+  outLine(c.bold("Runs"));
+  let exists = true;
+  try {
+    Deno.statSync(paths().config);
+  } catch {
+    exists = false;
+  }
+  if (!exists) outLine("  No config yet: handoff init");
+  reconcile(db);
+  const runs = listRuns(db, { limit: RECENT_RUNS });
+  if (exists && runs.length === 0) outLine('  None yet: handoff run "<task>"');
+  const now = Date.now();
+  for (const r of runs) {
+    const paint = r.status === "success"
+      ? c.green
+      : r.status === "running"
+      ? c.cyan
+      : r.status === "interrupted"
+      ? c.yellow
+      : c.red;
+    const when = r.status === "running"
+      ? formatRunDuration(r, now)
+      : `${formatAge(now - (r.ended_at ?? r.created_at))} ago`;
+    outLine(
+      `  ${paint("●")} ${r.run_id}  ${c.dim(`${r.status}, ${when}`)}  ${
+        shown(r.title.slice(0, 60))
+      }`,
+    );
+  }
+  outLine("");
+}
 
 export async function status(f: { json?: boolean }): Promise<number> {
   const db = openDb(paths().db);
@@ -46,12 +84,13 @@ export async function status(f: { json?: boolean }): Promise<number> {
     if (f.json) {
       outLine(JSON.stringify(
         {
+          runs: listRuns(db, { limit: RECENT_RUNS }).map(runToJson),
           sessions,
           devices: devices.map((d) => deviceJson(d, now)),
           readiness: {
             ready,
             address: addr.ts.ipv4,
-            dnsName: addr.ts.dnsName,
+            dns_name: addr.ts.dnsName,
             checks,
           },
         },
@@ -61,6 +100,7 @@ export async function status(f: { json?: boolean }): Promise<number> {
       return 0;
     }
     const c = outColors();
+    printRuns(db, c);
     outLine(c.bold("Sessions"));
     if (sessions.length === 0) outLine("  No tmux sessions.");
     for (const s of sessions) {
