@@ -71,6 +71,18 @@ export const claudeLauncher: BackendLauncher = {
 
   createParser: createClaudeParser,
 
+  // Claude Code prices every model at Anthropic's rates: for another endpoint (DeepSeek,
+  // a proxy) its total_cost_usd is only an estimate.
+  costIsEstimate(task) {
+    const url = task.env.ANTHROPIC_BASE_URL;
+    if (!url) return false;
+    try {
+      return !/(^|\.)anthropic\.com$/.test(new URL(url).hostname);
+    } catch {
+      return true;
+    }
+  },
+
   diagnose(stderrTail, task) {
     if (/cannot be used with root\/sudo/.test(stderrTail)) {
       return `permission_mode ${task.permissionMode} is refused for root: set IS_SANDBOX: "1" in the backend's env (inside a sandbox), or use permission_mode: acceptEdits`;

@@ -7,7 +7,7 @@
  *   deno run -A bench/list_100k.ts [--rows N]     (default 100000)
  */
 import { join } from "node:path";
-import { openDb, transaction } from "../core/store.ts";
+import { backfillChains, openDb, transaction } from "../core/store.ts";
 import { formatRunId, localDay } from "../core/runid.ts";
 import { cleanEnv, handoffArgv, intFlag, measure, ms, stats, table, timerName } from "./lib.ts";
 
@@ -129,6 +129,7 @@ function buildLedger(file: string, rows: number): void {
         counter.run(day, n);
       }
     });
+    backfillChains(db); // the conversation chains the TUI groups by
   } finally {
     db.close();
   }

@@ -15,7 +15,7 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openDb, transaction } from "../core/store.ts";
+import { backfillChains, openDb, transaction } from "../core/store.ts";
 import { formatRunId, localDay } from "../core/runid.ts";
 import { startTmux, type Tmux } from "../tests/helpers/tmux.ts";
 
@@ -78,6 +78,7 @@ function buildLedger(file: string, rows: number): void {
       const counter = db.prepare("INSERT INTO run_counters(day, last_n) VALUES (?, ?)");
       for (const [day, n] of perDay) counter.run(day, n);
     });
+    backfillChains(db); // the conversation chains the TUI groups by
   } finally {
     db.close();
   }

@@ -24,13 +24,16 @@ function count(name: string, text: string | undefined, fallback: number): number
   return Number(text);
 }
 
-/** One readable line: `  42 14:03:05 stop          work:1  Claude finished — All done.` */
+/**
+ * One readable line: `  42 14:03:05 stop          work:1  Claude finished — All done.`,
+ * with the run id at the end for a run's events.
+ */
 export function formatEvent(ev: EventRecord, color = outColors()): string {
   const time = new Date(ev.ts);
   const clock = Number.isNaN(time.getTime()) ? ev.ts : time.toTimeString().slice(0, 8);
   const text = [ev.title, ev.message].filter((s) => s).join(" — ").replaceAll("\n", " ⏎ ");
   return `${String(ev.id).padStart(5)} ${color.dim(clock)} ${ev.type.padEnd(13)} ` +
-    `${(ev.tab ?? "-").padEnd(12)} ${safeText(text)}`;
+    `${(ev.tab ?? "-").padEnd(12)} ${safeText(text)}${ev.run_id ? `  (${ev.run_id})` : ""}`;
 }
 
 /** Writes to stdout, rejecting when the reader has gone (so a follow ends). */
@@ -46,7 +49,7 @@ export async function events(f: EventsFlags): Promise<number> {
   const { lastEventId, streamEvents } = await import("../core/event_log.ts");
   const { openDb } = await import("../core/store.ts");
   const file = paths().db;
-  const db = openDb(file);
+  const db = openDb(file, { readOnly: true });
   const stop = new AbortController();
   const onInt = () => stop.abort();
   Deno.addSignalListener("SIGINT", onInt);

@@ -2,10 +2,16 @@
 import type { CommandContext, CommandSpec } from "../core/registry.ts";
 import { setExitCode } from "../core/cli.ts";
 import { usageError } from "../core/errors.ts";
-import { outColors, outLine, type Palette, safeText } from "../core/output.ts";
+import { errLine, outColors, outLine, type Palette, safeText } from "../core/output.ts";
 import { paths, tildePath } from "../core/paths.ts";
 import { RUN_STATUSES, type RunRow } from "../core/ledger.ts";
-import { formatAge, formatCost, formatRunDuration, runToJson } from "../core/run_view.ts";
+import {
+  costTotal,
+  formatAge,
+  formatCost,
+  formatRunDuration,
+  runToJson,
+} from "../core/run_view.ts";
 
 export interface ListFlags {
   json?: boolean;
@@ -109,7 +115,7 @@ export async function list(
   }
   const { openDb } = await import("../core/store.ts");
   const { listRuns, reconcile } = await import("../core/ledger.ts");
-  const db = openDb(paths().db);
+  const db = openDb(paths().db, { readOnly: true });
   try {
     reconcile(db);
     const rows = listRuns(db, { limit, status: f.status, backend: f.backend });
@@ -124,6 +130,11 @@ export async function list(
     const width = Deno.stdout.isTerminal() ? Deno.consoleSize().columns : 160;
     for (const l of formatTable(rows, outColors(), Date.now(), width)) {
       outLine(l);
+    }
+    const total = costTotal(rows);
+    if (total) {
+      // `est.`: part of it is the CLI's own figure at Anthropic prices (another endpoint).
+      errLine(`${rows.length} run${rows.length === 1 ? "" : "s"} listed · cost ${total}`);
     }
     return 0;
   } finally {

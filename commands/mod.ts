@@ -9,6 +9,8 @@ import { waitCommand } from "./wait.ts";
 import { killCommand } from "./kill.ts";
 import { envCommand } from "./env.ts";
 import { initCommand } from "./init.ts";
+import { rmCommand } from "./rm.ts";
+import { pruneCommand } from "./prune.ts";
 
 export const dispatchPlugin: Plugin = {
   name: "dispatch",
@@ -20,6 +22,8 @@ export const dispatchPlugin: Plugin = {
     tailCommand,
     waitCommand,
     killCommand,
+    rmCommand,
+    pruneCommand,
     envCommand,
     initCommand,
   ],

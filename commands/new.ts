@@ -9,7 +9,7 @@ import { readStdin } from "./prompt_input.ts";
 
 export async function newRun(
   ctx: CommandContext,
-  f: { backend?: string; slug?: string; write?: boolean },
+  f: { backend?: string; slug?: string; write?: boolean; json?: boolean },
 ): Promise<number> {
   const { loadConfig, findBackend } = await import("../core/config.ts");
   const config = await loadConfig((t) => ctx.registry.backend(t));
@@ -45,7 +45,9 @@ export async function newRun(
     if (prompt !== null) {
       await Deno.writeTextFile(file, prompt, { mode: 0o600 });
     }
-    outLine(file);
+    if (f.json) {
+      outLine(JSON.stringify({ run_id: row.run_id, backend: row.backend, prompt_file: file }));
+    } else outLine(file);
     return 0;
   } finally {
     db.close();
@@ -72,6 +74,7 @@ export const newCommand: CommandSpec = {
         "up to three words naming the task in its run id",
       )
       .option("-w, --write", "write stdin to the prompt file")
+      .option("--json", "print {run_id, backend, prompt_file} instead of the path")
       .action(async (f) => setExitCode(await newRun(ctx, f)));
   },
 };

@@ -56,6 +56,8 @@ export interface BackendLauncher {
   /** The interactive CLI opened on an existing conversation (stdio inherited). */
   interactive(task: LaunchTask): LaunchSpec;
   createParser(): StreamParser;
+  /** True when the cost the CLI reports is an estimate (e.g. list prices for another endpoint). */
+  costIsEstimate?(task: LaunchTask): boolean;
   /** A hint for a failure, from the tail of the CLI's stderr (e.g. root without IS_SANDBOX). */
   diagnose?(stderrTail: string, task: LaunchTask): string | undefined;
 }

@@ -139,3 +139,8 @@ export function verdict(
   }
   return { status: "error", answer: null, diagnostic, partial: res?.text ?? null };
 }
+
+/** The line a quiet run prints every minute: `… still running (3 min, 1 tool call)`. */
+export function heartbeatText(minutes: number, tools: number): string {
+  return `… still running (${minutes} min, ${tools} tool call${tools === 1 ? "" : "s"})`;
+}

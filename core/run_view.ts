@@ -30,6 +30,8 @@ export interface RunJson {
     reasoning_tokens: number;
     turns: number;
     cost_usd: number | null;
+    /** cost_usd is the CLI's estimate (list prices of another endpoint), not a bill. */
+    cost_estimated: boolean;
   };
   files: { prompt: string; out: string; result: string; raw: string };
 }
@@ -73,6 +75,7 @@ export function runToJson(r: RunRow): RunJson {
       reasoning_tokens: r.reasoning_tokens,
       turns: r.turns,
       cost_usd: r.cost_usd,
+      cost_estimated: !!r.cost_estimated,
     },
     files: { prompt: f.prompt, out: f.out, result: f.result, raw: f.raw },
   };
@@ -87,10 +90,16 @@ export function formatAge(ms: number): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
-/** Cost when the backend reports one, else tokens in/out, else "-". */
+/** `$0.0123`, `$1.23`: a dollar amount as lists show it. */
+export function formatUsd(usd: number): string {
+  return `$${usd.toFixed(usd < 1 ? 4 : 2)}`;
+}
+
+/** Cost when the backend reports one (`~$…` when it is the CLI's estimate), else tokens. */
 export function formatCost(r: RunRow): string {
   if (r.cost_usd !== null && r.cost_usd > 0) {
-    return `$${r.cost_usd.toFixed(r.cost_usd < 1 ? 4 : 2)}`;
+    // `~`: the CLI's own estimate, not what the endpoint bills (see costTotal).
+    return `${r.cost_estimated ? "~" : ""}${formatUsd(r.cost_usd)}`;
   }
   if (r.input_tokens || r.output_tokens) {
     return `${compact(r.input_tokens)}/${compact(r.output_tokens)}`;
@@ -107,6 +116,14 @@ function compact(n: number): string {
 export function formatRunDuration(r: RunRow, now = Date.now()): string {
   const d = runDurationMs(r, now);
   return d === null ? "-" : formatDuration(d);
+}
+
+/** The cost total of some runs: `$1.23`, with `est.` when any part is an estimate. */
+export function costTotal(rows: readonly RunRow[]): string | null {
+  const priced = rows.filter((r) => r.cost_usd !== null && r.cost_usd > 0);
+  if (priced.length === 0) return null;
+  const sum = priced.reduce((n, r) => n + r.cost_usd!, 0);
+  return `${formatUsd(sum)}${priced.some((r) => r.cost_estimated) ? " est." : ""}`;
 }
 
 /** What a finished run's exit code is for `wait`: the same codes `run` itself uses. */

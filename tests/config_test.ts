@@ -128,6 +128,8 @@ Deno.test("malformed YAML and bad shapes give file:line:col and exit 2", async (
   const cases: [string, RegExp][] = [
     ["backends:\n  a:\n    model: m\n   bad indent: x\n", /config\.yaml:\d+:\d+: /],
     ["backends:\n  a:\n    modle: m\n", /config\.yaml:3:5: unknown key "modle" in backend "a"/],
+    // A typo at the top level is an error too, not a warning the run goes past.
+    ["backendz:\n  a:\n    model: m\n", /config\.yaml:1:1: unknown key "backendz" \(known: /],
     [
       "backends:\n  a:\n    type: gemini\n    model: m\n",
       /config\.yaml:3:5: backend "a" has unknown type "gemini"/,

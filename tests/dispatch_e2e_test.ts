@@ -210,20 +210,30 @@ Deno.test("kill: stops the backend and its tools, marks the run interrupted, run
   });
 });
 
-Deno.test("SIGHUP to handoff (terminal closed): backend stopped, run interrupted, exit 130", async () => {
+Deno.test("SIGHUP to handoff (terminal closed): the run goes on, finishes and records its end", async () => {
   await withWorld(async (w) => {
-    const child = w.spawn(["run", "--slug", "hangup", `FAKE_BASH: sleep 43 # ${marker("hup")}`]);
+    const child = w.spawn([
+      "run",
+      "--slug",
+      "hangup",
+      `FAKE_BASH: sleep 3 # ${marker("hup")}\nFAKE_REPLY: finished after the hang-up`,
+    ]);
     const runId = runIdOf(new TextDecoder().decode((await child.stdout.getReader().read()).value));
     await waitFor(async () =>
-      (await Deno.readTextFile(join(w.home, "tasks", `${runId}.out.txt`))).includes("sleep 43")
+      (await Deno.readTextFile(join(w.home, "tasks", `${runId}.out.txt`))).includes("sleep 3")
     );
     child.kill("SIGHUP");
     const status = await child.status;
     await child.stderr.cancel();
-    assert.equal(status.code, 130);
+    assert.equal(status.code, 0);
     const row = (await listRuns(w)).find((x) => x.run_id === runId)!;
-    assert.equal(row.status, "interrupted");
-    await waitFor(async () => !(await pgrep(marker("hup"))), 10_000);
+    assert.equal(row.status, "success");
+    const out = await Deno.readTextFile(join(w.home, "tasks", `${runId}.out.txt`));
+    assert.match(out, /the terminal hung up: the run goes on/);
+    assert.equal(
+      await Deno.readTextFile(join(w.home, "tasks", `${runId}.result.md`)),
+      "finished after the hang-up",
+    );
   });
 });
 
@@ -347,10 +357,13 @@ Deno.test("wait and tail on a finished run; tail --json gives normalized events"
     const wait = await w.handoff(["wait", runId]);
     assert.equal(wait.code, 0);
     assert.match(lastLine(wait.stderr), /^RESULT=/);
+    assert.equal(wait.stdout, "all good\n", "wait prints the answer, as run does");
+    // tail prints as run does: progress on stderr, the answer on stdout, RESULT= last.
     const tail = await w.handoff(["tail", runId]);
     assert.equal(tail.code, 0);
-    assert.match(tail.stdout, /\$ true/);
-    assert.match(lastLine(tail.stdout), /^RESULT=/);
+    assert.match(tail.stderr, /\$ true/);
+    assert.equal(tail.stdout, "all good\n");
+    assert.match(lastLine(tail.stderr), /^RESULT=/);
     const json = await w.handoff(["tail", runId, "--json"]);
     const events = json.stdout.trim().split("\n").map((l) => JSON.parse(l));
     const shown = events.map((e) => e.kind).filter((k) => !["info", "text", "usage"].includes(k));

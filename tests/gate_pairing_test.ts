@@ -37,7 +37,7 @@ Deno.test("pairing: requests from two addresses abort it; both phones are refuse
     const r = await w.handoff(["pair", "--no-wait", "--json", ...w.pairFlags]);
     assert.equal(r.code, 0, r.stderr);
     const pending = JSON.parse(r.stdout);
-    assert.equal(pending.pairSource, null);
+    assert.equal(pending.pair_source, null);
     const thief = await phoneFromPayload(w, pending.payload, "thief");
     const owner = await phoneFromPayload(w, pending.payload, "owner");
     assert.equal((await thief.exec("list")).stdout, "error:pending\n");
@@ -45,7 +45,7 @@ Deno.test("pairing: requests from two addresses abort it; both phones are refuse
     assert.match((await thief.exec("pair Thief Phone")).stdout, /^verify:\d{6}\n$/);
     assert.match((await thief.exec("pair Thief Phone")).stdout, /^verify:\d{6}\n$/);
     const listed = JSON.parse((await w.handoff(["devices", "--json"])).stdout);
-    assert.equal(listed[0].pairSource, "127.0.0.1", "the pending device says where it was asked");
+    assert.equal(listed[0].pair_source, "127.0.0.1", "the pending device says where it was asked");
     // The owner's phone, elsewhere: the pairing is void for both.
     const second = await sshExec(w.sshd, owner.keyFile, "pair Pixel 7", { bind: "127.0.0.2" });
     assert.equal(second.stdout, "error:denied\n");
@@ -57,7 +57,7 @@ Deno.test("pairing: requests from two addresses abort it; both phones are refuse
     assert.equal((await w.gate(pending.fingerprint, "list")).stdout, "error:not_found\n");
     const all = JSON.parse((await w.handoff(["devices", "--json", "--all"])).stdout);
     assert.equal(all[0].status, "revoked");
-    assert.match(all[0].revokedReason, /^pair_conflict/);
+    assert.match(all[0].revoked_reason, /^pair_conflict/);
     assert.ok(w.accessLog().some((l) => l.includes('"denied:pair_conflict"')));
     assert.equal(
       (await w.handoff(["devices", "approve", pending.name, "--code", "000000"])).code,

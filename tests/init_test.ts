@@ -52,7 +52,7 @@ Deno.test("handoff init: template, skills and the Codex agent; idempotent; keeps
     r = await w.handoff(["init"], { env });
     assert.equal(r.code, 0);
     assert.match(r.stderr, /exists \(kept\)/);
-    assert.equal((r.stderr.match(/up to date/g) ?? []).length, 4);
+    assert.equal((r.stderr.match(/up to date/g) ?? []).length, 6, "3 skills, 3 agents");
 
     // A user edit is kept (no terminal to ask on), and --force replaces it.
     await Deno.writeTextFile(skill, "my own version\n");
@@ -63,35 +63,81 @@ Deno.test("handoff init: template, skills and the Codex agent; idempotent; keeps
     r = await w.handoff(["init", "--force"], { env });
     assert.match(await Deno.readTextFile(skill), /^---\nname: handoff-ds/);
 
-    // The config is never rewritten once it exists.
+    // The config is never rewritten once it exists; the skills follow its backends: a new
+    // one gets its skill, gone ones lose theirs (a changed one is kept).
     const configPath = join(home, "config.yaml");
-    await Deno.writeTextFile(configPath, "backends:\n  x:\n    model: m\n");
+    const mine = "backends:\n  x:\n    type: claude\n    model: m\n  deepseek:\n    model: d\n";
+    await Deno.writeTextFile(configPath, mine);
+    await Deno.writeTextFile(join(claudeDir, "skills", "handoff-opus", "SKILL.md"), "edited\n");
     r = await w.handoff(["init"], { env });
-    assert.equal(
-      await Deno.readTextFile(configPath),
-      "backends:\n  x:\n    model: m\n",
-      "config never rewritten",
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await Deno.readTextFile(configPath), mine, "config never rewritten");
+    assert.match(
+      await Deno.readTextFile(join(claudeDir, "skills", "handoff-x", "SKILL.md")),
+      /--backend x /,
     );
+    assert.match(
+      await Deno.readTextFile(join(codexHome, "agents", "handoff-x.toml")),
+      /--backend x /,
+    );
+    await assert.rejects(() => Deno.stat(join(claudeDir, "skills", "handoff-codex")));
+    await assert.rejects(() => Deno.stat(join(codexHome, "agents", "handoff-codex.toml")));
+    assert.equal(
+      await Deno.readTextFile(join(claudeDir, "skills", "handoff-opus", "SKILL.md")),
+      "edited\n",
+    );
+    assert.match(
+      r.stderr,
+      /handoff-opus\/SKILL\.md: its backend is gone, kept because you changed it/,
+    );
+    assert.match(r.stderr, /`handoff` is not on PATH/);
+    // A broken config: a clear error, exit 2, nothing installed.
+    await Deno.writeTextFile(configPath, "backendz:\n  x:\n    model: m\n");
+    r = await w.handoff(["init"], { env });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown key "backendz"/);
   } finally {
     await w.close();
   }
 });
 
-Deno.test("skills: the three Claude Code skills differ only in backend and description", async () => {
-  const read = (n: string) =>
-    Deno.readTextFile(new URL(`../skills/${n}/SKILL.md`, import.meta.url));
-  const ds = await read("handoff-ds");
-  for (const [name, backend] of [["handoff-codex", "codex"], ["handoff-opus", "opus"]]) {
-    const other = await read(name);
-    const normalize = (s: string, n: string, b: string) =>
-      s.replaceAll(n, "NAME").replaceAll(`backend ${b}`, "backend B").replaceAll(`\`${b}\``, "`B`")
-        .replace(/^description: .*$/m, "").replace(/^# .*$/m, "").replace(/\s+/g, " ");
-    assert.equal(normalize(other, name, backend), normalize(ds, "handoff-ds", "deepseek"));
-    assert.match(other, /^---\nname: .+\ndescription: .{40,}\n---\n/);
-  }
+Deno.test("skills: one per configured backend, from one template; names that cannot break the files", async () => {
+  const { skillFiles, skillName, yamlScalar, renderTemplate } = await import(
+    "../commands/skills.ts"
+  );
+  const read = (path: string) => Deno.readTextFile(new URL(path, import.meta.url));
+  const templates = {
+    skill: await read("../skills/skill.template.md"),
+    codexAgent: await read("../skills/codex/agent.template.toml"),
+  };
+  const files = skillFiles([
+    { name: "deepseek", type: "claude", model: "deepseek-v4-flash", description: null },
+    { name: "kimi", type: "claude", model: "kimi-k2", description: 'Moonshot: "fast" #1' },
+  ], templates);
+  assert.deepEqual(files.map((f) => f.relative), [
+    "skills/handoff-ds/SKILL.md",
+    "agents/handoff-ds.toml",
+    "skills/handoff-kimi/SKILL.md",
+    "agents/handoff-kimi.toml",
+  ]);
+  const ds = files[0].text;
+  assert.match(ds, /^---\nname: handoff-ds\ndescription: .{40,}\n---\n/);
+  assert.match(ds, /handoff run --backend deepseek --slug/);
   assert.match(ds, /run_in_background: true/);
   assert.match(ds, /<<'__HF_EOF__'/);
   assert.match(ds, /RUN_ID=/);
   assert.match(ds, /RESULT=/);
   assert.match(ds, /handoff resume <RUN_ID>/);
+  const kimi = files[2].text;
+  assert.match(kimi, /handoff run --backend kimi --slug/);
+  // A description with `:`, quotes and `#` is quoted: the front matter stays one YAML line.
+  const line = kimi.split("\n")[2];
+  assert.match(line, /^description: ".*Moonshot: .*fast.*#1/);
+  JSON.parse(line.slice("description: ".length));
+  assert.match(files[3].text, /^name = "handoff-kimi"$/m);
+  assert.match(files[3].text, /handoff run --backend kimi <PROMPT_FILE>/);
+  assert.doesNotMatch(files[3].text, /\{\{/);
+  assert.equal(skillName("deepseek"), "handoff-ds");
+  assert.equal(yamlScalar("plain words"), "plain words");
+  assert.throws(() => renderTemplate("{{nope}}", {}));
 });

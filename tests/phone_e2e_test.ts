@@ -269,7 +269,7 @@ Deno.test("phone e2e: soft expiry refuses everything but renew; renewal restores
     assert.equal((await phone.exec("renew")).stdout, "requested\n");
     const listed = JSON.parse((await w.handoff(["devices", "--json"])).stdout);
     assert.equal(listed[0].status, "expired");
-    assert.equal(listed[0].renewalRequested, true);
+    assert.equal(listed[0].renewal_requested, true);
     const text = await w.handoff(["devices"]);
     assert.match(text.stdout, /↻ Old phone/);
 
@@ -285,7 +285,7 @@ Deno.test("phone e2e: soft expiry refuses everything but renew; renewal restores
     )!;
     assert.ok(!line.includes("expiry-time"), line);
     assert.equal(
-      JSON.parse((await w.handoff(["devices", "--json"])).stdout)[0].renewalRequested,
+      JSON.parse((await w.handoff(["devices", "--json"])).stdout)[0].renewal_requested,
       false,
     );
   });

@@ -209,7 +209,7 @@ esac
     assert.equal(status.code, 0, status.stderr);
     const s = JSON.parse(status.stdout);
     assert.equal(s.readiness.address, "100.101.102.103");
-    assert.equal(s.readiness.dnsName, "desk.tail1234.ts.net");
+    assert.equal(s.readiness.dns_name, "desk.tail1234.ts.net");
     assert.ok(
       s.readiness.checks.some((c: { id: string; status: string }) =>
         c.id === "tailscale-ssh" && c.status === "fail"
@@ -282,7 +282,7 @@ Deno.test("setup and doctor: settings recorded, every check with a fix, JSON", a
     // The recorded authorized_keys file and tmux server are what pair uses by default.
     const paired = await w.handoff(["pair", "--no-wait", "--json", "--host", "127.0.0.1"]);
     assert.equal(paired.code, 0, paired.stderr);
-    assert.equal(JSON.parse(paired.stdout).authorizedKeys, w.authorizedKeys);
+    assert.equal(JSON.parse(paired.stdout).authorized_keys, w.authorizedKeys);
     assert.equal(gateLines(w).length, 1);
     const doctor = await w.handoff(["doctor", "--json"]);
     assert.deepEqual(

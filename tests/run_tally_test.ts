@@ -111,3 +111,10 @@ Deno.test("verdict: a timeout is an error that says so, even after a result", ()
   });
   assert.equal(both.status, "interrupted");
 });
+
+Deno.test("heartbeat: singular and plural tool calls", async () => {
+  const { heartbeatText } = await import("../core/run_tally.ts");
+  assert.equal(heartbeatText(3, 1), "… still running (3 min, 1 tool call)");
+  assert.equal(heartbeatText(1, 0), "… still running (1 min, 0 tool calls)");
+  assert.equal(heartbeatText(12, 7), "… still running (12 min, 7 tool calls)");
+});

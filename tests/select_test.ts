@@ -29,7 +29,7 @@ Deno.test("findRun: ids, prefixes, codes, files, latest and names", async () => 
     const reserved = run("fix-auth", { status: "reserved" }); // `handoff new`, not run yet
     assert.equal(first, "1123-ds-01-fix-auth");
 
-    const id = (sel: string) => findRun(db, sel, now)?.run_id ?? null;
+    const id = (sel: string) => findRun(db, sel, { now })?.run_id ?? null;
     assert.equal(id(first), first);
     assert.equal(id("1123-ds-02"), other, "a unique prefix");
     assert.equal(id("02"), other, "today's sequence code");
@@ -43,7 +43,7 @@ Deno.test("findRun: ids, prefixes, codes, files, latest and names", async () => 
     assert.equal(id(reserved), reserved, "the exact id still reaches a reserved row");
     assert.equal(id("no-such-run"), null);
     assert.equal(id("0999-ds-01"), null);
-    assert.throws(() => findRun(db, "1123-ds", now), AmbiguousRun);
+    assert.throws(() => findRun(db, "1123-ds", { now }), AmbiguousRun);
   } finally {
     db.close();
     await rm(dir, { recursive: true, force: true });

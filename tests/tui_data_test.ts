@@ -226,3 +226,57 @@ Deno.test("RunContent: a huge finished run is read from near its end, not whole"
     assert.match(c.lines("output").at(-1)!.text, /^line 40000 /);
   });
 });
+
+Deno.test("LedgerView: the turns of a conversation are grouped, the chain sorted by its latest turn", async () => {
+  await withDb((_dir, file) => {
+    const db = openDb(file);
+    try {
+      const base = { backendType: "claude", cwd: "/p", title: "t", status: "reserved" as const };
+      const a = insertRun(db, { ...base, backend: "fake", slug: "first" });
+      const b = insertRun(db, { ...base, backend: "fake", slug: "second" });
+      const c = insertRun(db, { ...base, backend: "fake", slug: "first", parentRunId: a.run_id });
+      const d = insertRun(db, { ...base, backend: "fake", slug: "first", parentRunId: c.run_id });
+      const view = new LedgerView(db);
+      const ids = view.window(NO_FILTER, 0, 10).map((r) => r.run_id);
+      assert.deepEqual(ids, [d.run_id, c.run_id, a.run_id, b.run_id]);
+      assert.equal(view.indexOf(NO_FILTER, a.id), 2);
+      assert.equal(view.indexOf(NO_FILTER, b.id), 3);
+      assert.equal(view.indexOf(NO_FILTER, d.id), 0);
+      // A new turn of the older conversation moves it back to the top.
+      const e = insertRun(db, { ...base, backend: "fake", slug: "second", parentRunId: b.run_id });
+      assert.deepEqual(view.window(NO_FILTER, 0, 2).map((r) => r.run_id), [e.run_id, b.run_id]);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+Deno.test("backfillChains: chains from the parent links (migration 9, bulk imports)", async () => {
+  const { backfillChains } = await import("../core/store.ts");
+  await withDb((_dir, file) => {
+    const db = openDb(file);
+    try {
+      const insert = db.prepare(
+        `INSERT INTO runs (run_id, run_day, seq, slug, backend, backend_type, cwd, status,
+           created_at, parent_run_id) VALUES (?, '2026-12-01', ?, 's', 'b', 'claude', '/', 'success', 0, ?)`,
+      );
+      insert.run("1201-bb-01-s", 1, null);
+      insert.run("1201-bb-02-s", 2, "1201-bb-01-s");
+      insert.run("1201-bb-03-s", 3, null);
+      insert.run("1201-bb-04-s", 4, "1201-bb-02-s");
+      insert.run("1201-bb-05-s", 5, "gone-parent");
+      backfillChains(db);
+      const rows = db.prepare("SELECT id, chain_id, group_key FROM runs ORDER BY id").all()
+        .map((r) => ({ ...r }));
+      assert.deepEqual(rows, [
+        { id: 1, chain_id: 1, group_key: 4 },
+        { id: 2, chain_id: 1, group_key: 4 },
+        { id: 3, chain_id: 3, group_key: 3 },
+        { id: 4, chain_id: 1, group_key: 4 },
+        { id: 5, chain_id: 5, group_key: 5 },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+});

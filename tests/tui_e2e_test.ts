@@ -134,7 +134,8 @@ Deno.test("tui list: navigation, the four detail tabs, filters, resize, NO_COLOR
     const alphaIndex = runs.findIndex((r) => String(r.run_id).endsWith("-alpha"));
     const alpha = String(runs[alphaIndex].run_id);
     const beta = String(runs[1 - alphaIndex].run_id);
-    const short = (id: string) => id.slice(0, 12); // what an 80-column RUN cell surely shows
+    // What an 80-column RUN cell surely shows (a narrow one drops the MMDD- prefix).
+    const short = (id: string) => id.slice(5, 15);
 
     const p = await handoffPane(t, w, "list", ["list"]);
     let s = await t.waitFor(p, has(" handoff · 32 runs", "1/32"), 15_000);
@@ -258,8 +259,10 @@ Deno.test("tui list: navigation, the four detail tabs, filters, resize, NO_COLOR
     assert.ok(!s.includes(" handoff · "), s);
     assert.match(lines(s)[0], /^RUN +STATUS/);
     const table = lines(s).slice(0, lines(s).findIndex((l) => l.startsWith("[exit")));
-    assert.equal(table.length, 3, s); // the header and two rows, none wrapped at 80 columns
-    assert.ok(table.slice(1).every((l) => /^\d{4}-\w\w-\w+-/.test(l)), s);
+    // The header, two rows (none wrapped at 80 columns) and the cost total.
+    assert.equal(table.length, 4, s);
+    assert.ok(table.slice(1, 3).every((l) => /^\d{4}-\w\w-\w+-/.test(l)), s);
+    assert.match(table[3], /^2 runs listed · cost \$[\d.]+ est\.$/);
 
     // `o` leaves the screen and runs the backend's interactive CLI on the conversation,
     // in this terminal; handoff exits with its status.

@@ -55,6 +55,9 @@ function row(o: Partial<RunRow> = {}): RunRow {
     thread_usage: null,
     tmux_session: null,
     tmux_window: null,
+    cost_estimated: 0,
+    chain_id: 1,
+    group_key: 1,
     ...o,
   };
 }
@@ -85,19 +88,31 @@ Deno.test("columns: narrow terminals drop the least useful columns first", () =>
 });
 
 Deno.test("rows: marker on the selected row, status glyph and colour, spinner while running", () => {
-  assert.ok(line(row(), 80, true).startsWith("› ✓ success"));
-  assert.ok(line(row(), 80).startsWith("  ✓ success"));
+  assert.ok(line(row(), 120, true).startsWith("› ✓ success"));
+  assert.ok(line(row(), 120).startsWith("  ✓ success"));
+  // Narrower, the status is its glyph alone.
+  assert.ok(line(row(), 80, true).startsWith("› ✓ "));
   assert.equal(statusCell("running", 0), `${SPINNER[0]} running`);
   assert.equal(statusCell("running", 3), `${SPINNER[3]} running`);
   assert.equal(statusCell("running", SPINNER.length), `${SPINNER[0]} running`);
   assert.equal(statusCell("lost", 0), "✗ lost");
   const segs = rowSegments(row({ status: "error" }), layoutColumns(80), NOW, 0, false);
   assert.equal(segs[1].tone, "red");
-  const running = line(row({ status: "running", ended_at: null, cost_usd: null }), 80);
+  const running = line(row({ status: "running", ended_at: null, cost_usd: null }), 120);
   assert.match(running, /⠋ running/);
   assert.match(running, / 3m00s /, "a running run's time counts up to now");
   // Control characters in a prompt never reach the terminal.
   assert.ok(!line(row({ title: "evil \x1b[2J" }), 80).includes("\x1b"));
+});
+
+Deno.test("rows: the slug stays visible at 80 and 60 columns; later turns of a conversation marked", () => {
+  const r = row({ run_id: "1201-ds-03-fix-auth-timeout", slug: "fix-auth-timeout" });
+  for (const width of [80, 60]) {
+    const text = line(r, width);
+    assert.ok(text.includes("ds-03-fix-auth-timeout"), `${width}: ${text}`);
+  }
+  assert.ok(line(r, 120).includes("1201-ds-03-fix-auth-timeout"), "the whole id when it fits");
+  assert.match(line(row({ parent_run_id: "x" }), 120), /↳ Write hello/);
 });
 
 Deno.test("paint: colours only when allowed; attributes (bold, dim, inverse) always", () => {

@@ -73,7 +73,20 @@ const GAP = 1;
  * columns leave; the prompt gets the rest. `backendWidth` is the longest backend name in
  * view (capped), so short names do not waste space.
  */
-export function layoutColumns(width: number, backendWidth = 7): Column[] {
+export function layoutColumns(width: number, backendWidth = 7, idWidth = 34): Column[] {
+  // The whole status ("✓ success") while the run ids fit, at least without their MMDD-
+  // prefix; below that its glyph alone, before the ids lose their slug.
+  const full = layout(width, backendWidth, idWidth, false);
+  const id = full.find((c) => c.key === "id")?.width ?? 0;
+  return id >= Math.min(idWidth, 34) - 5 ? full : layout(width, backendWidth, idWidth, true);
+}
+
+function layout(
+  width: number,
+  backendWidth: number,
+  idWidth: number,
+  compactStatus: boolean,
+): Column[] {
   const backend = Math.min(Math.max(backendWidth, 4), 10);
   const wanted: ColumnKey[] = width >= 70
     ? ["status", "id", "backend", "age", "time", "cost", "cwd", "title"]
@@ -81,21 +94,31 @@ export function layoutColumns(width: number, backendWidth = 7): Column[] {
     ? ["status", "id", "age", "time", "title"]
     : ["status", "id", "title"];
   const fixedWidth = (k: ColumnKey) =>
-    k === "backend" ? backend : k in FIXED ? FIXED[k as keyof typeof FIXED].width : 0;
+    k === "status" && compactStatus
+      ? 1
+      : k === "backend"
+      ? backend
+      : k in FIXED
+      ? FIXED[k as keyof typeof FIXED].width
+      : 0;
   const used = MARKER_WIDTH + wanted.reduce((n, k) => n + fixedWidth(k) + GAP, 0) - GAP;
   const free = Math.max(0, width - used);
   // The free space: cwd a small share, then the run id (whole when it fits, up to 34
-  // cells) as long as ~24 cells remain for the prompt, which gets the rest. The id keeps
-  // at least "MMDD-bb-SS-x…" (13): its sequence code is what people type as a selector.
+  // cells; a narrow one drops its MMDD- prefix, see rowSegments) as long as 12 cells remain
+  // for the prompt, which gets the rest: the slug names the run, the prompt column only
+  // starts it.
   const hasCwd = wanted.includes("cwd");
-  const cwd = hasCwd ? Math.min(18, Math.max(6, Math.round(free * 0.15))) : 0;
-  const id = Math.min(34, Math.max(13, free - cwd - 24));
+  const cwd = hasCwd ? Math.min(18, Math.max(6, Math.round(free * 0.12))) : 0;
+  let id = Math.min(34, Math.max(idWidth, 13), Math.max(13, free - cwd - 12));
+  // Too narrow for the whole id: it is shown without its MMDD- prefix, which needs less.
+  if (id < idWidth) id = Math.max(13, Math.min(id, idWidth - 5));
   const title = Math.max(0, free - id - cwd);
   const flexible: Record<string, number> = { id, cwd, title };
   return wanted.map((key) => {
     if (key === "backend") {
       return { key, header: backend >= 7 ? "BACKEND" : "BKND", width: backend };
     }
+    if (key === "status" && compactStatus) return { key, header: "S", width: 1 };
     if (key in FIXED) return { key, ...FIXED[key as keyof typeof FIXED] };
     const header = key === "id" ? "RUN" : key === "cwd" ? "CWD" : "PROMPT";
     return { key, header, width: flexible[key] };
@@ -112,8 +135,14 @@ export function rowCells(r: RunRow, now: number, frame: number): Record<ColumnKe
     time: formatRunDuration(r, now),
     cost: formatCost(r),
     cwd: clean(tildePath(r.cwd).split("/").pop() || "/"),
-    title: clean((r.pro ? "[pro] " : "") + (r.title || r.slug)),
+    // A later turn of a conversation sits under it (the list groups chains): marked ↳.
+    title: clean((r.parent_run_id ? "↳ " : "") + (r.pro ? "[pro] " : "") + (r.title || r.slug)),
   };
+}
+
+/** `1201-ds-03-fix-auth` → `ds-03-fix-auth`: the list's age column already says when. */
+export function shortRunId(id: string): string {
+  return id.replace(/^\d{4}-/, "");
 }
 
 /** One list line: marker, then each column fitted to its width, separated by a space. */
@@ -125,6 +154,12 @@ export function rowSegments(
   selected: boolean,
 ): Segment[] {
   const cells = rowCells(r, now, frame);
+  const idCol = cols.find((c) => c.key === "id");
+  if (idCol && displayWidth(cells.id) > idCol.width) cells.id = shortRunId(cells.id);
+  const statusCol = cols.find((c) => c.key === "status");
+  if (statusCol && statusCol.width < displayWidth(cells.status)) {
+    cells.status = cells.status.split(" ")[0];
+  }
   const segs: Segment[] = [{ text: selected ? "› " : "  " }];
   cols.forEach((c, i) => {
     const text = fit(cells[c.key], c.width, c.align === "right" ? "right" : "left") +
@@ -142,6 +177,11 @@ export function rowSegments(
 export function headerLine(cols: Column[]): string {
   return " ".repeat(MARKER_WIDTH) +
     cols.map((c) => fit(c.header, c.width, c.align === "right" ? "right" : "left")).join(" ");
+}
+
+/** The longest run id among `rows`, for layoutColumns. */
+export function idWidth(rows: readonly RunRow[]): number {
+  return rows.reduce((n, r) => Math.max(n, displayWidth(r.run_id)), 0);
 }
 
 /** The longest backend name in the ledger, for layoutColumns (stable while scrolling). */

@@ -1,7 +1,7 @@
 /**
  * What the TUI reads from the ledger, and how it notices changes cheaply.
  *
- * Only the visible window is ever queried (`LIMIT height OFFSET top` on the primary key
+ * Only the visible window is ever queried (`LIMIT height OFFSET top` in the (group_key, id)
  * order, ~0.1 ms at the top and ~8 ms at offset 100,000). Change detection is
  * `PRAGMA data_version`, which SQLite bumps whenever another connection commits: a few
  * microseconds, so it can be asked often; when it has not moved nothing is re-read.
@@ -59,18 +59,21 @@ export class LedgerView {
     if (limit <= 0) return [];
     const { where, args } = filterSql(f);
     return this.db.prepare(
-      `SELECT * FROM runs WHERE ${where} ORDER BY id DESC LIMIT ? OFFSET ?`,
+      `SELECT * FROM runs WHERE ${where} ORDER BY group_key DESC, id DESC LIMIT ? OFFSET ?`,
     ).all(...args, limit, Math.max(0, offset)) as unknown as RunRow[];
   }
 
-  /** Position of a run (by primary key) in the filtered list: how many newer runs match. */
+  /** Position of a run (by primary key) in the filtered list: how many rows come before it. */
   indexOf(f: Filter, id: number): number {
     const { where, args } = filterSql(f);
+    const row = this.db.prepare("SELECT group_key FROM runs WHERE id = ?").get(id) as
+      | { group_key: number | null }
+      | undefined;
+    const key = row?.group_key ?? id;
     return Number(
-      (this.db.prepare(`SELECT count(*) AS n FROM runs WHERE id > ? AND ${where}`).get(
-        id,
-        ...args,
-      ) as { n: number }).n,
+      (this.db.prepare(
+        `SELECT count(*) AS n FROM runs WHERE (group_key > ? OR (group_key = ? AND id > ?)) AND ${where}`,
+      ).get(key, key, id, ...args) as { n: number }).n,
     );
   }
 

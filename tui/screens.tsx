@@ -7,6 +7,7 @@ import type { RunRow } from "../core/ledger.ts";
 import {
   backendWidth,
   headerLine,
+  idWidth,
   layoutColumns,
   rowSegments,
   type Segment,
@@ -58,7 +59,7 @@ export function ListScreen(
   },
 ) {
   const { view, filter } = state;
-  const cols = layoutColumns(columns, backendWidth(backends));
+  const cols = layoutColumns(columns, backendWidth(backends), idWidth(runs) || 34);
   const frame = Math.floor(now / SPINNER_MS);
   return (
     <Box flexDirection="column" width={columns} height={height}>

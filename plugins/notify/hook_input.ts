@@ -104,6 +104,15 @@ export function parseHookPayload(text: string): HookFields | null {
   if ("thread-id" in o || "last-assistant-message" in o || "turn-id" in o) {
     return fromCodexNotify(o);
   }
-  // Some other JSON on stdin: treat it like a Claude Code notification.
-  return fromClaudeHook(o);
+  // Some other JSON: recorded only if it says something (`{}` is not "Claude is waiting").
+  const message = str(o.message);
+  if (!message) return null;
+  return {
+    type: "notify",
+    title: str(o.title) ?? "Notification",
+    message,
+    cwd: str(o.cwd),
+    agentSessionId: str(o.session_id),
+    source: "hook",
+  };
 }

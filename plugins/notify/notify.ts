@@ -68,6 +68,9 @@ const BUSY_TIMEOUT_MS = 3000;
 
 type Flags = Partial<Record<keyof typeof OPTIONS, string | boolean>>;
 
+/** `--source` values that only agent hooks pass (see the hook commands `init --hooks` writes). */
+const HOOK_SOURCES = new Set(["claude-code", "codex"]);
+
 class UsageError extends Error {}
 
 /** Reads stdin when it is not a terminal, giving up on a silent or slow pipe. */
@@ -167,11 +170,28 @@ export async function notifyMain(args: string[]): Promise<number> {
   // Codex passes its payload as one JSON argument; Claude Code pipes it to stdin.
   const jsonArg = positionals.findLast((p) => p.trimStart().startsWith("{"));
   let hook = jsonArg !== undefined ? parseHookPayload(jsonArg) : null;
+  let stdinText: string | null = null;
   if (hook === null && jsonArg === undefined) {
-    const text = await readStdinPayload();
-    if (text !== null) hook = parseHookPayload(text);
+    stdinText = await readStdinPayload();
+    if (stdinText !== null) hook = parseHookPayload(stdinText);
   }
-  const asHook = hook !== null;
+  // Called as a hook (a payload came, or the agent's hook command line): whatever the
+  // input, never an exit status that could block the agent (Claude Code reads 2 as
+  // "block").
+  const source = typeof flags.source === "string" ? flags.source : "";
+  const asHook = hook !== null || jsonArg !== undefined || stdinText !== null ||
+    HOOK_SOURCES.has(source);
+  if (asHook && hook === null && flags.message === undefined) {
+    const what = stdinText ?? jsonArg;
+    err(
+      `handoff notify: ${
+        what === undefined || what === null
+          ? "no hook payload arrived"
+          : `not a hook payload handoff knows (${JSON.stringify(what.slice(0, 80))})`
+      }: nothing recorded\n`,
+    );
+    return 0;
+  }
   const fail = (what: string, code: number) => {
     err(`handoff notify: ${what}\n`);
     return asHook ? 0 : code;

@@ -18,26 +18,27 @@ export function patternsAreSoft(d: Pick<StoredDevice, "readOnly" | "sessions">):
   return !d.readOnly && !d.sessions.includes("*");
 }
 
+/** A device as `--json` shows it: snake_case, as runs and events (and the seed's devices.json). */
 export function deviceJson(d: StoredDevice, now = new Date()): Record<string, unknown> {
   return {
     name: d.name,
     fingerprint: d.fingerprint,
     status: shownStatus(d, now),
     sessions: d.sessions,
-    readOnly: d.readOnly,
-    softExpiry: d.softExpiry,
-    hardExpiry: d.hardExpiry,
-    expiresIn: relativeExpiry(d.softExpiry, now),
-    createdAt: d.createdAt,
-    lastSeen: d.lastSeen,
-    lastCommand: d.lastCommand,
-    renewalRequested: d.renewalRequested,
-    reportedName: d.reportedName,
-    pairRequestedAt: d.pairRequestedAt,
-    pairSource: d.pairSource,
-    pendingUntil: d.pendingUntil,
-    revokedAt: d.revokedAt,
-    revokedReason: d.revokedReason,
-    authorizedKeys: d.authorizedKeys,
+    read_only: d.readOnly,
+    soft_expiry: d.softExpiry,
+    hard_expiry: d.hardExpiry,
+    expires_in: relativeExpiry(d.softExpiry, now),
+    created_at: d.createdAt,
+    last_seen: d.lastSeen,
+    last_command: d.lastCommand,
+    renewal_requested: d.renewalRequested,
+    reported_name: d.reportedName,
+    pair_requested_at: d.pairRequestedAt,
+    pair_source: d.pairSource,
+    pending_until: d.pendingUntil,
+    revoked_at: d.revokedAt,
+    revoked_reason: d.revokedReason,
+    authorized_keys: d.authorizedKeys,
   };
 }
