@@ -113,9 +113,10 @@ export function escapeControls(s: string): string {
  * already escapes C0; this adds DEL, C1, format characters and the separators). The value
  * is unchanged for a JSON reader.
  */
-export function jsonVisible(value: unknown): string {
-  return JSON.stringify(value).replace(
-    INVISIBLE,
+export function jsonVisible(value: unknown, indent?: number): string {
+  // JSON.stringify escapes C0 inside strings itself (raw ones left are indentation).
+  return JSON.stringify(value, null, indent).replace(
+    /[\u007f-\u009f\p{Cf}\u2028\u2029]/gu,
     (c) => Array.from({ length: c.length }, (_, i) => hex4(c.charCodeAt(i))).join(""),
   );
 }

@@ -160,6 +160,12 @@ const MIGRATIONS: string[] = [
    ${CHAIN_BACKFILL}
    CREATE INDEX runs_group ON runs(group_key, id);
    CREATE INDEX runs_chain ON runs(chain_id);`,
+  // 10: an attachment's session by id, and a read-only phone's own session
+  `ALTER TABLE attachments ADD COLUMN session_id TEXT;
+   ALTER TABLE attachments ADD COLUMN own_session_id TEXT;`,
+  // 11: the gate's per-device rate limit (calls in the current 10 s window)
+  `ALTER TABLE devices ADD COLUMN rate_window INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE devices ADD COLUMN rate_count INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

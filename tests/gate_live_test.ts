@@ -14,6 +14,8 @@ import {
   type Stream,
 } from "./helpers/phone.ts";
 import { startTmux, type Tmux } from "./helpers/tmux.ts";
+import { sshArgs } from "./helpers/sshd.ts";
+import { join } from "node:path";
 import { MAIN } from "./helpers/handoff.ts";
 
 interface Rig {
@@ -271,12 +273,84 @@ Deno.test("revoke race: an attach racing a revocation never stays attached", asy
   });
 });
 
-Deno.test("read-only: attaching never changes the desk's window; a session's own hooks cannot switch the scope off", async () => {
+Deno.test("read-only: its own session with no keys: the desk's window is untouched, no switch works, even past blocking desk hooks", async () => {
   await withRig(async (r) => {
     const { w, term } = r;
     await w.desk.newSession("main", { cmd: ["/bin/sh", "-i"], width: 80, height: 24 });
-    await w.desk.tmux("new-window", "-t", "=main:1", "/bin/sh", "-i");
+    await w.desk.tmux(
+      "new-window",
+      "-t",
+      "=main:1",
+      "/bin/sh",
+      "-c",
+      "echo WINDOW-ONE; exec sleep 600",
+    );
     await w.desk.tmux("select-window", "-t", "=main:=1");
+    await w.desk.newSession("production", {
+      cmd: ["/bin/sh", "-c", "while :; do echo PRODSECRET-$((40+2)); sleep 0.1; done"],
+      width: 80,
+      height: 24,
+    });
+    // A desk hook that blocks (it would delay any switch-back) and a session's own array.
+    await w.desk.tmux("set-hook", "-g", "client-session-changed[0]", "run-shell 'sleep 0.3'");
+    await w.desk.tmux(
+      "set-hook",
+      "-t",
+      "=production:",
+      "client-session-changed[1]",
+      "display-message hi",
+    );
+    const p = await pairPhone(w, "Watcher", ["--sessions", "main", "--read-only"]);
+    await phoneTerminal(r, "phone", p, "attach main 0");
+    await term.waitFor("=phone", (s) => s.includes("[main]"), 15_000);
+    // The phone sees window 0 as it asked; the desk's session still shows window 1.
+    const current = await w.desk.tmux("display-message", "-p", "-t", "=main:", "#{window_index}");
+    assert.equal(current.stdout.trim(), "1", "the desk's window is unchanged");
+    const clients = await w.desk.tmux(
+      "list-clients",
+      "-F",
+      "#{client_readonly} #{session_group} #{window_index}",
+    );
+    assert.equal(clients.stdout, "1 main 0\n");
+    // Record every byte the phone receives while it tries every way out.
+    const stream = `${w.dir}/ro-terminal.raw`;
+    await term.tmux("pipe-pane", "-t", "=phone:", `cat >> '${stream}'`);
+    for (const keys of [[")"], ["("], ["L"], ["s"], ["w"], ["D"], [":"], ["n"], ["1"]]) {
+      await term.sendKeys("=phone", "C-b", ...keys);
+      await delay(250);
+    }
+    await term.sendKeys("=phone", "echo typed-by-phone", "Enter");
+    await delay(800);
+    await term.tmux("pipe-pane", "-t", "=phone:");
+    assert.ok(!Deno.readTextFileSync(stream).includes("PRODSECRET"), "another session was drawn");
+    assert.equal(
+      (await w.desk.tmux("list-clients", "-F", "#{session_group} #{window_index}")).stdout,
+      "main 0\n",
+      "still watching main, window 0",
+    );
+    assert.ok(!(await w.desk.capture("=main:0")).includes("typed-by-phone"));
+    // Not in listings; gone with the phone.
+    assert.equal(
+      (await p.phone.exec("list")).stdout,
+      "#permissions:read_only=true,sessions=main\nmain:2\n",
+    );
+    await w.handoff(["devices", "rm", p.name]);
+    await term.waitPaneDead("=phone:");
+    await within(
+      5000,
+      "own session gone",
+      async () =>
+        !(await w.desk.tmux("list-sessions", "-F", "#{session_name}")).stdout.includes(
+          "!handoff-ro",
+        ),
+    );
+  });
+});
+
+Deno.test("read/write scoped: the scope hook goes into a session's own hook array too, and comes out again", async () => {
+  await withRig(async (r) => {
+    const { w, term } = r;
+    await w.desk.newSession("main", { cmd: ["/bin/sh", "-i"], width: 80, height: 24 });
     await w.desk.newSession("production", {
       cmd: ["/bin/sh", "-c", "echo PRODSECRET-$((40+2)); exec sleep 600"],
       width: 80,
@@ -292,11 +366,9 @@ Deno.test("read-only: attaching never changes the desk's window; a session's own
       "display-message hi",
     );
     assert.equal(local.code, 0, local.stderr);
-    const p = await pairPhone(w, "Watcher", ["--sessions", "main", "--read-only"]);
+    const p = await pairPhone(w, "Scoped RW", ["--sessions", "main"]);
     await phoneTerminal(r, "phone", p, "attach main 0");
     await term.waitFor("=phone", (s) => s.includes("[main]"), 15_000);
-    const current = await w.desk.tmux("display-message", "-p", "-t", "=main:", "#{window_index}");
-    assert.equal(current.stdout.trim(), "1", "the read-only attach selected no window");
     const hooks = await w.desk.tmux("show-hooks", "-t", "=production:");
     assert.match(hooks.stdout, /client-session-changed\[4\d{4}\]/, "scope hook in the local array");
     // prefix + ) is switch-client -n: the next session is production.
@@ -316,6 +388,31 @@ Deno.test("read-only: attaching never changes the desk's window; a session's own
       return !/\[4\d{4}\]/.test(g.stdout + l.stdout);
     });
     assert.match((await w.desk.tmux("show-hooks", "-t", "=production:")).stdout, /\[0\]/);
+  });
+});
+
+Deno.test("the guard fails closed: a change it sees hangs the phone up even while the database stays locked", async () => {
+  await withRig(async (r) => {
+    const { w } = r;
+    await w.desk.newSession("main", { cmd: ["/bin/sh", "-i"], width: 80, height: 24 });
+    const p = await pairPhone(w, "Locked out", ["--sessions", "main", "--read-only"]);
+    await phoneTerminal(r, "phone", p, "attach main 0");
+    await r.term.waitFor("=phone", (s) => s.includes("[main]"), 15_000);
+    const { DatabaseSync } = await import("node:sqlite");
+    const db = new DatabaseSync(join(w.home, "handoff.db"), { timeout: 5000 });
+    try {
+      db.exec("UPDATE devices SET read_only = 0");
+      db.exec("BEGIN IMMEDIATE"); // and hold the write lock
+      const ms = await within(
+        3000,
+        "hung up under a locked database",
+        () => paneDead(r.term, "phone"),
+      );
+      console.error(`  hung up ${ms} ms after the change, the database still locked`);
+    } finally {
+      db.exec("ROLLBACK");
+      db.close();
+    }
   });
 });
 
@@ -374,33 +471,73 @@ Deno.test("without execve: scoped and read-only devices are refused; a `*` devic
   });
 });
 
-Deno.test("caps: a device's fifth stream and an attach over its limit get error:too_many", async () => {
+Deno.test("caps: a device's fifth stream, or an attach over its limit, ends its oldest one (even a stalled one)", async () => {
   await withRig(async (r) => {
     const { w } = r;
     await w.desk.newSession("main", { cmd: ["/bin/sh", "-i"], width: 80, height: 24 });
     const p = await pairPhone(w, "Greedy", ["--sessions", "main"]);
+    const streams: Stream[] = [];
     for (let i = 0; i < 4; i++) {
       const s = openStream(w, p.phone.keyFile, "subscribe since=0");
       r.streams.push(s);
+      streams.push(s);
       await s.until((x) => x.some((e) => e.type === "ready"));
     }
-    assert.equal((await p.phone.exec("subscribe since=0")).stdout, "error:too_many\n");
-    // A stream whose phone went away frees its place: the gate serving it learns so at
-    // its next write, which a request over the cap asks for (a probe) before refusing.
-    await r.streams.pop()!.close();
-    const again = openStream(w, p.phone.keyFile, "subscribe since=0");
-    r.streams.push(again);
-    await again.until((x) => x.some((e) => e.type === "ready"));
+    // Phones that vanished without a word (their clients stopped): nothing tells them apart.
+    for (const s of streams) s.stop();
+    const fifth = openStream(w, p.phone.keyFile, "subscribe since=0");
+    r.streams.push(fifth);
+    await fifth.until((x) => x.some((e) => e.type === "ready"));
+    const open = () => w.sql("SELECT id FROM streams WHERE ended_at IS NULL").length;
+    await within(5000, "the oldest stream ended", () => Promise.resolve(open() === 4));
+    assert.ok(audit(w).some((e) => e.cmd === "subscribe" && e.result === "ended:replaced"));
+    for (const s of streams) s.resume();
 
     w.sql("INSERT INTO settings (key, value) VALUES ('gate.max_attaches', '1')");
     await phoneTerminal(r, "t1", p, "attach main 0");
     await r.term.waitFor("=t1", (s) => s.includes("[main]"), 15_000);
     await phoneTerminal(r, "t2", p, "attach main 0");
-    await r.term.waitPaneDead("=t2:");
-    const screen = (await r.term.tmux("capture-pane", "-p", "-S", "-", "-t", "=t2:")).stdout;
-    assert.match(screen, /^error:too_many$/m);
-    assert.ok(audit(w).some((e) => e.result === "denied:too_many" && e.cmd === "attach main 0"));
+    await r.term.waitFor("=t2", (s) => s.includes("[main]"), 15_000);
+    await r.term.waitPaneDead("=t1:");
+    assert.ok(audit(w).some((e) => e.cmd === "attach main 0" && e.result === "ended:replaced"));
+    assert.equal((await w.desk.tmux("list-clients")).stdout.trim().split("\n").length, 1);
   });
+});
+
+Deno.test("a flood of calls is cut off, with one log line per window; a command that is not UTF-8 gets one error line", async () => {
+  const w = await startPhoneWorld();
+  try {
+    const p = await pairPhone(w, "Flooder", ["--sessions", "*"]);
+    w.sql("INSERT INTO settings (key, value) VALUES ('gate.max_calls_per_10s', '5')");
+    const before = w.accessLog().length;
+    const results: string[] = [];
+    for (let i = 0; i < 9; i++) results.push((await w.gate(p.fingerprint, "list")).stdout);
+    // The window may roll over between calls: count refusals, not positions.
+    const refused = results.filter((x) => x === "error:too_many\n").length;
+    assert.ok(refused >= 3, results.join(""));
+    const lines = w.accessLog().slice(before).map((l) => JSON.parse(l));
+    const limited = lines.filter((l) => l.result === "denied:rate_limited");
+    assert.ok(limited.length >= 1 && limited.length < refused, "one line per window, not per call");
+    w.sql("UPDATE settings SET value = '1000' WHERE key = 'gate.max_calls_per_10s'");
+    // Through sshd: the bytes \xff reach the gate as SSH_ORIGINAL_COMMAND.
+    const ssh = await new Deno.Command("sh", {
+      args: [
+        "-c",
+        `exec ssh ${
+          sshArgs(w.sshd, p.phone.keyFile).map((a) => `'${a}'`).join(" ")
+        } "$(printf 'list\\377')"`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(new TextDecoder().decode(ssh.stdout), "error:unknown_command\n");
+    assert.doesNotMatch(new TextDecoder().decode(ssh.stderr), /at |InvalidData|\.ts/);
+    const last = JSON.parse(w.accessLog().at(-1)!);
+    assert.equal(last.result, "denied:unknown_command");
+    assert.equal(last.cmd, "list\uFFFD");
+  } finally {
+    await w.close();
+  }
 });
 
 Deno.test("a stream whose reader stops reading ends after the write timeout, and at once on revocation", async () => {

@@ -177,7 +177,12 @@ Deno.test("phone e2e: read-only device cannot type, and switch-client cannot tak
         remainOnExit: true,
       });
       await outer.waitFor("=phone", (s) => s.includes("[main]"), 15_000);
-      const clients = await w.desk.tmux("list-clients", "-F", "#{client_readonly} #{session_name}");
+      // Read-only: a session of its own, in main's group (the same windows).
+      const clients = await w.desk.tmux(
+        "list-clients",
+        "-F",
+        "#{client_readonly} #{session_group}",
+      );
       assert.equal(clients.stdout, "1 main\n");
 
       // Keys typed on the phone never reach the session.
@@ -215,14 +220,17 @@ Deno.test("phone e2e: read-only device cannot type, and switch-client cannot tak
       watching = false;
       await watcher;
       assert.equal(sawSecret, false, "the phone was shown production-secrets");
-      // Sent back where it attached, never left on the forbidden session.
-      const after = await w.desk.tmux("list-clients", "-F", "#{session_name}");
+      // Still where it attached: it has no key that switches.
+      const after = await w.desk.tmux("list-clients", "-F", "#{session_group}");
       assert.equal(after.stdout, "main\n");
       const history = await outer.tmux("capture-pane", "-p", "-S", "-", "-t", "=phone:");
       assert.ok(!history.stdout.includes("TOPSECRET"), history.stdout);
+      // The desk types in main: the phone's view follows (and the recording shows it).
+      await w.desk.sendKeys("=main", "echo recorded-$((40+2))", "Enter");
+      await outer.waitFor("=phone", (x) => x.includes("recorded-42"));
       await outer.tmux("pipe-pane", "-t", "=phone:");
       const raw = Deno.readTextFileSync(stream);
-      assert.match(raw, /\[main\]/); // the stream was recorded…
+      assert.match(raw, /recorded-42/); // the stream was recorded…
       assert.ok(!raw.includes("TOPSECRET"), "the secret session was drawn on the phone"); // …and clean
     });
   });

@@ -131,6 +131,8 @@ Deno.test("hostile input: one error line each, no tmux command, valid JSON audit
       { mode: 0o755 },
     );
     w.sql("UPDATE settings SET value = ? WHERE key = 'tmux.path'", wrapper);
+    // This suite checks every input, not the rate limit (tested on its own).
+    w.sql("INSERT INTO settings (key, value) VALUES ('gate.max_calls_per_10s', '100000')");
     const before = await w.desk.tmux("list-sessions", "-F", "#{session_name}:#{session_windows}");
     const auditBefore = w.accessLog().length;
 

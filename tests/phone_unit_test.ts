@@ -385,3 +385,51 @@ Deno.test("doctor hardening: AcceptEnv, tmux's read-only copy mode, the tmux soc
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("guard placement: where tmux says a client is, and when that is out of bounds", async () => {
+  const { parsePlacement, placementVerdict } = await import("../plugins/gate/guard.ts");
+  const { clientAddress } = await import("../plugins/gate/gate.ts");
+  const text =
+    "C\t/dev/pts/3\t$5\nC\t/dev/pts/4\t$1\nS\t$1\tmain\nS\t$2\tsecret\nS\t$5\t!handoff-ro-9\n";
+  const ro = parsePlacement(text, "/dev/pts/3", "$1");
+  assert.deepEqual(ro, {
+    clientSessionId: "$5",
+    clientSessionName: "!handoff-ro-9",
+    watchedName: "main",
+  });
+  const base = {
+    id: 9,
+    deviceId: 1,
+    session: "main",
+    window: 0,
+    pid: 1,
+    pidStart: null,
+    tty: "/dev/pts/3",
+    readOnly: true,
+    startedAt: "t",
+    endedAt: null,
+  };
+  const roAtt = { ...base, sessionId: "$1", ownSessionId: "$5", sessions: ["main"] };
+  assert.equal(placementVerdict(roAtt, ro), null);
+  assert.equal(placementVerdict(roAtt, { ...ro, clientSessionId: "$2" }), "out_of_scope");
+  assert.equal(placementVerdict(roAtt, { ...ro, watchedName: null }), "session_gone");
+  assert.equal(placementVerdict(roAtt, { ...ro, watchedName: "renamed" }), "out_of_scope");
+  const rw = { ...base, readOnly: false, sessionId: "$1", ownSessionId: null, sessions: ["main"] };
+  const there = parsePlacement(text, "/dev/pts/4", "$1");
+  assert.equal(placementVerdict(rw, there), null);
+  assert.equal(
+    placementVerdict(
+      rw,
+      parsePlacement(text.replace("pts/4\t$1", "pts/4\t$2"), "/dev/pts/4", "$1"),
+    ),
+    "out_of_scope",
+  );
+  assert.equal(
+    placementVerdict({ ...rw, sessions: ["*"] }, { ...there, clientSessionName: "x" }),
+    null,
+  );
+  assert.equal(clientAddress("100.64.0.7 51234 100.64.0.1 22"), "100.64.0.7");
+  assert.equal(clientAddress("fe80::1%eth0 51234 fe80::2%eth0 22"), "fe80::1%eth0");
+  assert.equal(clientAddress("$(id) 1 2 3"), null);
+  assert.equal(clientAddress(undefined), null);
+});

@@ -14,9 +14,19 @@ export function auditResult(req: GateRequest, decision: Decision): string {
   return req.verb === "subscribe" ? `ok:subscribe:since=${req.since}` : "ok";
 }
 
+/** Longer commands are cut to at most this many bytes once JSON-escaped (controls take 6). */
+export const MAX_LOGGED_BYTES = 1024;
+
 function clip(s: string): string {
-  const chars = Array.from(s);
-  return chars.length <= MAX_LOGGED_COMMAND ? s : `${chars.slice(0, MAX_LOGGED_COMMAND).join("")}…`;
+  let chars = Array.from(s);
+  let cut = chars.length > MAX_LOGGED_COMMAND;
+  if (cut) chars = chars.slice(0, MAX_LOGGED_COMMAND);
+  // A command of control characters must not make a line of kilobytes either.
+  while (JSON.stringify(chars.join("")).length > MAX_LOGGED_BYTES) {
+    chars = chars.slice(0, Math.floor(chars.length * 0.75));
+    cut = true;
+  }
+  return cut ? `${chars.join("")}…` : s;
 }
 
 /**

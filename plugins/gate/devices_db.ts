@@ -255,6 +255,10 @@ export interface Attachment {
   id: number;
   deviceId: number;
   session: string;
+  /** Id (`$3`) of the session attached to. */
+  sessionId: string | null;
+  /** A read-only phone's own session in that session's group (see the gate). */
+  ownSessionId: string | null;
   window: number | null;
   pid: number | null;
   pidStart: string | null;
@@ -270,6 +274,8 @@ interface AttachmentRow {
   id: number;
   device_id: number;
   session: string;
+  session_id: string | null;
+  own_session_id: string | null;
   window: number | null;
   pid: number | null;
   pid_start: string | null;
@@ -285,6 +291,8 @@ function toAttachment(r: AttachmentRow): Attachment {
     id: r.id,
     deviceId: r.device_id,
     session: r.session,
+    sessionId: r.session_id,
+    ownSessionId: r.own_session_id,
     window: r.window,
     pid: r.pid,
     pidStart: r.pid_start,
@@ -298,15 +306,16 @@ function toAttachment(r: AttachmentRow): Attachment {
 
 export function insertAttachment(
   db: Db,
-  a: Omit<Attachment, "id" | "endedAt">,
+  a: Omit<Attachment, "id" | "endedAt" | "ownSessionId">,
 ): number {
   const res = db.prepare(
-    `INSERT INTO attachments (device_id, session, window, pid, pid_start, tty, read_only,
-       sessions, started_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO attachments (device_id, session, session_id, window, pid, pid_start, tty,
+       read_only, sessions, started_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     a.deviceId,
     a.session,
+    a.sessionId,
     a.window,
     a.pid,
     a.pidStart,
@@ -323,6 +332,10 @@ export function attachmentById(db: Db, id: number): Attachment | null {
     | AttachmentRow
     | undefined;
   return row ? toAttachment(row) : null;
+}
+
+export function setOwnSession(db: Db, id: number, sessionId: string): void {
+  db.prepare("UPDATE attachments SET own_session_id = ? WHERE id = ?").run(sessionId, id);
 }
 
 /** The process that is the attachment's tmux client, when it is not the gate's own pid. */
@@ -355,9 +368,10 @@ export function endAttachment(db: Db, id: number, now: string): boolean {
 // until its gate process is gone (checked lazily, as for attachments).
 
 /**
- * Records a stream for the device unless it already has `max` live ones (rows of dead
- * processes are closed on the way). Call inside a write transaction. Over the cap: the
- * pids of the live ones, so the caller can make them prove their client is still there.
+ * Records a stream for the device (rows of dead processes are closed on the way). At the
+ * cap the oldest live streams are named for the caller to end: a phone that vanished
+ * without a FIN leaves streams nobody can tell from live ones, and it must still be able
+ * to subscribe again. Call inside a write transaction.
  */
 export function openStream(
   db: Db,
@@ -366,20 +380,21 @@ export function openStream(
   proc: { pid: number; pidStart: string | null },
   now: string,
   alive: (pid: number, pidStart: string | null) => boolean,
-): { id: number } | { full: number[] } {
+): { id: number; evict: number[] } {
   const rows = db.prepare(
-    "SELECT id, pid, pid_start FROM streams WHERE device_id = ? AND ended_at IS NULL",
+    "SELECT id, pid, pid_start FROM streams WHERE device_id = ? AND ended_at IS NULL ORDER BY id",
   ).all(deviceId) as unknown as { id: number; pid: number | null; pid_start: string | null }[];
-  const live: number[] = [];
+  const live: { id: number; pid: number }[] = [];
   for (const r of rows) {
-    if (r.pid !== null && alive(r.pid, r.pid_start)) live.push(r.pid);
+    if (r.pid !== null && alive(r.pid, r.pid_start)) live.push({ id: r.id, pid: r.pid });
     else endStream(db, r.id, now);
   }
-  if (live.length >= max) return { full: live };
+  const evict = live.slice(0, Math.max(0, live.length - max + 1));
+  for (const e of evict) endStream(db, e.id, now);
   const res = db.prepare(
     "INSERT INTO streams (device_id, pid, pid_start, started_at) VALUES (?, ?, ?, ?)",
   ).run(deviceId, proc.pid, proc.pidStart, now);
-  return { id: Number(res.lastInsertRowid) };
+  return { id: Number(res.lastInsertRowid), evict: evict.map((e) => e.pid) };
 }
 
 export function endStream(db: Db, id: number, now: string): void {

@@ -22,6 +22,7 @@ import { type GateRequest, parseGateCommand } from "./grammar.ts";
 import { decide, type Decision, listReply, msUntilExpiry, streamVerdict } from "./policy.ts";
 import { isoUtc } from "./expiry.ts";
 import {
+  type Attachment,
   deviceByFingerprint,
   deviceById,
   endAttachment,
@@ -32,6 +33,7 @@ import {
   openStream,
   removeDevice,
   setAttachmentProcess,
+  setOwnSession,
   type StoredDevice,
   uniqueName,
 } from "./devices_db.ts";
@@ -47,14 +49,20 @@ import {
   WINDOW_FORMAT,
   windowsReply,
 } from "../tmux/format.ts";
-import { allowsEverything, scopeHookCommands } from "../tmux/scope.ts";
+import { allowsEverything, chain, scopeHookCommands } from "../tmux/scope.ts";
+import { noticeLogLine } from "./audit.ts";
 
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
 interface Outcome {
   device: StoredDevice | null;
   decision: Decision;
+  /** Over its rate limit again: refused without a log line (the first refusal said so). */
+  quiet?: boolean;
 }
+
+/** Calls one device may make per RATE_WINDOW_S (a phone's polling makes a few a second). */
+export const RATE_WINDOW_S = 10;
 
 // Results after which the seed records the command as the device's last command: the
 // status and expiry checks passed.
@@ -66,10 +74,40 @@ const BEFORE_DISPATCH = new Set([
   "denied:soft_expired",
 ]);
 
+/**
+ * SSH_ORIGINAL_COMMAND as text. Deno refuses an environment value that is not UTF-8; the
+ * bytes are then read from /proc (Linux) and decoded with U+FFFD for the invalid ones,
+ * so the call is still answered and logged.
+ */
+function originalCommand(
+  env: (name: string) => string | undefined,
+): { raw: string | undefined; valid: boolean } {
+  try {
+    return { raw: env("SSH_ORIGINAL_COMMAND"), valid: true };
+  } catch {
+    let text = "\uFFFD";
+    try {
+      const all = Deno.readFileSync("/proc/self/environ");
+      const prefix = new TextEncoder().encode("SSH_ORIGINAL_COMMAND=");
+      let start = 0;
+      for (let i = 0; i <= all.length; i++) {
+        if (i < all.length && all[i] !== 0) continue;
+        const entry = all.subarray(start, i);
+        if (prefix.every((b, k) => entry[k] === b)) {
+          text = new TextDecoder().decode(entry.subarray(prefix.length));
+          break;
+        }
+        start = i + 1;
+      }
+    } catch { /* not Linux: the bytes are unknown, the call is still refused */ }
+    return { raw: text, valid: false };
+  }
+}
+
 /** The client's address from sshd's `SSH_CONNECTION` (`client port server port`). */
 export function clientAddress(sshConnection: string | undefined): string | null {
   const first = sshConnection?.trim().split(/\s+/)[0] ?? "";
-  return /^[0-9A-Fa-f.:]{2,45}$/.test(first) ? first : null;
+  return /^[0-9A-Fa-f.:]{2,45}(%[\w.-]{1,32})?$/.test(first) ? first : null;
 }
 
 /** Looks the device up, decides, and records the call, all in one write transaction. */
@@ -87,6 +125,21 @@ function decideAndRecord(
     if (device === null) return { device, decision };
     const ts = isoUtc(now.getTime());
     db.prepare("UPDATE devices SET last_seen = ? WHERE id = ?").run(ts, device.id);
+    // A flood (a script with the key) is cut off, and logs one line per window, so it can
+    // neither exhaust the machine nor push the audit trail out of the rotated log.
+    const window = Math.floor(now.getTime() / 1000 / RATE_WINDOW_S);
+    const count = db.prepare(
+      `UPDATE devices SET rate_count = CASE WHEN rate_window = ? THEN rate_count + 1 ELSE 1 END,
+         rate_window = ? WHERE id = ? RETURNING rate_count`,
+    ).get(window, window, device.id) as { rate_count: number };
+    const limit = limitValue(SETTING.maxCallsPerWindow, getSetting(db, SETTING.maxCallsPerWindow));
+    if (count.rate_count > limit) {
+      return {
+        device,
+        decision: { allow: false, reply: "error:too_many", result: "denied:rate_limited" },
+        quiet: count.rate_count > limit + 1,
+      };
+    }
     if (decision.allow || !BEFORE_DISPATCH.has(decision.result)) {
       const cmd = Array.from(raw || "list").slice(0, MAX_LOGGED_COMMAND).join("");
       db.prepare("UPDATE devices SET last_command = ? WHERE id = ?").run(cmd, device.id);
@@ -144,8 +197,10 @@ export async function runGate(args: string[], opts: GateOptions): Promise<number
   const env = opts.env ?? ((n: string) => Deno.env.get(n));
   const startedAt = opts.now?.() ?? new Date();
   const fingerprint = args.length === 1 ? args[0] : "";
-  const raw = env("SSH_ORIGINAL_COMMAND");
-  const req = parseGateCommand(raw);
+  const { raw, valid } = originalCommand(env);
+  // A command that is not UTF-8 can name nothing the gate serves: refused like any
+  // unknown command (one error line, one audit line with the bytes shown as U+FFFD).
+  const req: GateRequest = valid ? parseGateCommand(raw) : { verb: "unknown", raw: raw ?? "" };
   const home = paths();
 
   if (!FINGERPRINT.test(fingerprint)) {
@@ -172,7 +227,7 @@ export async function runGate(args: string[], opts: GateOptions): Promise<number
   };
   try {
     const source = clientAddress(env("SSH_CONNECTION"));
-    const { device, decision } = decideAndRecord(
+    const { device, decision, quiet } = decideAndRecord(
       db,
       fingerprint,
       raw,
@@ -186,6 +241,10 @@ export async function runGate(args: string[], opts: GateOptions): Promise<number
         : unknownDeviceLogLine(fingerprint, raw, startedAt);
       appendAuditLine(home.home, result ? withResult(line, result) : line);
     };
+    if (quiet) {
+      out("error:too_many\n");
+      return 1;
+    }
     if (!decision.allow || device === null) {
       if (!decision.allow && decision.result === "denied:pair_conflict" && device) {
         // sshd must refuse the key from now on, for both phones.
@@ -224,32 +283,21 @@ export async function runGate(args: string[], opts: GateOptions): Promise<number
           SETTING.streamWriteTimeoutMs,
           getSetting(db, SETTING.streamWriteTimeoutMs),
         );
-        const claim = () =>
-          transaction(db, () =>
-            openStream(
-              db,
-              device.id,
-              max,
-              { pid: Deno.pid, pidStart: processStartTime(Deno.pid) },
-              isoUtc(Date.now()),
-              isSameProcess,
-            ));
-        // From the moment it is counted, a probe must not kill it (SIGUSR1's default).
-        const ignoreProbe = () => {};
-        Deno.addSignalListener(PROBE_SIGNAL, ignoreProbe);
-        let stream = claim();
-        if ("full" in stream) {
-          // A phone that vanished (no FIN: a dropped network) leaves a stream that only
-          // learns it at its next write. Ask each to write now; the dead ones exit.
-          for (const pid of stream.full) killPid(pid, PROBE_SIGNAL);
-          await new Promise((r) => setTimeout(r, PROBE_WAIT_MS));
-          stream = claim();
-        }
-        if ("full" in stream) {
-          Deno.removeSignalListener(PROBE_SIGNAL, ignoreProbe);
-          log("denied:too_many");
-          out("error:too_many\n");
-          return 1;
+        const stream = transaction(db, () =>
+          openStream(
+            db,
+            device.id,
+            max,
+            { pid: Deno.pid, pidStart: processStartTime(Deno.pid) },
+            isoUtc(Date.now()),
+            isSameProcess,
+          ));
+        for (const pid of stream.evict) {
+          killPid(pid, "SIGTERM");
+          appendAuditLine(
+            home.home,
+            noticeLogLine(device, "subscribe", "ended:replaced", new Date()),
+          );
         }
         const streamId = stream.id;
         log();
@@ -262,7 +310,6 @@ export async function runGate(args: string[], opts: GateOptions): Promise<number
           });
         } finally {
           endStream(db, streamId, isoUtc(Date.now()));
-          Deno.removeSignalListener(PROBE_SIGNAL, ignoreProbe);
         }
       }
       case "attach":
@@ -394,22 +441,31 @@ async function attach(
 
   const maxAttaches = limitValue(SETTING.maxAttaches, getSetting(db, SETTING.maxAttaches));
   const now = isoUtc(Date.now());
-  const recorded = transaction(db, (): { id: number; stale: number[] } | Refusal => {
+  type Recorded = { id: number; stale: number[]; evict: Attachment[] };
+  // Own sessions of read-only phones whose guard died with them (normally it removes them).
+  const staleOwn: string[] = [];
+  const recorded = transaction(db, (): Recorded | Refusal => {
     // A revocation committed since our first look wins: `devices rm` revokes first, then
     // detaches what is recorded, so an attachment is either seen by it or refused here.
     const again = decide(deviceById(db, device.id), req, new Date());
     if (!again.allow) return { result: again.result, reply: again.reply };
     const stale: number[] = [];
-    let live = 0;
+    const live: Attachment[] = [];
     for (const a of openAttachments(db)) {
       if (!isSameProcess(a.pid, a.pidStart)) {
-        if (endAttachment(db, a.id, now)) stale.push(a.id);
-      } else if (a.deviceId === device.id) live++;
+        if (endAttachment(db, a.id, now)) {
+          stale.push(a.id);
+          if (a.ownSessionId) staleOwn.push(a.ownSessionId);
+        }
+      } else if (a.deviceId === device.id) live.push(a);
     }
-    if (live >= maxAttaches) return { result: "denied:too_many", reply: "error:too_many" };
+    // Over the cap, the oldest go: a phone whose network vanished (no FIN) leaves clients
+    // nobody can tell from live ones, and it must still be able to attach again.
+    const evict = live.slice(0, Math.max(0, live.length - maxAttaches + 1));
     const id = insertAttachment(db, {
       deviceId: device.id,
       session: req.session,
+      sessionId: session.id,
       window: req.window,
       pid: Deno.pid,
       pidStart: processStartTime(Deno.pid),
@@ -418,12 +474,36 @@ async function attach(
       sessions: device.sessions,
       startedAt: now,
     });
-    return { id, stale };
+    return { id, stale, evict };
   });
   if ("result" in recorded) return refuse(recorded);
-  const { id, stale } = recorded;
+  const { id, stale, evict } = recorded;
+  for (const own of staleOwn) await tmux(server, ["kill-session", "-t", own]);
+  for (const a of evict) {
+    if (a.pid && isSameProcess(a.pid, a.pidStart)) killPid(a.pid, "SIGHUP");
+    const cmd = `attach ${a.session}${a.window === null ? "" : ` ${a.window}`}`;
+    appendAuditLine(home, noticeLogLine(device, cmd, "ended:replaced", new Date()));
+  }
 
-  const install = scoped
+  // A read-only phone gets a session of its own in the watched session's group (the same
+  // windows, live) with no key bindings at all: no prefix, an empty key table. A read-only
+  // tmux client may still run switch-client from a key; here it has none to press, and
+  // choosing its window changes nothing the desk sees.
+  let own: string | null = null;
+  if (device.readOnly) {
+    own = await readOnlySession(server, session.id, id, req.window);
+    if (!own) {
+      endAttachment(db, id, isoUtc(Date.now()));
+      return refuse({ result: "failed:read_only_session", reply: "error:failed" });
+    }
+    setOwnSession(db, id, own);
+  }
+  const dropOwn = async () => {
+    if (own) await tmux(server, ["kill-session", "-t", own]);
+  };
+
+  // Read/write scoped phones are kept in by the scope hooks (best effort: they can type).
+  const install = scoped && !device.readOnly
     ? {
       attachmentId: id,
       // A stray switch is sent back to the session attached to, by id (ids never repeat).
@@ -439,6 +519,7 @@ async function attach(
     // Fail closed: without its hooks, a scoped client could wander off its patterns.
     if (install && r.code !== 0) {
       endAttachment(db, id, isoUtc(Date.now()));
+      await dropOwn();
       return refuse({
         result: noServer(r) ? "failed" : "failed:scope_hook",
         reply: "error:failed",
@@ -448,13 +529,12 @@ async function attach(
   // Fail closed too: without its guard, a revocation or an expiry would not reach it.
   if (!(await startGuard(home, id))) {
     endAttachment(db, id, isoUtc(Date.now()));
+    await dropOwn();
     return refuse({ result: "failed:guard", reply: "error:failed" });
   }
   log();
   close();
-  // A read-only client attaches to the session as it is: selecting a window would change
-  // what the desk's own client shows.
-  const target = device.readOnly ? idTarget(session.id) : idTarget(session.id, req.window);
+  const target = own ? idTarget(own) : idTarget(session.id, req.window);
   const argv = [
     server.bin,
     ...serverArgs(server),
@@ -474,6 +554,57 @@ async function attach(
       db2.close();
     }
   });
+}
+
+/** Key table of read-only phones' sessions: nothing is ever bound in it. */
+const NO_KEYS_TABLE = "handoff-read-only";
+
+/** Name of a read-only phone's own session: `!` keeps it out of the gate's listings. */
+export function readOnlySessionName(attachmentId: number): string {
+  return `!handoff-ro-${attachmentId}`;
+}
+
+/**
+ * Creates the read-only phone's session in `watched`'s group, with no keys; selects
+ * `window` in it. Returns its id, or null. It goes with the phone: its guard removes it,
+ * and once the phone is in, tmux does too when it detaches.
+ */
+async function readOnlySession(
+  server: TmuxServer,
+  watched: string,
+  attachmentId: number,
+  window: number | null,
+): Promise<string | null> {
+  const name = readOnlySessionName(attachmentId);
+  const made = await tmux(server, [
+    "new-session",
+    "-d",
+    "-P",
+    "-F",
+    "#{session_id}",
+    "-t",
+    watched,
+    "-s",
+    name,
+  ]);
+  const id = made.stdout.trim();
+  if (made.code !== 0 || !/^\$\d+$/.test(id)) return null;
+  const set = (option: string, value: string) => ["set-option", "-t", id, option, value];
+  const cmds = [
+    set("prefix", "None"),
+    set("prefix2", "None"),
+    set("key-table", NO_KEYS_TABLE),
+    // (destroy-unattached would take it now, before the phone is in: the guard sets it.)
+    // The phone's status line names the watched session, not this one.
+    set("status-left", "[#{session_group}] "),
+    ...(window === null ? [] : [["select-window", "-t", idTarget(id, window)]]),
+  ];
+  const r = await tmux(server, chain(cmds));
+  if (r.code !== 0) {
+    await tmux(server, ["kill-session", "-t", id]);
+    return null;
+  }
+  return id;
 }
 
 /** Starts `handoff attach-guard <id>` in a session of its own; false if it cannot start. */
@@ -507,9 +638,6 @@ interface StreamSetup {
 
 /** How often a stream re-reads its device, so an expiry or revocation ends it promptly. */
 const STREAM_RECHECK_MS = 1000;
-/** Makes a stream write a `ping` now: a stream over the cap asks the others to prove life. */
-const PROBE_SIGNAL: Deno.Signal = "SIGUSR1";
-const PROBE_WAIT_MS = 400;
 
 /**
  * Hands an allowed `subscribe` to the event sink. The stream ends when the device loses
@@ -554,19 +682,7 @@ async function runSubscription(
       clearTimeout(timer);
     }
   };
-  // One write at a time, so a probe's ping never lands inside another record.
-  let queue: Promise<void> = Promise.resolve();
-  const writeLine = (line: string): Promise<void> => {
-    const next = queue.then(() => writeBytes(encoder.encode(line)));
-    queue = next.catch(() => {});
-    return next;
-  };
-  const onProbe = () => {
-    writeLine(JSON.stringify({ type: "ping", ts: new Date().toISOString() }) + "\n").catch(
-      () => {},
-    );
-  };
-  Deno.addSignalListener(PROBE_SIGNAL, onProbe);
+  const writeLine = (line: string): Promise<void> => writeBytes(encoder.encode(line));
   const watchDb = openDb(setup.dbFile);
   let expiryTimer: ReturnType<typeof setTimeout> | undefined;
   const recheck = () => {
@@ -603,7 +719,6 @@ async function runSubscription(
     clearTimeout(expiryTimer);
     watchDb.close();
     for (const s of signals) Deno.removeSignalListener(s, onSignal);
-    Deno.removeSignalListener(PROBE_SIGNAL, onProbe);
   }
 }
 

@@ -3,9 +3,13 @@
 // it (a hang-up, as a lost terminal) as soon as the device may no longer have it: revoked,
 // past its soft expiry, or its rights changed (read-only flag or session patterns). It
 // wakes on every database write (the WAL watch the event stream uses), at the expiry
-// instant, and every second, when it also checks that the client is still alive and, for
-// a scoped device, still inside its patterns (a second line behind the scope hooks).
-// When the client is gone it closes the attachment and removes its scope hooks.
+// instant, and every second, when it also checks on tmux that the client is where it may
+// be: a scoped read/write client inside its patterns (behind the scope hooks), a
+// read-only one in its own session, watching a session that still exists under an
+// allowed name. When the client is gone it closes the attachment and removes its hooks.
+//
+// It fails closed: if anything goes wrong while the client lives (the database locked
+// for too long, tmux unreachable), the client is hung up before the guard exits.
 //
 // No daemon: one small process per attached phone, gone with it.
 
@@ -21,7 +25,7 @@ import { sessionAllowed } from "./glob.ts";
 import { attachmentVerdict, msUntilExpiry } from "./policy.ts";
 import { SETTING } from "./settings.ts";
 import { resolveTmux, tmux, type TmuxServer } from "../tmux/tmux.ts";
-import { allowsEverything } from "../tmux/scope.ts";
+import { allowsEverything, chain } from "../tmux/scope.ts";
 
 const TICK_MS = 1000;
 /** How long a hung-up client gets before it is killed. */
@@ -32,10 +36,49 @@ function server(db: Db): TmuxServer | null {
   return bin ? { bin, socket: getSetting(db, SETTING.tmuxSocket) ?? null } : null;
 }
 
-/** The session the client shows now, or null when tmux cannot say. */
-async function clientSession(s: TmuxServer, tty: string): Promise<string | null> {
-  const r = await tmux(s, ["display-message", "-p", "-c", tty, "#{client_session}"]);
-  return r.code === 0 ? r.stdout.replace(/\n$/, "") : null;
+/** Where tmux says the client is, and the name of the session it watches (null: gone). */
+export interface Placement {
+  clientSessionId: string | null;
+  clientSessionName: string | null;
+  watchedName: string | null;
+}
+
+/** Parses the output of placementArgs (pure). */
+export function parsePlacement(text: string, tty: string, watchedId: string | null): Placement {
+  const names = new Map<string, string>();
+  let client: string | null = null;
+  for (const line of text.split("\n")) {
+    const f = line.split("\t");
+    if (f[0] === "S" && f.length >= 3) names.set(f[1], f.slice(2).join("\t"));
+    if (f[0] === "C" && f[1] === tty) client = f[2] ?? null;
+  }
+  return {
+    clientSessionId: client,
+    clientSessionName: client === null ? null : names.get(client) ?? null,
+    watchedName: watchedId === null ? null : names.get(watchedId) ?? null,
+  };
+}
+
+const PLACEMENT_ARGS = chain([
+  ["list-clients", "-F", "C\t#{client_tty}\t#{session_id}"],
+  ["list-sessions", "-F", "S\t#{session_id}\t#{session_name}"],
+]);
+
+/** Why the client is out of bounds on tmux's side; null while it is fine. */
+export function placementVerdict(a: Attachment, p: Placement): string | null {
+  const patterns = a.sessions ?? [];
+  if (a.ownSessionId) {
+    // Read-only: in its own session, which shows a session that still exists (allowed).
+    if (p.clientSessionId !== null && p.clientSessionId !== a.ownSessionId) return "out_of_scope";
+    if (a.sessionId !== null && p.watchedName === null) return "session_gone";
+    if (p.watchedName !== null && !sessionAllowed(p.watchedName, patterns)) return "out_of_scope";
+    return null;
+  }
+  if (allowsEverything(patterns)) return null;
+  if (p.clientSessionName !== null && !sessionAllowed(p.clientSessionName, patterns)) {
+    return "out_of_scope";
+  }
+  return null;
 }
 
 async function hangUp(a: Attachment): Promise<void> {
@@ -47,6 +90,19 @@ async function hangUp(a: Attachment): Promise<void> {
   if (isSameProcess(a.pid, a.pidStart)) killPid(a.pid, "SIGKILL");
 }
 
+/** Records the end (best effort: the client is already gone, whatever happens here). */
+function recordEnd(db: Db, a: Attachment, why: string | null): void {
+  try {
+    endAttachment(db, a.id, isoUtc(Date.now()));
+  } catch { /* the row stays open; the next gate's check of pids closes it */ }
+  if (why === null) return;
+  try {
+    const device = deviceById(db, a.deviceId) ?? { fingerprint: "?", name: "?" };
+    const cmd = `attach ${a.session}${a.window === null ? "" : ` ${a.window}`}`;
+    appendAuditLine(paths().home, noticeLogLine(device, cmd, `ended:${why}`, new Date()));
+  } catch { /* the log is not writable: the end still happened */ }
+}
+
 /** Guards one attachment until its client is gone; resolves with the exit code. */
 export async function guardAttachment(attachmentId: number, dbFile = paths().db): Promise<number> {
   const db = openDb(dbFile);
@@ -54,45 +110,75 @@ export async function guardAttachment(attachmentId: number, dbFile = paths().db)
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   Deno.addSignalListener("SIGTERM", onSignal);
-  const tmuxServer = server(db);
+  let tmuxServer: TmuxServer | null = null;
+  let last: Attachment | null = null;
+  let own: string | null = null;
+  let armed = false;
+  let failure: string | null = null;
   try {
+    tmuxServer = server(db);
     while (!stop.signal.aborted) {
       const a = attachmentById(db, attachmentId);
       if (!a || a.endedAt !== null) break;
+      last = a;
+      own = a.ownSessionId;
       if (!isSameProcess(a.pid, a.pidStart)) {
-        endAttachment(db, a.id, isoUtc(Date.now()));
+        recordEnd(db, a, null);
+        last = null;
         break;
       }
       const device = deviceById(db, a.deviceId);
       let why: string | null = attachmentVerdict(device, a, new Date());
-      if (
-        why === null && tmuxServer && a.tty && a.sessions && !allowsEverything(a.sessions)
-      ) {
-        const shown = await clientSession(tmuxServer, a.tty);
-        if (shown !== null && !sessionAllowed(shown, a.sessions)) why = "out_of_scope";
+      if (why === null && tmuxServer && a.tty) {
+        const r = await tmux(tmuxServer, PLACEMENT_ARGS);
+        if (r.code === 0) {
+          const placed = parsePlacement(r.stdout, a.tty, a.sessionId);
+          why = placementVerdict(a, placed);
+          // The phone is in its own session now: from here on tmux removes it on detach
+          // too (set before, it would have gone before the phone arrived).
+          if (
+            why === null && a.ownSessionId && placed.clientSessionId === a.ownSessionId && !armed
+          ) {
+            await tmux(tmuxServer, [
+              "set-option",
+              "-t",
+              a.ownSessionId,
+              "destroy-unattached",
+              "on",
+            ]);
+            armed = true;
+          }
+        }
       }
       if (why !== null) {
-        endAttachment(db, a.id, isoUtc(Date.now()));
-        if (device) {
-          const cmd = `attach ${a.session}${a.window === null ? "" : ` ${a.window}`}`;
-          appendAuditLine(paths().home, noticeLogLine(device, cmd, `ended:${why}`, new Date()));
-        }
         await hangUp(a);
+        recordEnd(db, a, why);
+        last = null;
         break;
       }
       const ms = Math.min(TICK_MS, msUntilExpiry(device!, new Date()) + 1);
       await watcher.wait(ms, stop.signal);
     }
+  } catch (e) {
+    failure = (e as Error)?.message ?? String(e);
   } finally {
     Deno.removeSignalListener("SIGTERM", onSignal);
     watcher.close();
+    // Fail closed: a client this guard can no longer watch is hung up before it goes.
+    if (last && isSameProcess(last.pid, last.pidStart)) {
+      await hangUp(last);
+      recordEnd(db, last, failure ? "guard_failed" : "guard_stopped");
+    }
     if (tmuxServer) {
       const { applyScopeHooks } = await import("../tmux/scope_hooks.ts");
       await applyScopeHooks(tmuxServer, null, [attachmentId]).catch(() => {});
+      // A read-only phone's own session goes with it (tmux also drops it on detach).
+      if (own) await tmux(tmuxServer, ["kill-session", "-t", own]).catch(() => {});
     }
     db.close();
   }
-  return 0;
+  if (failure) console.error(`handoff attach-guard: ${failure}`);
+  return failure ? 1 : 0;
 }
 
 /** Entry from plugins/hot.ts: `attach-guard <attachment id>`. */

@@ -12,6 +12,8 @@ export const SETTING = {
   maxAttaches: "gate.max_attaches",
   /** A stream whose reader takes longer than this to accept a record is ended. */
   streamWriteTimeoutMs: "gate.stream_write_timeout_ms",
+  /** Gate calls one device may make per 10 s; more get error:too_many. */
+  maxCallsPerWindow: "gate.max_calls_per_10s",
 } as const;
 
 /** Defaults of the numeric gate limits. */
@@ -19,6 +21,7 @@ export const LIMIT_DEFAULTS = {
   [SETTING.maxStreams]: 4,
   [SETTING.maxAttaches]: 4,
   [SETTING.streamWriteTimeoutMs]: 30_000,
+  [SETTING.maxCallsPerWindow]: 150,
 } as const;
 
 export type LimitKey = keyof typeof LIMIT_DEFAULTS;

@@ -3,7 +3,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import type { CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
-import { errLine, outColors, outLine } from "../../core/output.ts";
+import { errLine, jsonVisible, outColors, outLine } from "../../core/output.ts";
 import { paths } from "../../core/paths.ts";
 import { openDb } from "../../core/store.ts";
 import { isSameProcess } from "../../core/proc.ts";
@@ -32,9 +32,8 @@ export async function devicesList(f: { json?: boolean; all?: boolean }): Promise
       attached.set(a.deviceId, list);
     }
     if (f.json) {
-      outLine(JSON.stringify(
+      outLine(jsonVisible(
         devices.map((d) => ({ ...deviceJson(d, now), attached: attached.get(d.id) ?? [] })),
-        null,
         2,
       ));
       return 0;

@@ -5,7 +5,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { timingSafeEqual } from "node:crypto";
 import { setExitCode } from "../../core/cli.ts";
 import { HandoffError, usageError } from "../../core/errors.ts";
-import { errColors, errLine, outLine } from "../../core/output.ts";
+import { errColors, errLine, jsonVisible, outLine } from "../../core/output.ts";
 import { paths } from "../../core/paths.ts";
 import { openDb } from "../../core/store.ts";
 import { verificationCode } from "../gate/verification.ts";
@@ -46,7 +46,7 @@ export async function devicesApprove(
     }
     const active = confirmDevice(db, d);
     errLine(`${errColors().green("✓")} "${shown(active.name)}" paired`);
-    if (f.json) outLine(JSON.stringify(deviceJson(active), null, 2));
+    if (f.json) outLine(jsonVisible(deviceJson(active), 2));
     return 0;
   } finally {
     db.close();

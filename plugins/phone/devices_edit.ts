@@ -5,7 +5,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { setExitCode } from "../../core/cli.ts";
 import { HandoffError, usageError } from "../../core/errors.ts";
-import { errColors, errLine, outLine } from "../../core/output.ts";
+import { errColors, errLine, jsonVisible, outLine } from "../../core/output.ts";
 import { paths } from "../../core/paths.ts";
 import { openDb } from "../../core/store.ts";
 import { liveNames, updateDevice } from "../gate/devices_db.ts";
@@ -78,7 +78,7 @@ export async function devicesEdit(target: string, f: EditFlags): Promise<number>
         (updated.softExpiry ? `expires ${updated.softExpiry}` : "never expires") +
         (detached ? ` (${detached} live client(s) detached to apply it)` : ""),
     );
-    if (f.json) outLine(JSON.stringify(deviceJson(updated), null, 2));
+    if (f.json) outLine(jsonVisible(deviceJson(updated), 2));
     return 0;
   } finally {
     db.close();

@@ -4,7 +4,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { setExitCode } from "../../core/cli.ts";
 import { HandoffError } from "../../core/errors.ts";
-import { errColors, errLine, outLine } from "../../core/output.ts";
+import { errColors, errLine, jsonVisible, outLine } from "../../core/output.ts";
 import { paths } from "../../core/paths.ts";
 import { openDb } from "../../core/store.ts";
 import { updateDevice } from "../gate/devices_db.ts";
@@ -31,7 +31,7 @@ export async function devicesRenew(
       `${errColors().green("✓")} renewed "${shown(updated.name)}": ` +
         (updated.softExpiry ? `expires ${updated.softExpiry}` : "never expires"),
     );
-    if (f.json) outLine(JSON.stringify(deviceJson(updated), null, 2));
+    if (f.json) outLine(jsonVisible(deviceJson(updated), 2));
     return 0;
   } finally {
     db.close();

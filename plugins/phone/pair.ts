@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import type { CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { HandoffError, usageError } from "../../core/errors.ts";
-import { colorEnabled, err, errColors, errLine, outLine } from "../../core/output.ts";
+import { colorEnabled, err, errColors, errLine, jsonVisible, outLine } from "../../core/output.ts";
 import { expandHome, paths } from "../../core/paths.ts";
 import { type Db, openDb, setSetting } from "../../core/store.ts";
 import { expiryFor, isoUtc, parseDuration } from "../gate/expiry.ts";
@@ -327,7 +327,7 @@ export async function pair(f: PairFlags): Promise<number> {
     if (plan.waitS === null) {
       finished = true; // the pending device stays, for `devices approve`
       if (f.json) {
-        outLine(JSON.stringify({ ...deviceJson(device), payload: JSON.parse(payload) }, null, 2));
+        outLine(jsonVisible({ ...deviceJson(device), payload: JSON.parse(payload) }, 2));
         if (Deno.stdout.isTerminal()) {
           errLine(c.yellow("  ! The payload holds the device's private key: keep it out of logs."));
         }
@@ -419,7 +419,7 @@ export async function pair(f: PairFlags): Promise<number> {
         active.sessions.map(shown).join(", ")
       }`,
     );
-    if (f.json) outLine(JSON.stringify(deviceJson(active), null, 2));
+    if (f.json) outLine(jsonVisible(deviceJson(active), 2));
     return 0;
   } catch (e) {
     await cleanup("Pairing failed.");

@@ -3,7 +3,7 @@
 
 import type { CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
-import { outColors, outLine, type Palette, safeText } from "../../core/output.ts";
+import { jsonVisible, outColors, outLine, type Palette, safeText } from "../../core/output.ts";
 import { listRuns, reconcile } from "../../core/ledger.ts";
 import { formatAge, formatRunDuration, runToJson } from "../../core/run_view.ts";
 import { paths, tildePath } from "../../core/paths.ts";
@@ -82,7 +82,7 @@ export async function status(f: { json?: boolean }): Promise<number> {
     const ready = !checks.some((c) => c.status === "fail") && addr.ts.ipv4 !== null &&
       sessions.length > 0;
     if (f.json) {
-      outLine(JSON.stringify(
+      outLine(jsonVisible(
         {
           runs: listRuns(db, { limit: RECENT_RUNS }).map(runToJson),
           sessions,
@@ -94,7 +94,6 @@ export async function status(f: { json?: boolean }): Promise<number> {
             checks,
           },
         },
-        null,
         2,
       ));
       return 0;

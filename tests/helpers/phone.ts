@@ -247,6 +247,13 @@ export function openStream(w: PhoneWorld, keyFile: string, command: string) {
     records,
     /** Resolves when ssh exits (the gate ended the stream, or close()). */
     status: child.status,
+    /** Freezes the ssh client, as a phone that vanished without closing anything. */
+    stop() {
+      child.kill("SIGSTOP");
+    },
+    resume() {
+      child.kill("SIGCONT");
+    },
     async until(pred: (r: Rec[]) => boolean, ms = 10_000) {
       const deadline = Date.now() + ms;
       while (!pred(records)) {
