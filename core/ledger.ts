@@ -172,18 +172,7 @@ function insertRow(
   r: NewRun,
   now: Date,
 ): RunRow {
-  return joinChain(db, insertRowOnly(db, runId, day, n, r, now));
-}
-
-function insertRowOnly(
-  db: Db,
-  runId: string,
-  day: string,
-  n: number,
-  r: NewRun,
-  now: Date,
-) {
-  return db.prepare(
+  const row = db.prepare(
     `INSERT INTO runs (run_id, run_day, seq, slug, backend, backend_type, model, pro,
        permission_mode, cwd, title, session_id, parent_run_id, status, owner_pid,
        owner_start, created_at, started_at)
@@ -208,6 +197,7 @@ function insertRowOnly(
     now.getTime(),
     r.status === "running" ? now.getTime() : null,
   ) as unknown as RunRow;
+  return joinChain(db, row);
 }
 
 /** Turns a reserved row (from `handoff new`) into a running one; false if someone else did. */

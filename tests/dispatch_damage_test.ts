@@ -6,36 +6,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { lastLine, listRuns, startWorld, type World } from "./helpers/handoff.ts";
+import { lastLine, listRuns, runIdOf, waitFor, withWorld, type World } from "./helpers/handoff.ts";
 import { startTmux } from "./helpers/tmux.ts";
 import { insertRun } from "../core/ledger.ts";
 import { openDb } from "../core/store.ts";
-
-async function withWorld(fn: (w: World) => Promise<void>) {
-  const w = await startWorld();
-  try {
-    await fn(w);
-  } finally {
-    await w.close();
-  }
-}
-
-function runIdOf(stdout: string): string {
-  const first = stdout.split("\n")[0];
-  assert.match(first, /^RUN_ID=\S+$/, stdout);
-  return first.slice("RUN_ID=".length);
-}
-
-async function waitFor(pred: () => Promise<boolean> | boolean, timeoutMs = 30_000) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    try {
-      if (await pred()) return;
-    } catch { /* not there yet */ }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("condition not met in time");
-}
 
 const TAG = crypto.randomUUID().slice(0, 8);
 const marker = (name: string) => `${name}-dmg-${TAG}`;
@@ -208,8 +182,15 @@ async function remount(dir: string, mode: "ro" | "rw") {
   assert.ok(r.success, `remount ${mode}`);
 }
 
-Deno.test("a read-only home: list, tail and env work; run says what to do (exit 1)", async () => {
-  const fs = await tmpfs("8m");
+/**
+ * A world whose home is on a tmpfs of `size` (with the world's config); says why and
+ * returns when this machine cannot mount one.
+ */
+async function withTmpfsHome(
+  size: string,
+  fn: (w: World, env: { HANDOFF_HOME: string }, mount: string) => Promise<void>,
+): Promise<void> {
+  const fs = await tmpfs(size);
   if (typeof fs === "string") {
     console.warn(`  SKIPPED (cannot run here): ${fs}`);
     return;
@@ -217,71 +198,63 @@ Deno.test("a read-only home: list, tail and env work; run says what to do (exit 
   try {
     await withWorld(async (w) => {
       const home = join(fs.dir, "home");
-      const env = { HANDOFF_HOME: home };
       await Deno.mkdir(home, { mode: 0o700 });
       await Deno.copyFile(w.configFile, join(home, "config.yaml"));
-      const r = await w.handoff(["run", "-s", "ro", "FAKE_REPLY: on a read-only disk later"], {
-        env,
-      });
-      const id = runIdOf(r.stdout);
-      await remount(fs.dir, "ro");
-      try {
-        const list = await w.handoff(["list", "--json"], { env });
-        assert.equal(list.code, 0, list.stderr);
-        assert.equal(JSON.parse(list.stdout)[0].run_id, id);
-        const tail = await w.handoff(["tail", id], { env });
-        assert.equal(tail.code, 0, tail.stderr);
-        assert.equal(tail.stdout, "on a read-only disk later\n");
-        assert.equal((await w.handoff(["env"], { env })).code, 0);
-        const run = await w.handoff(["run", "FAKE_REPLY: no"], { env });
-        assert.equal(run.code, 1, run.stderr);
-        assert.match(run.stderr, /is read-only/);
-        assert.match(run.stderr, /--home/);
-        assert.doesNotMatch(run.stderr, /internal error/);
-      } finally {
-        await remount(fs.dir, "rw");
-      }
+      await fn(w, { HANDOFF_HOME: home }, fs.dir);
     });
   } finally {
     await fs.close();
   }
+}
+
+Deno.test("a read-only home: list, tail and env work; run says what to do (exit 1)", async () => {
+  await withTmpfsHome("8m", async (w, env, mount) => {
+    const r = await w.handoff(["run", "-s", "ro", "FAKE_REPLY: on a read-only disk later"], {
+      env,
+    });
+    const id = runIdOf(r.stdout);
+    await remount(mount, "ro");
+    try {
+      const list = await w.handoff(["list", "--json"], { env });
+      assert.equal(list.code, 0, list.stderr);
+      assert.equal(JSON.parse(list.stdout)[0].run_id, id);
+      const tail = await w.handoff(["tail", id], { env });
+      assert.equal(tail.code, 0, tail.stderr);
+      assert.equal(tail.stdout, "on a read-only disk later\n");
+      assert.equal((await w.handoff(["env"], { env })).code, 0);
+      const run = await w.handoff(["run", "FAKE_REPLY: no"], { env });
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /is read-only/);
+      assert.match(run.stderr, /--home/);
+      assert.doesNotMatch(run.stderr, /internal error/);
+    } finally {
+      await remount(mount, "rw");
+    }
+  });
 });
 
 Deno.test("a full disk: refused with where to free space; mid-run, the run still ends with a status and RESULT=", async () => {
-  const fs = await tmpfs("3m");
-  if (typeof fs === "string") {
-    console.warn(`  SKIPPED (cannot run here): ${fs}`);
-    return;
-  }
-  try {
-    await withWorld(async (w) => {
-      const home = join(fs.dir, "home");
-      const env = { HANDOFF_HOME: home };
-      await Deno.mkdir(home, { mode: 0o700 });
-      await Deno.copyFile(w.configFile, join(home, "config.yaml"));
-      // The tool fills the disk while the run goes: every later write of handoff fails.
-      const filler = join(fs.dir, "filler");
-      const r = await w.handoff([
-        "run",
-        "-s",
-        "fills",
-        `FAKE_BASH: head -c 8000000 /dev/zero > ${filler}; true\nFAKE_REPLY: the answer survives`,
-      ], { env });
-      assert.match(r.stdout, /^RUN_ID=/);
-      assert.match(lastLine(r.stderr), /^RESULT=.*\.result\.md$/);
-      assert.doesNotMatch(r.stderr, /internal error/);
-      assert.match(r.stdout, /the answer survives/, "the answer still reaches the caller");
-      assert.equal(r.code, 0, r.stderr);
-      // Full from the start: a clear refusal.
-      const full = await w.handoff(["run", "FAKE_REPLY: no room"], { env });
-      assert.equal(full.code, 1, full.stderr);
-      assert.match(full.stderr, /no space left on the disk that holds/);
-      assert.match(full.stderr, /handoff prune/);
-      await Deno.remove(filler);
-    });
-  } finally {
-    await fs.close();
-  }
+  await withTmpfsHome("3m", async (w, env, mount) => {
+    // The tool fills the disk while the run goes: every later write of handoff fails.
+    const filler = join(mount, "filler");
+    const r = await w.handoff([
+      "run",
+      "-s",
+      "fills",
+      `FAKE_BASH: head -c 8000000 /dev/zero > ${filler}; true\nFAKE_REPLY: the answer survives`,
+    ], { env });
+    assert.match(r.stdout, /^RUN_ID=/);
+    assert.match(lastLine(r.stderr), /^RESULT=.*\.result\.md$/);
+    assert.doesNotMatch(r.stderr, /internal error/);
+    assert.match(r.stdout, /the answer survives/, "the answer still reaches the caller");
+    assert.equal(r.code, 0, r.stderr);
+    // Full from the start: a clear refusal.
+    const full = await w.handoff(["run", "FAKE_REPLY: no room"], { env });
+    assert.equal(full.code, 1, full.stderr);
+    assert.match(full.stderr, /no space left on the disk that holds/);
+    assert.match(full.stderr, /handoff prune/);
+    await Deno.remove(filler);
+  });
 });
 
 Deno.test("a lost run's RESULT= names a file that exists; wait and tail print it last", async () => {

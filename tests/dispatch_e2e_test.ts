@@ -4,22 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { lastLine, listRuns, startWorld, type World } from "./helpers/handoff.ts";
-
-async function withWorld(fn: (w: World) => Promise<void>) {
-  const w = await startWorld();
-  try {
-    await fn(w);
-  } finally {
-    await w.close();
-  }
-}
-
-function runIdOf(stdout: string): string {
-  const first = stdout.split("\n")[0];
-  assert.match(first, /^RUN_ID=\d{4}-[a-z]{2}-[0-9A-Z]{2}-[a-z0-9-]+$/);
-  return first.slice("RUN_ID=".length);
-}
+import { lastLine, listRuns, runIdOf, waitFor, withWorld } from "./helpers/handoff.ts";
 
 Deno.test("claude run: tool call writes a file; RUN_ID first, RESULT last; files and ledger", async () => {
   await withWorld(async (w) => {
@@ -435,17 +420,6 @@ Deno.test("resume refuses to switch backend type", async () => {
     assert.match(x.stderr, /is a claude conversation .* cannot continue on "cx" \(type codex\)/);
   });
 });
-
-async function waitFor(pred: () => Promise<boolean>, timeoutMs = 20_000) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    try {
-      if (await pred()) return;
-    } catch { /* not there yet */ }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("condition not met in time");
-}
 
 /** A process marker unique to this test process, so concurrent runs never see each other. */
 const RUN_TAG = crypto.randomUUID().slice(0, 8);

@@ -16,7 +16,7 @@ import {
 import { startTmux, type Tmux } from "./helpers/tmux.ts";
 import { sshArgs } from "./helpers/sshd.ts";
 import { join } from "node:path";
-import { MAIN } from "./helpers/handoff.ts";
+import { MAIN, processesWith } from "./helpers/handoff.ts";
 
 interface Rig {
   w: PhoneWorld;
@@ -61,19 +61,6 @@ async function within(ms: number, what: string, pred: () => Promise<boolean>): P
     await delay(25);
   }
   return Date.now() - t0;
-}
-
-/** Guard processes alive for this home (one per attached phone). */
-function guards(home: string): number {
-  let n = 0;
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
-      if (cmd.includes("attach-guard") && cmd.includes(home)) n++;
-    } catch { /* exited */ }
-  }
-  return n;
 }
 
 function audit(w: PhoneWorld): { cmd: string; result: string; name: string }[] {
@@ -173,7 +160,11 @@ Deno.test("live rights: a change of read-only, a revocation or an expiry ends an
         () =>
           Promise.resolve(audit(w).some((e) => e.cmd === "attach main 0" && e.result === result)),
       );
-      await within(5000, "guard gone", () => Promise.resolve(guards(w.home) === 0));
+      await within(
+        5000,
+        "guard gone",
+        () => Promise.resolve(processesWith("attach-guard", w.home) === 0),
+      );
     }
     // The soft expiry passing, with no write to wake anyone: the guard's own deadline.
     w.sql(
@@ -269,7 +260,11 @@ Deno.test("revoke race: an attach racing a revocation never stays attached", asy
           (await paneDead(r.term, session)) && (await w.desk.tmux("list-clients")).stdout === "",
       );
     }
-    await within(5000, "guards gone", () => Promise.resolve(guards(w.home) === 0));
+    await within(
+      5000,
+      "guards gone",
+      () => Promise.resolve(processesWith("attach-guard", w.home) === 0),
+    );
   });
 });
 

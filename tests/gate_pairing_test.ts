@@ -11,20 +11,11 @@ import {
   phoneFromPayload,
   type PhoneWorld,
   scanQr,
-  startPhoneWorld,
+  withPhoneWorld,
 } from "./helpers/phone.ts";
 import { sshExec } from "./helpers/sshd.ts";
 import { startTmux, type Tmux } from "./helpers/tmux.ts";
 import { MAIN } from "./helpers/handoff.ts";
-
-async function withWorld(fn: (w: PhoneWorld) => Promise<void>): Promise<void> {
-  const w = await startPhoneWorld();
-  try {
-    await fn(w);
-  } finally {
-    await w.close();
-  }
-}
 
 function gateLines(w: PhoneWorld): string[] {
   return Deno.readTextFileSync(w.authorizedKeys).split("\n").filter((l) => l.includes(" gate "));
@@ -33,7 +24,7 @@ function gateLines(w: PhoneWorld): string[] {
 const QR_ROW = /[▀▄█]{10,}/;
 
 Deno.test("pairing: requests from two addresses abort it; both phones are refused, nothing is paired", async () => {
-  await withWorld(async (w) => {
+  await withPhoneWorld(async (w) => {
     const r = await w.handoff(["pair", "--no-wait", "--json", ...w.pairFlags]);
     assert.equal(r.code, 0, r.stderr);
     const pending = JSON.parse(r.stdout);
@@ -104,7 +95,7 @@ async function everything(term: Tmux, session: string): Promise<string> {
 }
 
 Deno.test("pairing on a terminal: the QR lives on the alternate screen and leaves no trace; watchers and soft patterns are named", async () => {
-  await withWorld(async (w) => {
+  await withPhoneWorld(async (w) => {
     const term = await startTmux();
     try {
       // A paired read-only phone allowed every session: it could watch the pane pair runs in.

@@ -7,21 +7,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { sshArgs } from "./helpers/sshd.ts";
+import { processesWith } from "./helpers/handoff.ts";
 import { delay, openStream, pairPhone, startPhoneWorld, type Stream } from "./helpers/phone.ts";
 import { startTmux } from "./helpers/tmux.ts";
-
-/** Gate processes still serving this device (they should end once the client is gone). */
-function gateProcesses(fingerprint: string): number {
-  let n = 0;
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
-      if (cmd.includes("gate") && cmd.includes(fingerprint)) n++;
-    } catch { /* exited */ }
-  }
-  return n;
-}
 
 Deno.test("subscribe over sshd: patterns, order, gap, ready, live events, suppression, quiet exit", async () => {
   const w = await startPhoneWorld();
@@ -97,8 +85,8 @@ Deno.test("subscribe over sshd: patterns, order, gap, ready, live events, suppre
     await typed.close();
     await notify("after the phone left", ["work-a", 0], "notify");
     const deadline = Date.now() + 10_000;
-    while (gateProcesses(fingerprint) > 0 && Date.now() < deadline) await delay(50);
-    assert.equal(gateProcesses(fingerprint), 0, "no gate left streaming to nobody");
+    while (processesWith("gate", fingerprint) > 0 && Date.now() < deadline) await delay(50);
+    assert.equal(processesWith("gate", fingerprint), 0, "no gate left streaming to nobody");
     const log = w.accessLog().map((l) => JSON.parse(l));
     assert.ok(
       log.some((e) => e.cmd === "subscribe since=3" && e.result === "ok:subscribe:since=3"),

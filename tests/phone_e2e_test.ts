@@ -4,20 +4,11 @@
 // Android app (seed §4.4, §5).
 
 import assert from "node:assert/strict";
-import { delay, pairPhone, type PhoneWorld, startPhoneWorld } from "./helpers/phone.ts";
+import { delay, pairPhone, type PhoneWorld, withPhoneWorld } from "./helpers/phone.ts";
 import { startTmux, type Tmux } from "./helpers/tmux.ts";
 
 const hasLine = (text: string) => (screen: string) =>
   screen.split("\n").some((l) => l.trimEnd() === text);
-
-async function withWorld(fn: (w: PhoneWorld) => Promise<void>): Promise<void> {
-  const w = await startPhoneWorld();
-  try {
-    await fn(w);
-  } finally {
-    await w.close();
-  }
-}
 
 /** The phone's terminal: an outer tmux pane running `ssh -tt … attach …`. */
 async function withTerminal(fn: (outer: Tmux) => Promise<void>): Promise<void> {
@@ -38,7 +29,7 @@ function assertAuditLog(w: PhoneWorld): Record<string, unknown>[] {
 }
 
 Deno.test("phone e2e: Android flow — pending, pair, code, approve, list, windows, attach and type", async () => {
-  await withWorld(async (w) => {
+  await withPhoneWorld(async (w) => {
     await w.desk.newSession("main", { cmd: ["/bin/sh", "-i"], width: 80, height: 24, cwd: w.dir });
     await w.desk.newSession("work-api", { cmd: ["/bin/sh", "-i"] });
     await w.desk.newSession("private", { cmd: ["/bin/sh", "-i"] });
@@ -144,7 +135,7 @@ Deno.test("phone e2e: Android flow — pending, pair, code, approve, list, windo
 });
 
 Deno.test("phone e2e: read-only device cannot type, and switch-client cannot take it out of its patterns", async () => {
-  await withWorld(async (w) => {
+  await withPhoneWorld(async (w) => {
     await w.desk.newSession("main", { cmd: ["/bin/sh", "-i"], width: 80, height: 24 });
     await w.desk.newSession("production-secrets", {
       cmd: ["/bin/sh", "-c", "echo TOPSECRET-$((40+2)); exec sleep 600"],
@@ -237,7 +228,7 @@ Deno.test("phone e2e: read-only device cannot type, and switch-client cannot tak
 });
 
 Deno.test("phone e2e: a device allowed `prod` can neither see nor attach `production-secrets`", async () => {
-  await withWorld(async (w) => {
+  await withPhoneWorld(async (w) => {
     await w.desk.newSession("production-secrets", {
       cmd: ["/bin/sh", "-c", "echo TOPSECRET; exec sleep 600"],
     });
@@ -265,7 +256,7 @@ Deno.test("phone e2e: a device allowed `prod` can neither see nor attach `produc
 });
 
 Deno.test("phone e2e: soft expiry refuses everything but renew; renewal restores access", async () => {
-  await withWorld(async (w) => {
+  await withPhoneWorld(async (w) => {
     await w.desk.newSession("main", { cmd: ["/bin/sh", "-i"] });
     const { phone, name } = await pairPhone(w, "Old phone", ["--sessions", "*", "--expires", "7d"]);
     assert.match((await phone.exec("list")).stdout, /^#permissions:/);
@@ -300,7 +291,7 @@ Deno.test("phone e2e: soft expiry refuses everything but renew; renewal restores
 });
 
 Deno.test("phone e2e: a revoked key is refused by sshd; the gate answers not_found", async () => {
-  await withWorld(async (w) => {
+  await withPhoneWorld(async (w) => {
     await w.desk.newSession("main", { cmd: ["/bin/sh", "-i"] });
     const { phone, name, fingerprint } = await pairPhone(w, "Lost phone", ["--sessions", "main"]);
     const other = await pairPhone(w, "Kept phone", ["--sessions", "main"]);

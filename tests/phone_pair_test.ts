@@ -10,7 +10,7 @@ import {
   phoneFromPayload,
   type PhoneWorld,
   scanQr,
-  startPhoneWorld,
+  withPhoneWorld,
 } from "./helpers/phone.ts";
 
 /** A running `handoff pair`, its stderr collected as it comes. */
@@ -73,17 +73,8 @@ async function scanned(w: PhoneWorld, p: Pairing): Promise<PairPayloadJson> {
   return JSON.parse(await scanQr(p.stderr(), w.dir));
 }
 
-async function withWorld(fn: (w: PhoneWorld) => Promise<void>): Promise<void> {
-  const w = await startPhoneWorld();
-  try {
-    await fn(w);
-  } finally {
-    await w.close();
-  }
-}
-
 Deno.test("pair: QR on the terminal scans, the phone pairs, the code matches, y confirms", async () => {
-  await withWorld(async (w) => {
+  await withPhoneWorld(async (w) => {
     await w.desk.newSession("main", { cmd: ["/bin/sh", "-i"] });
     const p = startPairing(w, ["--sessions", "main", "--expires", "1d", "--wait", "60"]);
     const payload = await scanned(w, p);
@@ -119,7 +110,7 @@ Deno.test("pair: QR on the terminal scans, the phone pairs, the code matches, y 
 });
 
 Deno.test("pair: rejecting the code removes the device and its key; sshd refuses it", async () => {
-  await withWorld(async (w) => {
+  await withPhoneWorld(async (w) => {
     const p = startPairing(w, ["--sessions", "*", "--expires", "7d", "--wait", "60"]);
     const phone = await phoneFromPayload(w, await scanned(w, p), "rejected");
     assert.match((await phone.exec("pair Intruder")).stdout, /^verify:\d{6}\n$/);
@@ -138,7 +129,7 @@ Deno.test("pair: rejecting the code removes the device and its key; sshd refuses
 });
 
 Deno.test("pair: Ctrl-C, SIGTERM, SIGHUP and a timeout each remove everything", async () => {
-  await withWorld(async (w) => {
+  await withPhoneWorld(async (w) => {
     const runs = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map(async (sig) => {
       const p = startPairing(w, ["--sessions", "main", "--expires", "never", "--wait", "60"]);
       await p.waitFor(/Waiting for the phone/);
@@ -168,7 +159,7 @@ Deno.test("pair: Ctrl-C, SIGTERM, SIGHUP and a timeout each remove everything", 
 });
 
 Deno.test("pair: the address comes from Tailscale (fake CLI), or --host; none is a clear error", async () => {
-  await withWorld(async (w) => {
+  await withPhoneWorld(async (w) => {
     const flags = [
       "--no-wait",
       "--json",
@@ -219,7 +210,7 @@ esac
 });
 
 Deno.test("pair: the phone's polling never loses an activation (transactions)", async () => {
-  await withWorld(async (w) => {
+  await withPhoneWorld(async (w) => {
     await w.desk.newSession("main", { cmd: ["/bin/sh", "-i"] });
     const r = await w.handoff([
       "pair",
@@ -255,7 +246,7 @@ Deno.test("pair: the phone's polling never loses an activation (transactions)", 
 });
 
 Deno.test("setup and doctor: settings recorded, every check with a fix, JSON", async () => {
-  await withWorld(async (w) => {
+  await withPhoneWorld(async (w) => {
     const s = await w.handoff([
       "setup",
       "--json",
@@ -295,7 +286,7 @@ Deno.test("setup and doctor: settings recorded, every check with a fix, JSON", a
 });
 
 Deno.test("devices: edit keeps what is not changed; log shows forged lines and follows", async () => {
-  await withWorld(async (w) => {
+  await withPhoneWorld(async (w) => {
     await w.desk.newSession("main", { cmd: ["/bin/sh", "-i"] });
     await w.desk.newSession("work-1", { cmd: ["/bin/sh", "-i"] });
     const r = await w.handoff(["pair", "--no-wait", "--json", ...w.pairFlags, "--read-only"]);

@@ -26,7 +26,7 @@ import {
 } from "../gate/devices_db.ts";
 import { sessionAllowed } from "../gate/glob.ts";
 import { isSoftExpired } from "../gate/expiry.ts";
-import { clearPaneHistory, tabOfPane, tmuxOnPath } from "../tmux/pane.ts";
+import { clearPaneHistory, paneKeepsAlternateScreen, tabOfPane } from "../tmux/pane.ts";
 import { findTmux, resolveTmux, tmux } from "../tmux/tmux.ts";
 import { parseSessions, SESSION_FORMAT } from "../tmux/format.ts";
 import { TAILNET_FROM, tailscaleInfo } from "../tailscale/tailscale.ts";
@@ -466,24 +466,6 @@ class QrScreen {
     err(ALT_SCREEN_OFF);
     const pane = Deno.env.get("TMUX_PANE");
     if (pane && !(await paneKeepsAlternateScreen(pane))) await clearPaneHistory(pane);
-  }
-}
-
-/** False when the tmux window has `alternate-screen off` (the QR went to its history). */
-async function paneKeepsAlternateScreen(pane: string): Promise<boolean> {
-  const tmux = tmuxOnPath();
-  if (!tmux) return false;
-  try {
-    const r = await new Deno.Command(tmux, {
-      // A format reads the option as it applies to the pane (inherited values too).
-      args: ["display-message", "-p", "-t", pane, "#{alternate-screen}"],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return r.success && new TextDecoder().decode(r.stdout).trim() === "1";
-  } catch {
-    return false;
   }
 }
 

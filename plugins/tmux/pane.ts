@@ -16,24 +16,36 @@ export function parseTab(text: string): { session: string; window: number } | nu
   return { session: line.slice(0, tab), window };
 }
 
-/** The tmux tab of `pane` (`%3`), asked of the tmux server in $TMUX; null outside tmux. */
-export async function tabOfPane(
-  pane: string,
-): Promise<{ session: string; window: number } | null> {
+/** Runs one tmux command against the server in $TMUX; null when there is no tmux. */
+async function tmuxHere(args: string[]): Promise<{ ok: boolean; stdout: string } | null> {
   const tmux = tmuxOnPath();
   if (!tmux) return null;
   try {
     const r = await new Deno.Command(tmux, {
-      args: ["display-message", "-p", "-t", pane, "#{session_name}\t#{window_index}"],
+      args,
       stdin: "null",
       stdout: "piped",
       stderr: "null",
       signal: AbortSignal.timeout(TMUX_TIMEOUT_MS),
     }).output();
-    return r.success ? parseTab(new TextDecoder().decode(r.stdout)) : null;
+    return { ok: r.success, stdout: new TextDecoder().decode(r.stdout) };
   } catch {
     return null;
   }
+}
+
+/** The tmux tab of `pane` (`%3`), asked of the tmux server in $TMUX; null outside tmux. */
+export async function tabOfPane(
+  pane: string,
+): Promise<{ session: string; window: number } | null> {
+  const r = await tmuxHere([
+    "display-message",
+    "-p",
+    "-t",
+    pane,
+    "#{session_name}\t#{window_index}",
+  ]);
+  return r?.ok ? parseTab(r.stdout) : null;
 }
 
 /** tmux on PATH, else where it usually lives; the server is the one in $TMUX. */
@@ -45,18 +57,12 @@ export function tmuxOnPath(): string | null {
 
 /** Clears the pane's scrollback (what `pair` drew there may hold a private key). */
 export async function clearPaneHistory(pane: string): Promise<boolean> {
-  const tmux = tmuxOnPath();
-  if (!tmux) return false;
-  try {
-    const r = await new Deno.Command(tmux, {
-      args: ["clear-history", "-t", pane],
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-      signal: AbortSignal.timeout(TMUX_TIMEOUT_MS),
-    }).output();
-    return r.success;
-  } catch {
-    return false;
-  }
+  return (await tmuxHere(["clear-history", "-t", pane]))?.ok ?? false;
+}
+
+/** False when the pane's window has `alternate-screen off` (what is drawn goes to its history). */
+export async function paneKeepsAlternateScreen(pane: string): Promise<boolean> {
+  // A format reads the option as it applies to the pane (inherited values too).
+  const r = await tmuxHere(["display-message", "-p", "-t", pane, "#{alternate-screen}"]);
+  return !!r?.ok && r.stdout.trim() === "1";
 }

@@ -162,3 +162,53 @@ export function lastLine(text: string): string {
   const lines = text.trimEnd().split("\n");
   return lines[lines.length - 1] ?? "";
 }
+
+/** Runs `fn` in a fresh world (startWorld), closed afterwards whatever happens. */
+export async function withWorld(
+  fn: (w: World) => Promise<void>,
+  opts: { config?: (w: World) => string } = {},
+): Promise<void> {
+  const w = await startWorld(opts);
+  try {
+    await fn(w);
+  } finally {
+    await w.close();
+  }
+}
+
+/** The run id of `handoff run`'s first stdout line (`RUN_ID=…`); asserts the format. */
+export function runIdOf(stdout: string): string {
+  const first = stdout.split("\n")[0];
+  if (!/^RUN_ID=\d{4}-[a-z]{2}-[0-9A-Z]{2,}-[a-z0-9-]+$/.test(first)) {
+    throw new Error(`not a RUN_ID= line: ${JSON.stringify(first)} (stdout: ${stdout})`);
+  }
+  return first.slice("RUN_ID=".length);
+}
+
+/** Polls `pred` every 50 ms until it holds (a throw counts as not yet); fails after timeoutMs. */
+export async function waitFor(
+  pred: () => Promise<boolean> | boolean,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    try {
+      if (await pred()) return;
+    } catch { /* not there yet */ }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("condition not met in time");
+}
+
+/** How many live processes have every one of `words` among their argv (Linux /proc). */
+export function processesWith(...words: string[]): number {
+  let n = 0;
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const argv = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
+      if (words.every((w) => argv.includes(w))) n++;
+    } catch { /* exited */ }
+  }
+  return n;
+}

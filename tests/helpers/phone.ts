@@ -36,6 +36,16 @@ export interface PhoneWorld {
   close(): Promise<void>;
 }
 
+/** Runs `fn` in a fresh phone world, closed afterwards whatever happens. */
+export async function withPhoneWorld(fn: (w: PhoneWorld) => Promise<void>): Promise<void> {
+  const w = await startPhoneWorld();
+  try {
+    await fn(w);
+  } finally {
+    await w.close();
+  }
+}
+
 export async function startPhoneWorld(): Promise<PhoneWorld> {
   const dir = await Deno.makeTempDir({ prefix: "handoff-phone-" });
   const home = join(dir, "handoff-home");
