@@ -6,7 +6,6 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import type { Db } from "./store.ts";
 import { parseRunId, promptTitle } from "./runid.ts";
 
 interface SeedRow {
@@ -30,7 +29,7 @@ export function seedTime(s: string): number {
   return new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]).getTime();
 }
 
-export function importSeedLedger(db: Db, home: string): number {
+export function importSeedLedger(db: DatabaseSync, home: string): number {
   const file = join(home, "runs", "handoff.db");
   try {
     Deno.statSync(file);

@@ -83,6 +83,16 @@ export function errLine(text = ""): void {
   err(text + "\n");
 }
 
+// Letters, marks, digits, punctuation, symbols and the ASCII space. This excludes every
+// control (C0, DEL, C1), format (bidi overrides, zero-width), separator other than U+0020,
+// private-use, unassigned and lone-surrogate code point.
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]*$/u;
+
+/** True when every character of `s` is visible text (or a plain space). */
+export function isPrintable(s: string): boolean {
+  return PRINTABLE.test(s);
+}
+
 const NAMED_ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
 // Controls (C0, DEL, C1), format characters (bidi overrides, zero-width, tags), line and

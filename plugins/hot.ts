@@ -8,7 +8,11 @@
  * reports its own errors (a hook must never fail the agent that called it).
  */
 export const hotCommands: Record<string, () => Promise<(args: string[]) => Promise<number>>> = {
-  gate: async () => (await import("./gate/gate.ts")).gateMain,
+  gate: async () => {
+    const { gateMain } = await import("./gate/gate.ts");
+    // The registry (for the event sink behind `subscribe`) is loaded only when asked for.
+    return (args) => gateMain(args, async () => (await import("./mod.ts")).firstPartyRegistry());
+  },
   notify: async () => (await import("./notify/notify.ts")).notifyMain,
   "attach-guard": async () => (await import("./gate/guard.ts")).guardMain,
 };

@@ -3,7 +3,7 @@
  * module must stay light: plugins import their heavy parts inside their handlers.
  */
 import { Registry } from "../core/registry.ts";
-import { dispatchPlugin } from "../commands/mod.ts";
+import { dispatchPlugin } from "./dispatch/mod.ts";
 import { claudePlugin } from "../backends/claude.ts";
 import { codexPlugin } from "../backends/codex.ts";
 import { notifyPlugin } from "./notify/mod.ts";

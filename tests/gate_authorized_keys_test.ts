@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { authorizedKeysExpiry } from "../plugins/gate/expiry.ts";
-import { generateDeviceKey } from "../plugins/gate/sshkey.ts";
+import { generateDeviceKey } from "../plugins/sshd/sshkey.ts";
 import {
   authorizedKeysLine,
   forcedCommandOf,

@@ -7,7 +7,7 @@ import {
   encodeOpenSshPrivateKey,
   fingerprintOfPublicKeyLine,
   generateDeviceKey,
-} from "../plugins/gate/sshkey.ts";
+} from "../plugins/sshd/sshkey.ts";
 import { formatCode, newNonce, verificationCode } from "../plugins/gate/verification.ts";
 
 function sshKeygen(...args: string[]): { code: number; stdout: string } {

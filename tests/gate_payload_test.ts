@@ -8,8 +8,8 @@ import {
   type PairPayload,
   parsePairPayload,
   renderQrTerminal,
-} from "../plugins/gate/payload.ts";
-import { generateDeviceKey } from "../plugins/gate/sshkey.ts";
+} from "../plugins/phone/payload.ts";
+import { generateDeviceKey } from "../plugins/sshd/sshkey.ts";
 
 const PEM = [
   "-----BEGIN OPENSSH PRIVATE KEY-----",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { installAction, sha256 } from "../commands/init.ts";
+import { installAction, sha256 } from "../plugins/dispatch/init.ts";
 import { startWorld } from "./helpers/handoff.ts";
 
 Deno.test("installAction: create, unchanged, update ours, never clobber theirs", async () => {
@@ -103,7 +103,7 @@ Deno.test("handoff init: template, skills and the Codex agent; idempotent; keeps
 
 Deno.test("skills: one per configured backend, from one template; names that cannot break the files", async () => {
   const { skillFiles, skillName, yamlScalar, renderTemplate } = await import(
-    "../commands/skills.ts"
+    "../plugins/dispatch/skills.ts"
   );
   const read = (path: string) => Deno.readTextFile(new URL(path, import.meta.url));
   const templates = {

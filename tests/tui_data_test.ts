@@ -8,9 +8,9 @@ import { emptyUsage } from "../core/events.ts";
 import { runFiles } from "../core/paths.ts";
 import { createClaudeParser } from "../backends/claude_stream.ts";
 import { createCodexParser } from "../backends/codex_stream.ts";
-import { LedgerView } from "../tui/data.ts";
-import { RunContent } from "../tui/content.ts";
-import { NO_FILTER } from "../tui/filter.ts";
+import { LedgerView } from "../plugins/dispatch/tui/data.ts";
+import { RunContent } from "../plugins/dispatch/tui/content.ts";
+import { NO_FILTER } from "../plugins/dispatch/tui/filter.ts";
 
 async function withDb(fn: (dir: string, file: string) => Promise<void> | void) {
   const dir = await Deno.makeTempDir({ prefix: "handoff-tui-data-" });

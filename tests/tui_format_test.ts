@@ -2,10 +2,23 @@
 import assert from "node:assert/strict";
 import type { RunRow } from "../core/ledger.ts";
 import { emptyUsage } from "../core/events.ts";
-import { headerLine, layoutColumns, rowSegments, SPINNER, statusCell } from "../tui/columns.ts";
-import { paint } from "../tui/paint.ts";
-import { eventLines, foldUsage, LineLog, outLine, textLines, wrapLog } from "../tui/stream.ts";
-import { displayWidth } from "../tui/text.ts";
+import {
+  headerLine,
+  layoutColumns,
+  rowSegments,
+  SPINNER,
+  statusCell,
+} from "../plugins/dispatch/tui/columns.ts";
+import { paint } from "../plugins/dispatch/tui/paint.ts";
+import {
+  eventLines,
+  foldUsage,
+  LineLog,
+  outLine,
+  textLines,
+  wrapLog,
+} from "../plugins/dispatch/tui/stream.ts";
+import { displayWidth } from "../plugins/dispatch/tui/text.ts";
 import {
   costText,
   detailTitle,
@@ -15,7 +28,7 @@ import {
   tabSegments,
   tabStatus,
   titleSegments,
-} from "../tui/view.ts";
+} from "../plugins/dispatch/tui/view.ts";
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
 

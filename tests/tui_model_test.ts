@@ -8,10 +8,29 @@ import {
   nextStatus,
   parseFilter,
   resolveStatus,
-} from "../tui/filter.ts";
-import { follow, moveBy, pageBy, settle, textOffset, toEnd } from "../tui/window.ts";
-import { type Action, detailFor, initialState, reducer, type State } from "../tui/state.ts";
-import { type Intent, interpret, type KeyPress, NO_KEY, splitKeys } from "../tui/keys.ts";
+} from "../plugins/dispatch/tui/filter.ts";
+import {
+  follow,
+  moveBy,
+  pageBy,
+  settle,
+  textOffset,
+  toEnd,
+} from "../plugins/dispatch/tui/window.ts";
+import {
+  type Action,
+  detailFor,
+  initialState,
+  reducer,
+  type State,
+} from "../plugins/dispatch/tui/state.ts";
+import {
+  type Intent,
+  interpret,
+  type KeyPress,
+  NO_KEY,
+  splitKeys,
+} from "../plugins/dispatch/tui/keys.ts";
 
 Deno.test("filter: words, status: and backend: (abbreviated), and back to text", () => {
   assert.deepEqual(parseFilter(""), { text: "" });

@@ -1,7 +1,15 @@
 // Terminal-cell text helpers of the TUI (tui/text.ts) and the OSC 52 encoder (tui/osc52.ts).
 import assert from "node:assert/strict";
-import { charWidth, clean, displayWidth, fit, truncate, truncateStart, wrap } from "../tui/text.ts";
-import { base64Utf8, osc52 } from "../tui/osc52.ts";
+import {
+  charWidth,
+  clean,
+  displayWidth,
+  fit,
+  truncate,
+  truncateStart,
+  wrap,
+} from "../plugins/dispatch/tui/text.ts";
+import { base64Utf8, osc52 } from "../plugins/dispatch/tui/osc52.ts";
 
 Deno.test("displayWidth: wide CJK and emoji take two cells, combining marks none", () => {
   assert.equal(displayWidth("abc"), 3);

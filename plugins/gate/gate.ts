@@ -726,11 +726,12 @@ async function runSubscription(
  * Entry from main.ts. An internal failure still answers in the protocol (one `error:`
  * line) so the phone shows an error instead of parsing a stack trace.
  */
-export async function gateMain(args: string[]): Promise<number> {
+export async function gateMain(
+  args: string[],
+  registry: () => Promise<Registry>,
+): Promise<number> {
   try {
-    return await runGate(args, {
-      registry: async () => (await import("../mod.ts")).firstPartyRegistry(),
-    });
+    return await runGate(args, { registry });
   } catch (e) {
     out("error:failed\n");
     console.error(`handoff gate: ${(e as Error)?.stack ?? e}`);

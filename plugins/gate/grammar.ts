@@ -2,6 +2,10 @@
 // applies. Parsing never rejects; validation lives in policy.ts so the seed's check order
 // (read-only before missing args before pattern) is kept.
 
+import { isPrintable } from "../../core/output.ts";
+
+export { isPrintable };
+
 export type GateRequest =
   | { verb: "list" }
   | { verb: "windows"; session: string }
@@ -20,17 +24,8 @@ export type GateVerb = GateRequest["verb"];
 export const MAX_SESSION_NAME = 128;
 export const MAX_DEVICE_NAME = 64;
 
-// Letters, marks, digits, punctuation, symbols and the ASCII space. This excludes every
-// control (C0, DEL, C1), format (bidi overrides, zero-width), separator other than U+0020,
-// private-use, unassigned and lone-surrogate code point.
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]*$/u;
-
 function length(s: string): number {
   return Array.from(s).length;
-}
-
-export function isPrintable(s: string): boolean {
-  return PRINTABLE.test(s);
 }
 
 /**

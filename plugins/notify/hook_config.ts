@@ -1,6 +1,6 @@
 /**
  * Putting `handoff notify` into the agents' own configuration, and taking it out again.
- * Pure text-in, text-out: commands/init.ts does the reading and writing.
+ * Pure text-in, text-out: plugins/dispatch/init.ts does the reading and writing.
  *
  * - Claude Code: `hooks` in settings.json. handoff's entries are the command hooks whose
  *   command ends with HOOK_MARKER (a shell comment), so removal takes out exactly those.

@@ -4,7 +4,7 @@
  * This module is imported on every start-up: everything heavier loads in the handlers.
  */
 import type { Plugin, RunNotice, RunTab } from "../../core/registry.ts";
-import { eventsCommand } from "../../commands/events.ts";
+import { eventsCommand } from "./events.ts";
 
 async function recordRunNotice(notice: RunNotice): Promise<void> {
   const { appendEvent, runNoticeEvent } = await import("../../core/event_log.ts");

@@ -12,15 +12,8 @@ import { auditLogPath } from "../gate/audit_file.ts";
 import { runningFromSource, selfProgram } from "../../core/self.ts";
 import { checkTmuxReadOnly, checkTmuxSocketDir } from "./checks_hardening.ts";
 
-export type CheckStatus = "ok" | "warn" | "fail" | "info";
-
-export interface Check {
-  id: string;
-  label: string;
-  status: CheckStatus;
-  detail: string;
-  fix?: string;
-}
+export type { Check, CheckStatus } from "./check.ts";
+import type { Check } from "./check.ts";
 
 const MAC = Deno.build.os === "darwin";
 

@@ -7,7 +7,7 @@ import type { Db } from "../../core/store.ts";
 import { getSetting } from "../../core/store.ts";
 import { findSshd } from "../sshd/sshd.ts";
 import { SETTING } from "../gate/settings.ts";
-import type { Check } from "./checks.ts";
+import type { Check } from "./check.ts";
 
 /**
  * AcceptEnv names beyond `LANG LC_*`: variables a phone could set in the gate's (and so

@@ -13,8 +13,8 @@ import { colorEnabled, err, errColors, errLine, jsonVisible, outLine } from "../
 import { expandHome, paths } from "../../core/paths.ts";
 import { type Db, openDb, setSetting } from "../../core/store.ts";
 import { expiryFor, isoUtc, parseDuration } from "../gate/expiry.ts";
-import { buildPairPayload } from "../gate/payload.ts";
-import { generateDeviceKey } from "../gate/sshkey.ts";
+import { buildPairPayload } from "./payload.ts";
+import { generateDeviceKey } from "../sshd/sshkey.ts";
 import { validDeviceName } from "../gate/grammar.ts";
 import { formatCode, newNonce, verificationCode } from "../gate/verification.ts";
 import {
@@ -431,7 +431,7 @@ export async function pair(f: PairFlags): Promise<number> {
 }
 
 async function renderQr(payload: string): Promise<string> {
-  const { renderQrTerminal } = await import("../gate/payload.ts");
+  const { renderQrTerminal } = await import("./payload.ts");
   return await renderQrTerminal(payload, { ansi: colorEnabled(Deno.stderr) }) + "\n";
 }
 

@@ -6,7 +6,7 @@
 // the option's double quotes, where sshd's only escape is `\"` (a backslash before
 // anything else is kept as is, so backslashes must not be doubled).
 
-import { fingerprintOfPublicKeyLine } from "../gate/sshkey.ts";
+import { fingerprintOfPublicKeyLine } from "./sshkey.ts";
 
 // Words that mean the same to sh, bash and zsh when left unquoted (no `=`: zsh expands a
 // leading `=cmd`; no `~`, globs, `#`, `!`, `^`).

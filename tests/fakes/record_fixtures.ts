@@ -20,7 +20,7 @@ import {
   writeCodexHome,
 } from "../helpers/agents.ts";
 
-const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("../fixtures", import.meta.url));
 const STABLE_HOST = "127.0.0.1:8787";
 
 const CLAUDE_FLAGS = ["--output-format", "stream-json", "--verbose"];

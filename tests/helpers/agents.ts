@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const BIN_DIR = join(REPO_ROOT, "node_modules", ".bin");
 export const CLAUDE_BIN = join(BIN_DIR, "claude");
 export const CODEX_BIN = join(BIN_DIR, "codex");
