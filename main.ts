@@ -41,6 +41,6 @@ const { hotCommands } = await import("./plugins/hot.ts");
 const hot = hotCommands[args[0]];
 if (hot) Deno.exit(await (await hot())(args.slice(1)));
 
-const { firstPartyRegistry } = await import("./plugins/mod.ts");
+const { pluginRegistry } = await import("./plugins/mod.ts");
 const { runCli } = await import("./core/cli.ts");
-Deno.exit(await runCli(args, firstPartyRegistry()));
+Deno.exit(await runCli(args, await pluginRegistry()));

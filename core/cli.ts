@@ -49,12 +49,34 @@ export async function runCli(
   // With no arguments, a plugin's `status` command answers (else: help).
   // `handoff --json` is the status screen as JSON.
   if (registry.command("status") && args.every((a) => a === "--json")) args = ["status", ...args];
+  const own = registry.command(args[0] ?? "");
+  if (own?.run && !own.register) {
+    try {
+      return await own.run(args.slice(1));
+    } catch (e) {
+      return reportError(e);
+    }
+  }
+  const off = own ? null : await disabledOwner(registry, args[0] ?? "");
+  if (off) {
+    return reportError(
+      new HandoffError(
+        `${args[0]} belongs to the plugin ${off}, which is disabled`,
+        EXIT.USAGE,
+        `handoff plugin enable ${off}`,
+      ),
+    );
+  }
   const program = await newProgram();
   const ctx: CommandContext = { registry };
   // Building every command costs start-up time (some import their modules to declare their
   // options): a known command gets only itself; help, aliases and typos get the full tree.
   const named = registry.command(args[0] ?? "");
-  for (const spec of named ? [named] : registry.commands()) await spec.register?.(program, ctx);
+  for (const spec of named ? [named] : registry.commands()) {
+    if (spec.register) await spec.register(program, ctx);
+    // A command that parses its own arguments is listed in the help only.
+    else program.command(spec.name).summary(spec.summary).allowUnknownOption();
+  }
   // Inherit the exit behaviour on every subcommand (commander copies settings at creation).
   for (const c of program.commands) {
     c.exitOverride().configureOutput(program.configureOutput());
@@ -65,6 +87,19 @@ export async function runCli(
   } catch (e) {
     return reportError(e);
   }
+}
+
+/** The disabled plugin whose manifest lists `command`, if any. */
+async function disabledOwner(registry: Registry, command: string): Promise<string | null> {
+  if (!/^[a-z][a-z0-9-]*$/.test(command)) return null;
+  for (const k of registry.known()) {
+    if (k.enabled) continue;
+    try {
+      const m = await k.manifest() as { provides?: { commands?: { name?: string }[] } };
+      if (m.provides?.commands?.some((c) => c.name === command)) return k.name;
+    } catch { /* a manifest that cannot be read names no command */ }
+  }
+  return null;
 }
 
 /** Without importing commander: its errors carry a `commander.*` code. */

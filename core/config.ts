@@ -50,7 +50,7 @@ const BACKEND_KEYS = [
   "env",
   "description",
 ];
-const TOP_KEYS = ["backends", "include", "system_prompt"];
+const TOP_KEYS = ["backends", "include", "system_prompt", "plugins"];
 /** Keys of the seed tool that are now ignored (mechanism lives in code). */
 const LEGACY_TOP_KEYS = [
   "type_defaults",
@@ -245,6 +245,10 @@ export async function loadConfig(
     } else if (!TOP_KEYS.includes(key)) {
       throw configError(at(key), `unknown key "${key}" (known: ${TOP_KEYS.join(", ")})`);
     }
+  }
+
+  if (doc.plugins !== undefined && doc.plugins !== null && !isMap(doc.plugins)) {
+    throw configError(at("plugins"), "plugins must map plugin names to their settings");
   }
 
   let systemPrompt = DEFAULT_SYSTEM_PROMPT;
@@ -443,4 +447,72 @@ export function checkToken(
       );
     }
   }
+}
+
+/** One key of a plugin's settings, as its manifest declares it. */
+export interface PluginSettingDecl {
+  type: "string" | "number" | "boolean";
+  required: boolean;
+}
+
+/**
+ * A plugin's own settings: `plugins: { <name>: {…} }` in config.yaml (includes merged),
+ * checked against the keys its manifest declares; `{}` when there is no config file.
+ */
+export async function loadPluginSettings(
+  name: string,
+  decl: Record<string, PluginSettingDecl>,
+  file = paths().config,
+): Promise<Record<string, unknown>> {
+  const where = new Map<string, string>();
+  let doc: Record<string, unknown>;
+  try {
+    doc = await readWithIncludes(file, new Set(), where);
+  } catch (e) {
+    if (e instanceof HandoffError && e.message.startsWith("no config at")) doc = {};
+    else throw e;
+  }
+  const at = (p: string) => where.get(p) ?? `${file}:1:1`;
+  const plugins = doc.plugins ?? {};
+  if (!isMap(plugins)) {
+    throw configError(at("plugins"), "plugins must map plugin names to their settings");
+  }
+  const raw = plugins[name] ?? {};
+  const base = `plugins.${name}`;
+  if (!isMap(raw)) throw configError(at(base), `${base} must be a mapping`);
+  for (const key of Object.keys(raw)) {
+    if (!(key in decl)) {
+      const known = Object.keys(decl);
+      throw configError(
+        at(`${base}.${key}`),
+        `unknown key "${key}" for plugin ${name} (known: ${
+          known.length ? known.join(", ") : "none"
+        })`,
+      );
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, d] of Object.entries(decl)) {
+    const v = raw[key];
+    if (v === undefined || v === null) {
+      if (d.required) {
+        throw configError(
+          at(base),
+          `plugin ${name} needs "${key}" (${d.type})`,
+          `add it to ${file}:\nplugins:\n  ${name}:\n    ${key}: …`,
+        );
+      }
+      continue;
+    }
+    const actual: string = typeof v;
+    if (actual !== d.type) throw configError(at(`${base}.${key}`), `${key} must be a ${d.type}`);
+    if (typeof v === "string") {
+      try {
+        out[key] = renderTemplate(v, Deno.env.toObject(), { home: userHome() });
+      } catch (e) {
+        throw configError(at(`${base}.${key}`), (e as Error).message);
+      }
+    } else out[key] = v;
+  }
+  return out;
 }

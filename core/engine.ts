@@ -42,6 +42,8 @@ import {
   which,
 } from "./proc.ts";
 import type { BackendLauncher, LaunchTask, Registry } from "./registry.ts";
+import { appendEvent, type RunNotice, runNoticeEvent } from "./event_log.ts";
+import { kickDelivery } from "./delivery_kick.ts";
 import { type Db, openDb } from "./store.ts";
 import { heartbeatText, RunTally, type Verdict, verdict } from "./run_tally.ts";
 import { runToJson } from "./run_view.ts";
@@ -332,8 +334,8 @@ async function supervise(
     env: resolveBackendEnv(p.backend, { model: p.model, cwd: p.cwd, runId }),
     inheritedEnv: Deno.env.toObject(),
   };
-  const spec = p.launcher.launch(task, req.prompt);
-  if (p.launcher.costIsEstimate?.(task)) setCostEstimated(db, runId);
+  const spec = await p.launcher.launch(task, req.prompt);
+  if (await p.launcher.costIsEstimate?.(task)) setCostEstimated(db, runId);
   // Tells the backend's own hooks (`handoff notify`) which run they are in: the engine
   // reports the run's end itself, so a Stop hook in this headless session stays quiet.
   spec.env.HANDOFF_RUN_ID = runId;
@@ -390,6 +392,13 @@ async function supervise(
       partial: null,
     });
   }
+  // The prompt first: a CLI that waits only so long for stdin (claude: 3 s) must not wait
+  // on our bookkeeping below, whose SQLite writes block this thread while the database is
+  // busy. Bounded: a backend that never reads its stdin must still be recorded and guarded.
+  const promptWritten = spec.stdin === null ? Promise.resolve() : writePrompt(child, spec.stdin);
+  let bound: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([promptWritten, new Promise((r) => bound = setTimeout(r, 2000))]);
+  clearTimeout(bound);
   setChild(db, runId, child.pid, processStartTime(child.pid));
   // Asked while the backend starts, so it costs the dispatch nothing.
   const tab = await origin;
@@ -407,13 +416,7 @@ async function supervise(
     progress([heartbeatText(minutes, tally.tools)]);
   });
 
-  if (spec.stdin !== null) {
-    const writer = child.stdin.getWriter();
-    try {
-      await writer.write(new TextEncoder().encode(spec.stdin));
-      await writer.close();
-    } catch { /* the backend exited before reading its prompt: its status tells why */ }
-  }
+  await promptWritten;
 
   const stderrTail: string[] = [];
   const readStderr = (async () => {
@@ -426,12 +429,12 @@ async function supervise(
   const parse = p.launcher.createParser();
   for await (const line of lines(child.stdout)) {
     writeText(logs.raw, line + "\n");
-    for (const ev of parse.push(line)) {
+    for (const ev of await parse.push(line)) {
       const session = tally.sessionId;
       progress(tally.apply(ev));
       if (tally.sessionId && tally.sessionId !== session) setSession(db, runId, tally.sessionId);
       if (ev.kind === "permission_denied") {
-        await req.registry.notify({
+        announce(db, req.registry, {
           kind: "permission_denied",
           runId,
           backend: p.backend.name,
@@ -458,11 +461,34 @@ async function supervise(
     },
     p.launcher.type,
     {
-      hint: p.launcher.diagnose?.(stderrTail.join("\n"), task),
+      hint: await p.launcher.diagnose?.(stderrTail.join("\n"), task),
       stderrTail,
     },
   );
   return finish(db, req, p, logs, tally, status.code, v);
+}
+
+async function writePrompt(child: Deno.ChildProcess, text: string): Promise<void> {
+  const writer = child.stdin.getWriter();
+  try {
+    await writer.write(new TextEncoder().encode(text));
+    await writer.close();
+  } catch { /* the backend exited before reading its prompt: its status tells why */ }
+}
+
+/**
+ * Records a run notice in the event log (phones and `handoff events` read it there), and
+ * starts a delivery when a sink wants it. A notice that cannot be stored costs the run
+ * nothing but a warning.
+ */
+function announce(db: Db, registry: Registry, notice: RunNotice): void {
+  try {
+    appendEvent(db, runNoticeEvent(notice));
+  } catch (e) {
+    errLine(`handoff run: the event log could not record this (${(e as Error).message})`);
+    return;
+  }
+  if (registry.sinks().length > 0) kickDelivery(paths().home, db);
 }
 
 /**
@@ -593,7 +619,7 @@ async function finish(
   }
   for (const t of trouble) errLine(`handoff run: ${t}`);
   const status = row?.status ?? v.status;
-  await req.registry.notify({
+  announce(db, req.registry, {
     kind: "ended",
     run: {
       runId,
@@ -657,7 +683,7 @@ export async function openInteractive(
     );
   }
   const p = await plan({ ...req, prompt: "" });
-  const spec = p.launcher.interactive({
+  const spec = await p.launcher.interactive({
     command: p.command,
     model: p.model,
     cwd: p.launcher.resumeNeedsCwd ? req.parent.cwd : p.cwd,

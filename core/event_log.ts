@@ -13,8 +13,38 @@
  * `claude_session_id`) so the Android app's parser keeps working, and adds `tab`,
  * `agent_session_id`, `run_id` and `backend`.
  */
-import type { RunNotice } from "./registry.ts";
 import { type Db, getSetting, transaction } from "./store.ts";
+
+/** The terminal tab a run was started from (a tmux session and window). */
+export interface RunTab {
+  session: string;
+  window: number | null;
+}
+
+/** A finished run as the run engine records it. */
+export interface RunEnded {
+  runId: string;
+  backend: string;
+  status: string;
+  exitCode: number | null;
+  resultPath: string;
+  resultHead: string;
+  cwd: string;
+  /** Where it was started from; null when that is not known (not in tmux). */
+  tab: RunTab | null;
+}
+
+/** What the run engine records in the event log: a run ended, or its stream shows a denial. */
+export type RunNotice =
+  | { kind: "ended"; run: RunEnded }
+  | {
+    kind: "permission_denied";
+    runId: string;
+    backend: string;
+    cwd: string;
+    detail: string;
+    tab: RunTab | null;
+  };
 
 /** Record types that mean something else on the stream; events may not use them. */
 export const CONTROL_TYPES: readonly string[] = ["ready", "ping", "gap"];

@@ -76,3 +76,65 @@ export function oneLine(text: string, max = 200): string {
   const s = text.replace(/\s+/g, " ").trim();
   return s.length > max ? s.slice(0, max - 1) + "…" : s;
 }
+
+const EVENT_FIELDS: Record<RunEvent["kind"], Record<string, "string" | "boolean" | "object">> = {
+  session: { id: "string" },
+  text: { text: "string" },
+  tool: { name: "string", summary: "string" },
+  usage: { usage: "object", cumulative: "boolean" },
+  result: { text: "string", isError: "boolean" },
+  error: { message: "string" },
+  permission_denied: { tool: "string", detail: "string" },
+  info: { text: "string" },
+};
+
+const USAGE_NUMBERS = [
+  "inputTokens",
+  "outputTokens",
+  "cacheReadTokens",
+  "cacheWriteTokens",
+  "reasoningTokens",
+  "turns",
+] as const;
+
+/**
+ * Events from a parser handoff did not write (a plugin's): the well-formed ones, and a
+ * description of the first one that is not (dropped, so a plugin's slip cannot break a run).
+ */
+export function checkRunEvents(value: unknown): { events: RunEvent[]; problem: string | null } {
+  if (!Array.isArray(value)) return { events: [], problem: "events must be a list" };
+  const events: RunEvent[] = [];
+  let problem: string | null = null;
+  for (const ev of value) {
+    const fields = ev && typeof ev === "object" ? EVENT_FIELDS[(ev as RunEvent).kind] : undefined;
+    const ok = fields !== undefined &&
+      Object.entries(fields).every(([k, t]) =>
+        typeof (ev as Record<string, unknown>)[k] === t &&
+        (ev as Record<string, unknown>)[k] !== null
+      );
+    if (ok && (ev as RunEvent).kind === "usage") {
+      const u = (ev as { usage: Record<string, unknown> }).usage;
+      const numbers = USAGE_NUMBERS.every((k) => typeof u[k] === "number" && u[k] as number >= 0);
+      const cost = u.costUsd === null || u.costUsd === undefined || typeof u.costUsd === "number";
+      if (numbers && cost) {
+        events.push({
+          kind: "usage",
+          cumulative: (ev as { cumulative: boolean }).cumulative,
+          usage: {
+            ...Object.fromEntries(USAGE_NUMBERS.map((k) => [k, u[k] as number])) as Omit<
+              Usage,
+              "costUsd"
+            >,
+            costUsd: (u.costUsd as number | undefined) ?? null,
+          },
+        });
+        continue;
+      }
+    } else if (ok) {
+      events.push(ev as RunEvent);
+      continue;
+    }
+    problem ??= `dropped a malformed event: ${JSON.stringify(ev)?.slice(0, 120)}`;
+  }
+  return { events, problem };
+}

@@ -8,6 +8,8 @@ import { basename } from "node:path";
 import { paths, runFiles } from "./paths.ts";
 import { lastLines, lostResultBody } from "./rebuild.ts";
 import { insertEvent, runNoticeEvent } from "./event_log.ts";
+import { hasInstalledSinks, lockOrWarn } from "./plugin/installed.ts";
+import { kickDelivery } from "./delivery_kick.ts";
 
 /** Every status a run can have, in the order of its life. */
 export const RUN_STATUSES = [
@@ -446,6 +448,9 @@ export function reconcile(db: Db): string[] {
       writeLostResult(r.run_id, error);
       lost.push(r.run_id);
     }
+  }
+  if (lost.length > 0 && hasInstalledSinks(lockOrWarn(paths().home))) {
+    kickDelivery(paths().home, db);
   }
   return lost;
 }

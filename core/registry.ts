@@ -5,6 +5,7 @@
  */
 import type { Command } from "@commander-js/extra-typings";
 import type { RunEvent } from "./events.ts";
+import type { EventRecord, RunTab } from "./event_log.ts";
 
 /** What a backend launcher is asked to start. */
 export interface LaunchTask {
@@ -33,9 +34,13 @@ export interface LaunchSpec {
   stdin: string | null;
 }
 
+/**
+ * Turns a backend's stdout into normalized events, one line at a time, in order. An
+ * out-of-process plugin answers asynchronously; the caller awaits each line before the next.
+ */
 export interface StreamParser {
   /** One line of the backend's stdout (without the newline) → normalized events. */
-  push(line: string): RunEvent[];
+  push(line: string): RunEvent[] | Promise<RunEvent[]>;
 }
 
 export interface BackendLauncher {
@@ -52,14 +57,14 @@ export interface BackendLauncher {
   /** True when usage events count the whole conversation, not just this run (codex). */
   usageIsThreadTotal?: boolean;
   /** Non-interactive run (fresh or resumed); the prompt goes to stdin. */
-  launch(task: LaunchTask, prompt: string): LaunchSpec;
+  launch(task: LaunchTask, prompt: string): LaunchSpec | Promise<LaunchSpec>;
   /** The interactive CLI opened on an existing conversation (stdio inherited). */
-  interactive(task: LaunchTask): LaunchSpec;
+  interactive(task: LaunchTask): LaunchSpec | Promise<LaunchSpec>;
   createParser(): StreamParser;
   /** True when the cost the CLI reports is an estimate (e.g. list prices for another endpoint). */
-  costIsEstimate?(task: LaunchTask): boolean;
+  costIsEstimate?(task: LaunchTask): boolean | Promise<boolean>;
   /** A hint for a failure, from the tail of the CLI's stderr (e.g. root without IS_SANDBOX). */
-  diagnose?(stderrTail: string, task: LaunchTask): string | undefined;
+  diagnose?(stderrTail: string, task: LaunchTask): string | undefined | Promise<string | undefined>;
 }
 
 export interface CommandContext {
@@ -74,25 +79,11 @@ export interface CommandSpec {
   name: string;
   summary: string;
   register?: (program: Command, ctx: CommandContext) => void | Promise<void>;
-}
-
-/** The terminal tab a run was started from (a tmux session and window). */
-export interface RunTab {
-  session: string;
-  window: number | null;
-}
-
-/** A finished run as the run engine reports it to listeners. */
-export interface RunEnded {
-  runId: string;
-  backend: string;
-  status: string;
-  exitCode: number | null;
-  resultPath: string;
-  resultHead: string;
-  cwd: string;
-  /** Where it was started from; null when that is not known (not in tmux). */
-  tab: RunTab | null;
+  /**
+   * A command that parses its own arguments (a third-party plugin's): handed everything
+   * after its name; returns the exit code. Used when there is no `register`.
+   */
+  run?: (args: string[]) => number | Promise<number>;
 }
 
 /** A paired device as the gate hands it to an event sink (already authorised). */
@@ -115,50 +106,123 @@ export interface Subscription {
   signal: AbortSignal;
 }
 
+/** What `handoff notify` received, handed to each notification source in turn. */
+export interface SourceInput {
+  /** The payload's text: stdin, or a JSON argument (Codex); null when none came. */
+  text: string | null;
+  /** The payload parsed as JSON; undefined when it is not JSON. */
+  json: unknown;
+  /** Where the payload came from. */
+  via: "stdin" | "argument" | null;
+  /** `--source NAME`, when given: a source that has that name is asked first. */
+  source?: string;
+}
+
+/** An event's fields as a notification source reads them from its input. */
+export interface SourceEvent {
+  type: string;
+  title?: string;
+  message: string;
+  cwd?: string;
+  agentSessionId?: string;
+  /** Who sent it (`claude-code`, `codex`, `gemini-cli` …). */
+  source: string;
+}
+
+/**
+ * A notification source turns outside input (an agent's hook payload) into an event.
+ * Sequential, first answer wins: sources are asked in registration order (first-party
+ * first), and one that does not recognise the input answers null.
+ */
+export interface NotificationSource {
+  name: string;
+  parse(input: SourceInput): SourceEvent | null | Promise<SourceEvent | null>;
+}
+
+/**
+ * An event sink receives every stored event (notify events and run notices, lost runs
+ * included), in id order, after it is stored, from a delivery process of its own: it
+ * never slows the writer. Delivery is at least once: a batch that throws is offered again
+ * later with back-off, so a sink de-duplicates by `id`. Parallel: each sink has its own
+ * cursor, and one that fails holds back no other.
+ */
+export interface EventSink {
+  name: string;
+  deliver(events: EventRecord[], signal: AbortSignal): Promise<void>;
+}
+
+/**
+ * A plugin: a name and the hooks it fills. Every hook is optional. How each is called:
+ *   backends   first-wins by type (two plugins may not register one type)
+ *   commands   first-wins by name (likewise)
+ *   sources    sequential, first non-null answer wins
+ *   sinks      parallel, each on its own cursor (see EventSink)
+ *   subscribe  first-wins: the live stream behind the gate's `subscribe` verb
+ *   runOrigin  sequential, first non-null answer wins
+ */
 export interface Plugin {
   name: string;
   backends?: BackendLauncher[];
   commands?: CommandSpec[];
+  sources?: NotificationSource[];
+  sinks?: EventSink[];
   /**
-   * Event sink for the gate's `subscribe` verb: streams events to a device until the
-   * client goes away. Resolves with the gate's exit code.
+   * The live event stream of the gate's `subscribe` verb: streams events to a device
+   * until the client goes away. Resolves with the gate's exit code.
    */
   subscribe?: (sub: Subscription) => Promise<number>;
-  /** Called by the run engine when a run ends or shows a permission denial. */
-  onRunEvent?: (event: RunNotice) => void | Promise<void>;
   /**
-   * The tab a run is being started from, given handoff's environment (first plugin to
-   * answer wins). Recorded with the run, so its events reach only the devices allowed
-   * that session.
+   * The tab a run is being started from, given handoff's environment. Recorded with the
+   * run, so its events reach only the devices allowed that session.
    */
   runOrigin?: (env: Record<string, string>) => Promise<RunTab | null>;
 }
 
-export type RunNotice =
-  | { kind: "ended"; run: RunEnded }
-  | {
-    kind: "permission_denied";
-    runId: string;
-    backend: string;
-    cwd: string;
-    detail: string;
-    tab: RunTab | null;
-  };
+/** The plugin API this handoff speaks: a plugin's manifest names the one it was built for. */
+export const PLUGIN_API_VERSION = 1;
+/** Every API version this handoff can load (older ones stay loadable while they can). */
+export const PLUGIN_API_VERSIONS: readonly number[] = [1];
+
+/** A sink with the plugin that provides it: `<plugin>/<sink>` is its cursor's key. */
+export interface RegisteredSink {
+  plugin: string;
+  sink: EventSink;
+  key: string;
+}
+
+/** Where a registered (or skipped) plugin comes from, and its manifest (read when asked). */
+export interface PluginOrigin {
+  name: string;
+  origin: "builtin" | "installed";
+  enabled: boolean;
+  /** The manifest's JSON (first-party ones are embedded in the binary). */
+  manifest: () => Promise<unknown>;
+}
 
 export class Registry {
   readonly plugins: Plugin[] = [];
   private backendsByType = new Map<string, BackendLauncher>();
   private commandsByName = new Map<string, CommandSpec>();
+  private origins = new Map<string, PluginOrigin>();
 
-  use(plugin: Plugin): this {
-    this.plugins.push(plugin);
+  /** Every plugin known, enabled or not, in registration order (`handoff plugin list`). */
+  known(): PluginOrigin[] {
+    return [...this.origins.values()];
+  }
+
+  /** Records a plugin that is known but not registered (a disabled one). */
+  skip(origin: Omit<PluginOrigin, "enabled">): this {
+    this.origins.set(origin.name, { ...origin, enabled: false });
+    return this;
+  }
+
+  use(plugin: Plugin, origin?: Omit<PluginOrigin, "name" | "enabled">): this {
     for (const b of plugin.backends ?? []) {
       if (this.backendsByType.has(b.type)) {
         throw new Error(
           `plugin ${plugin.name}: backend type "${b.type}" is already registered`,
         );
       }
-      this.backendsByType.set(b.type, b);
     }
     for (const c of plugin.commands ?? []) {
       if (this.commandsByName.has(c.name)) {
@@ -166,8 +230,11 @@ export class Registry {
           `plugin ${plugin.name}: command "${c.name}" is already registered`,
         );
       }
-      this.commandsByName.set(c.name, c);
     }
+    this.plugins.push(plugin);
+    if (origin) this.origins.set(plugin.name, { ...origin, name: plugin.name, enabled: true });
+    for (const b of plugin.backends ?? []) this.backendsByType.set(b.type, b);
+    for (const c of plugin.commands ?? []) this.commandsByName.set(c.name, c);
     return this;
   }
 
@@ -187,6 +254,22 @@ export class Registry {
     return [...this.commandsByName.values()];
   }
 
+  /** Every notification source, in the order they are asked. */
+  sources(): NotificationSource[] {
+    return this.plugins.flatMap((p) => p.sources ?? []);
+  }
+
+  sinks(): RegisteredSink[] {
+    return this.plugins.flatMap((p) =>
+      (p.sinks ?? []).map((sink) => ({ plugin: p.name, sink, key: `${p.name}/${sink.name}` }))
+    );
+  }
+
+  /** The plugin that streams the gate's `subscribe` verb, if any. */
+  subscriber(): Plugin["subscribe"] {
+    return this.plugins.find((p) => p.subscribe)?.subscribe;
+  }
+
   /** The first answer of a plugin's `runOrigin` hook; null when none knows (or all fail). */
   async runOrigin(env: Record<string, string>): Promise<RunTab | null> {
     for (const p of this.plugins) {
@@ -197,19 +280,5 @@ export class Registry {
       } catch { /* an origin is a scope hint: unknown is the safe answer */ }
     }
     return null;
-  }
-
-  /** Tells every plugin about a run notice; a failing plugin never fails the run. */
-  async notify(notice: RunNotice): Promise<void> {
-    for (const p of this.plugins) {
-      if (!p.onRunEvent) continue;
-      try {
-        await p.onRunEvent(notice);
-      } catch (e) {
-        console.error(
-          `handoff: plugin ${p.name} failed on a run event: ${(e as Error).message}`,
-        );
-      }
-    }
   }
 }

@@ -166,6 +166,18 @@ const MIGRATIONS: string[] = [
   // 11: the gate's per-device rate limit (calls in the current 10 s window)
   `ALTER TABLE devices ADD COLUMN rate_window INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE devices ADD COLUMN rate_count INTEGER NOT NULL DEFAULT 0;`,
+  // 12: each event sink's cursor in the event log, and how its deliveries go
+  `CREATE TABLE sink_state (
+     sink TEXT PRIMARY KEY,
+     cursor INTEGER NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_at INTEGER NOT NULL DEFAULT 0,
+     delivered INTEGER NOT NULL DEFAULT 0,
+     missed INTEGER NOT NULL DEFAULT 0,
+     last_ok_at TEXT,
+     last_error TEXT,
+     last_error_at TEXT
+   );`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

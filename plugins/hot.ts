@@ -4,15 +4,51 @@
  *   gate    answers every phone request, (1 + sessions) calls every 5 s per phone
  *   notify  runs on every agent turn (Claude Code and Codex hooks)
  *   attach-guard  (internal) watches one attached phone for the gate, see gate/guard.ts
+ *   deliver (internal) hands stored events to the event sinks, see core/delivery.ts
  * Each handler takes the arguments after its name and returns the exit code; each
  * reports its own errors (a hook must never fail the agent that called it).
+ * `handoff plugin disable gate|notify` is honoured here too: a disabled gate refuses every
+ * phone, a disabled notify records nothing and still exits 0.
  */
 export const hotCommands: Record<string, () => Promise<(args: string[]) => Promise<number>>> = {
   gate: async () => {
+    if (await isDisabled("gate")) {
+      return () => {
+        console.log("error:denied");
+        console.error("handoff: the gate plugin is disabled (handoff plugin enable gate)");
+        return Promise.resolve(1);
+      };
+    }
     const { gateMain } = await import("./gate/gate.ts");
     // The registry (for the event sink behind `subscribe`) is loaded only when asked for.
-    return (args) => gateMain(args, async () => (await import("./mod.ts")).firstPartyRegistry());
+    return (args) => gateMain(args, async () => await (await import("./mod.ts")).pluginRegistry());
   },
-  notify: async () => (await import("./notify/notify.ts")).notifyMain,
+  notify: async () => {
+    if (await isDisabled("notify")) {
+      return () => {
+        console.error("handoff: notify is disabled, nothing recorded (handoff plugin enable notify)");
+        return Promise.resolve(0);
+      };
+    }
+    return (await import("./notify/notify.ts")).notifyMain;
+  },
   "attach-guard": async () => (await import("./gate/guard.ts")).guardMain,
+  deliver: async () => {
+    const { deliverMain } = await import("../core/delivery.ts");
+    return (args) =>
+      deliverMain(args, async () => await (await import("./mod.ts")).pluginRegistry());
+  },
 };
+
+/** True when the lock names the plugin as disabled; an unreadable lock disables nothing here
+ * (the commands that manage plugins report it). */
+async function isDisabled(name: string): Promise<boolean> {
+  const { handoffHome } = await import("../core/paths.ts");
+  const { lockPath } = await import("../core/plugin/lock.ts");
+  try {
+    const lock = JSON.parse(Deno.readTextFileSync(lockPath(handoffHome())));
+    return Array.isArray(lock?.disabled) && lock.disabled.includes(name);
+  } catch {
+    return false;
+  }
+}

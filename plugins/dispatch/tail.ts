@@ -29,14 +29,17 @@ export async function tail(
     if (f.json) {
       // Normalized events, re-read from the raw stream with the backend's own parser.
       const parser = ctx.registry.backend(row.backend_type)?.createParser();
+      // In order, even when the parser (a plugin's) answers asynchronously.
+      let printed: Promise<void> = Promise.resolve();
       end = await followRun(db, row.run_id, {
         file: files.raw,
         onLine: (line) => {
-          for (const ev of parser?.push(line) ?? []) {
-            outLine(JSON.stringify(ev));
-          }
+          printed = printed.then(async () => {
+            for (const ev of await parser?.push(line) ?? []) outLine(JSON.stringify(ev));
+          });
         },
       });
+      await printed;
       if (end) outLine(JSON.stringify({ kind: "end", run: runToJson(end) }));
     } else {
       // Progress on stderr, the answer on stdout and RESULT= last: what `run` prints.

@@ -210,11 +210,7 @@ export async function runGate(args: string[], opts: GateOptions): Promise<number
   }
 
   // No event sink installed: `subscribe` is an unknown command, as on the seed.
-  let subscribe: Registry["plugins"][number]["subscribe"];
-  if (req.verb === "subscribe") {
-    const registry = await opts.registry();
-    subscribe = registry.plugins.find((p) => p.subscribe)?.subscribe;
-  }
+  const subscribe = req.verb === "subscribe" ? (await opts.registry()).subscriber() : undefined;
   const effective: GateRequest = req.verb === "subscribe" && !subscribe
     ? { verb: "unknown", raw: raw ?? "" }
     : req;

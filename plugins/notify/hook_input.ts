@@ -1,5 +1,6 @@
 /**
- * What agent hooks hand to `handoff notify`, turned into event fields. Pure.
+ * The first-party notification sources: what agent hooks hand to `handoff notify`,
+ * turned into event fields. Pure.
  *
  * - Claude Code runs a hook command with one JSON object on stdin: `hook_event_name`,
  *   `session_id`, `cwd`, and per event `message` (Notification), `last_assistant_message`
@@ -11,15 +12,10 @@
  * Stop → `stop` "Claude finished", plus `subagent-stop` and `permission`.
  */
 import { headLines } from "../../core/event_log.ts";
+import type { NotificationSource, SourceEvent, SourceInput } from "../../core/registry.ts";
 
-export interface HookFields {
-  type: string;
-  title: string;
-  message: string;
-  cwd?: string;
-  agentSessionId?: string;
-  source: string;
-}
+/** An event's fields as a hook payload gives them. */
+export type HookFields = SourceEvent & { title: string };
 
 type Json = Record<string, unknown>;
 
@@ -90,21 +86,64 @@ export function fromCodexNotify(j: Json): HookFields {
   };
 }
 
-/** Text that should hold one hook payload → its fields; null when it is not one. */
-export function parseHookPayload(text: string): HookFields | null {
-  let j: unknown;
-  try {
-    j = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (!j || typeof j !== "object" || Array.isArray(j)) return null;
-  const o = j as Json;
+/** Claude Code's hook events: a payload naming another is left to other sources first. */
+const CLAUDE_EVENTS = new Set([
+  "Notification",
+  "Stop",
+  "SubagentStop",
+  "SubagentStart",
+  "PermissionRequest",
+  "PreToolUse",
+  "PostToolUse",
+  "PostToolUseFailure",
+  "UserPromptSubmit",
+  "PreCompact",
+  "SessionStart",
+  "SessionEnd",
+]);
+
+function objectOf(input: SourceInput): Json | null {
+  const j = input.json;
+  return j && typeof j === "object" && !Array.isArray(j) ? j as Json : null;
+}
+
+/** Another source was named: the first-party ones step aside for it. */
+function namedElsewhere(input: SourceInput, own: string): boolean {
+  return input.source !== undefined && input.source !== own && input.source !== "";
+}
+
+/** Claude Code: one JSON object on stdin with `hook_event_name` one of its events. */
+export const claudeCodeSource: NotificationSource = {
+  name: "claude-code",
+  parse(input) {
+    const o = objectOf(input);
+    if (!o || namedElsewhere(input, "claude-code")) return null;
+    const event = str(o.hook_event_name);
+    return event && CLAUDE_EVENTS.has(event) ? fromClaudeHook(o) : null;
+  },
+};
+
+/** Codex: its `notify` program gets one JSON argument (`thread-id`, `turn-id` …). */
+export const codexSource: NotificationSource = {
+  name: "codex",
+  parse(input) {
+    const o = objectOf(input);
+    if (!o || namedElsewhere(input, "codex")) return null;
+    return "thread-id" in o || "last-assistant-message" in o || "turn-id" in o
+      ? fromCodexNotify(o)
+      : null;
+  },
+};
+
+/**
+ * What no source claimed: a payload with an unknown `hook_event_name` reads as Claude
+ * Code's (its events grow), other JSON is recorded only if it says something (`{}` is not
+ * "Claude is waiting").
+ */
+export function fallbackFields(input: SourceInput): HookFields | null {
+  const o = objectOf(input);
+  if (!o) return null;
   if ("hook_event_name" in o) return fromClaudeHook(o);
-  if ("thread-id" in o || "last-assistant-message" in o || "turn-id" in o) {
-    return fromCodexNotify(o);
-  }
-  // Some other JSON: recorded only if it says something (`{}` is not "Claude is waiting").
   const message = str(o.message);
   if (!message) return null;
   return {
@@ -113,6 +152,28 @@ export function parseHookPayload(text: string): HookFields | null {
     message,
     cwd: str(o.cwd),
     agentSessionId: str(o.session_id),
-    source: "hook",
+    source: input.source || "hook",
   };
+}
+
+/** The input as sources see it, from a payload's text. */
+export function sourceInput(
+  text: string | null,
+  via: SourceInput["via"],
+  source?: string,
+): SourceInput {
+  let json: unknown = undefined;
+  if (text !== null) {
+    try {
+      json = JSON.parse(text);
+    } catch { /* not JSON: a source may still read it */ }
+  }
+  return { text, json, via, source };
+}
+
+/** Text that should hold one hook payload → its fields by the first-party sources; else null. */
+export function parseHookPayload(text: string): SourceEvent | null {
+  const input = sourceInput(text, "stdin");
+  return (claudeCodeSource.parse(input) as SourceEvent | null) ??
+    (codexSource.parse(input) as SourceEvent | null) ?? fallbackFields(input);
 }

@@ -1,32 +1,11 @@
 /**
- * The notify plugin: the `notify` and `events` commands, the event sink behind the gate's
- * `subscribe`, and the run-event listener that turns ended or blocked runs into events.
+ * The notify plugin: the `notify` and `events` commands, the Claude Code and Codex
+ * notification sources, and the live stream behind the gate's `subscribe`.
  * This module is imported on every start-up: everything heavier loads in the handlers.
  */
-import type { Plugin, RunNotice, RunTab } from "../../core/registry.ts";
+import type { Plugin } from "../../core/registry.ts";
 import { eventsCommand } from "./events.ts";
-
-async function recordRunNotice(notice: RunNotice): Promise<void> {
-  const { appendEvent, runNoticeEvent } = await import("../../core/event_log.ts");
-  const { openDb } = await import("../../core/store.ts");
-  const db = openDb();
-  try {
-    appendEvent(db, runNoticeEvent(notice));
-  } finally {
-    db.close();
-  }
-}
-
-/**
- * A run dispatched from a tmux pane belongs to that tab: the phone links to the agent
- * waiting for it, and a device allowed only other sessions does not see it. Asked when the
- * run starts: by the time it ends, the pane may be gone.
- */
-async function runOrigin(env: Record<string, string>): Promise<RunTab | null> {
-  if (!env.TMUX_PANE) return null;
-  const { tabOfPane } = await import("../tmux/pane.ts");
-  return await tabOfPane(env.TMUX_PANE);
-}
+import { claudeCodeSource, codexSource } from "./hook_input.ts";
 
 export const notifyPlugin: Plugin = {
   name: "notify",
@@ -45,10 +24,9 @@ export const notifyPlugin: Plugin = {
     },
     eventsCommand,
   ],
+  sources: [claudeCodeSource, codexSource],
   async subscribe(sub) {
     const { subscribe } = await import("./subscribe.ts");
     return subscribe(sub);
   },
-  onRunEvent: recordRunNotice,
-  runOrigin,
 };

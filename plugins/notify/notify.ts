@@ -16,10 +16,20 @@ import {
 } from "../../core/event_log.ts";
 import { err, out } from "../../core/output.ts";
 import { ensurePrivateDir, paths } from "../../core/paths.ts";
-import { openDb } from "../../core/store.ts";
+import { type Db, openDb } from "../../core/store.ts";
 import { validEventType } from "../gate/grammar.ts";
-import { type HookFields, parseHookPayload } from "./hook_input.ts";
+import {
+  claudeCodeSource,
+  codexSource,
+  fallbackFields,
+  type HookFields,
+  sourceInput,
+} from "./hook_input.ts";
 import { tabOfPane } from "../tmux/pane.ts";
+import type { NotificationSource, SourceEvent, SourceInput } from "../../core/registry.ts";
+import { hasInstalledSinks, installedPlugins, lockOrWarn } from "../../core/plugin/installed.ts";
+import type { Lock } from "../../core/plugin/lock.ts";
+import { kickDelivery } from "../../core/delivery_kick.ts";
 
 const OPTIONS = {
   type: { type: "string" },
@@ -104,10 +114,56 @@ async function readWithDeadline(firstByteMs: number, totalMs: number): Promise<s
     bytes += chunk.value.length;
     text += decoder.decode(chunk.value, { stream: true });
     // A whole JSON object is enough: a runner that never closes stdin must not cost us.
-    if (text.trimEnd().endsWith("}") && parseHookPayload(text) !== null) break;
+    if (text.trimEnd().endsWith("}") && isJsonObject(text)) break;
   }
   // A read may still be pending: the process exits without waiting for it.
   return text.trim() === "" ? null : text;
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const j = JSON.parse(text);
+    return j !== null && typeof j === "object" && !Array.isArray(j);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The event fields of a payload: the source `--source` names first, then the first-party
+ * sources, then the installed plugins' (whose code loads only if asked), then the
+ * fallback. A source that fails is reported and skipped: a hook never fails the agent.
+ */
+export async function readPayload(
+  input: SourceInput,
+  installed: () => Promise<NotificationSource[]>,
+): Promise<SourceEvent | null> {
+  const ask = async (s: NotificationSource) => {
+    try {
+      return await s.parse(input);
+    } catch (e) {
+      err(`handoff notify: source ${s.name} failed: ${(e as Error).message}\n`);
+      return null;
+    }
+  };
+  const own = [claudeCodeSource, codexSource];
+  let theirs: NotificationSource[] | null = null;
+  if (input.source && !own.some((s) => s.name === input.source)) {
+    theirs = await installed();
+    const named = theirs.find((s) => s.name === input.source);
+    const fields = named ? await ask(named) : null;
+    if (fields) return fields;
+  }
+  for (const s of own) {
+    const fields = await ask(s);
+    if (fields) return fields;
+  }
+  for (const s of theirs ?? await installed()) {
+    if (s.name === input.source) continue;
+    const fields = await ask(s);
+    if (fields) return fields;
+  }
+  return fallbackFields(input);
 }
 
 function windowNumber(text: string | undefined): number | null {
@@ -119,7 +175,7 @@ function windowNumber(text: string | undefined): number | null {
 /** Flags win over the hook payload; the payload wins over the defaults. */
 export function buildEvent(
   f: Flags,
-  hook: HookFields | null,
+  hook: SourceEvent | HookFields | null,
   tab: { session: string; window: number | null } | null,
   defaults: { cwd: string; runId?: string },
 ): NewEvent {
@@ -169,16 +225,22 @@ export async function notifyMain(args: string[]): Promise<number> {
   }
   // Codex passes its payload as one JSON argument; Claude Code pipes it to stdin.
   const jsonArg = positionals.findLast((p) => p.trimStart().startsWith("{"));
-  let hook = jsonArg !== undefined ? parseHookPayload(jsonArg) : null;
-  let stdinText: string | null = null;
-  if (hook === null && jsonArg === undefined) {
-    stdinText = await readStdinPayload();
-    if (stdinText !== null) hook = parseHookPayload(stdinText);
+  const stdinText = jsonArg === undefined ? await readStdinPayload() : null;
+  const source = typeof flags.source === "string" ? flags.source : "";
+  const home = paths().home;
+  let lock: Lock | null | undefined;
+  const lockNow = () => lock === undefined ? (lock = lockOrWarn(home)) : lock;
+  let hook: SourceEvent | null = null;
+  const payload = jsonArg ?? stdinText;
+  if (payload !== null) {
+    hook = await readPayload(
+      sourceInput(payload, jsonArg !== undefined ? "argument" : "stdin", source || undefined),
+      async () => (await installedPlugins(home, lockNow())).flatMap((p) => p.sources ?? []),
+    );
   }
   // Called as a hook (a payload came, or the agent's hook command line): whatever the
   // input, never an exit status that could block the agent (Claude Code reads 2 as
   // "block").
-  const source = typeof flags.source === "string" ? flags.source : "";
   const asHook = hook !== null || jsonArg !== undefined || stdinText !== null ||
     HOOK_SOURCES.has(source);
   if (asHook && hook === null && flags.message === undefined) {
@@ -214,7 +276,10 @@ export async function notifyMain(args: string[]): Promise<number> {
       ? await tabOfPane(pane)
       : null;
     const ev = buildEvent(flags, hook, tab, { cwd: Deno.cwd(), runId });
-    const rec = record(ev);
+    // Sinks get it from a delivery process of their own: this hook does not wait for them.
+    const rec = record(ev, (db) => {
+      if (hasInstalledSinks(lockNow())) kickDelivery(home, db);
+    });
     if (flags.json) out(JSON.stringify(rec) + "\n");
     return 0;
   } catch (e) {
@@ -223,13 +288,16 @@ export async function notifyMain(args: string[]): Promise<number> {
   }
 }
 
-function record(ev: NewEvent): EventRecord {
+/** Appends the event; `then` runs with the database still open (to start a delivery). */
+function record(ev: NewEvent, then: (db: Db) => void): EventRecord {
   const p = paths();
   ensurePrivateDir(p.home);
   const db = openDb(p.db);
   try {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    return appendEvent(db, ev);
+    const rec = appendEvent(db, ev);
+    then(db);
+    return rec;
   } finally {
     db.close();
   }

@@ -4,7 +4,7 @@
  * are read from the last offset; the prompt and result are re-read when their size or
  * mtime changes.
  */
-import type { Usage } from "../../../core/events.ts";
+import type { RunEvent, Usage } from "../../../core/events.ts";
 import { readNewLines } from "../../../core/follow.ts";
 import type { RunRow } from "../../../core/ledger.ts";
 import { type RunFiles, runFiles } from "../../../core/paths.ts";
@@ -83,10 +83,13 @@ export class RunContent {
     if (raw.reset) this.stream = new LineLog(MAX_LINES, true);
     if (raw.skipped) this.stream.push(SKIPPED);
     for (const line of raw.lines) {
-      for (const ev of this.parser?.push(line) ?? []) {
-        this.usage = foldUsage(this.usage, ev);
-        for (const l of eventLines(ev)) this.stream.push(l);
-        changed = true;
+      const events = this.parser?.push(line) ?? [];
+      if (Array.isArray(events)) changed = this.apply(events) || changed;
+      else {
+        // A plugin's parser answers later: its events show at the next paint.
+        this.parsing = this.parsing.then(() => events).then((evs) => {
+          if (this.apply(evs)) this.version++;
+        }, () => {});
       }
     }
     const out = this.out.read();
@@ -100,6 +103,16 @@ export class RunContent {
     changed = this.reread(this.files.result, this.result) || changed;
     if (changed) this.version++;
     return changed;
+  }
+
+  private parsing: Promise<void> = Promise.resolve();
+
+  private apply(events: RunEvent[]): boolean {
+    for (const ev of events) {
+      this.usage = foldUsage(this.usage, ev);
+      for (const l of eventLines(ev)) this.stream.push(l);
+    }
+    return events.length > 0;
   }
 
   private reread(path: string, into: Whole): boolean {

@@ -1,0 +1,348 @@
+/**
+ * Installed (third-party) plugins as registry entries. Each is built from its manifest
+ * alone, so listing backends or commands costs no plugin code; the code is loaded the
+ * first time one of its hooks is called, after its files are checked against what the
+ * user consented to:
+ *   exec    the entry program is started once per handoff process (JSON-RPC on stdio)
+ *   module  the entry module is imported by its absolute real path and handed the host API
+ */
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { checkRunEvents, type RunEvent } from "../events.ts";
+import type { EventRecord } from "../event_log.ts";
+import type {
+  BackendLauncher,
+  CommandSpec,
+  EventSink,
+  LaunchSpec,
+  LaunchTask,
+  NotificationSource,
+  Plugin,
+  SourceEvent,
+  SourceInput,
+  StreamParser,
+} from "../registry.ts";
+import { PLUGIN_API_VERSION } from "../registry.ts";
+import { VERSION } from "../version.ts";
+import type { LockEntry } from "./lock.ts";
+import { PluginError, type PluginProcess } from "./rpc.ts";
+import type { BackendDecl } from "./manifest.ts";
+
+/** What a module plugin's `activate(host)` is handed. */
+export interface HostApi {
+  apiVersion: number;
+  handoffVersion: string;
+  /** The plugin's own name. */
+  plugin: string;
+  /** Its settings: `plugins: { <name>: {…} }` in config.yaml, checked against its manifest. */
+  config: Record<string, unknown>;
+  /** A private folder for its state (created 0700 when first asked for). */
+  dataDir: string;
+  /** A line on handoff's stderr, prefixed with the plugin's name. */
+  log(message: string): void;
+}
+
+export interface HostOptions {
+  home: string;
+  /** The plugin's settings from config.yaml (loaded only when its code is). */
+  settings(entry: LockEntry): Promise<Record<string, unknown>>;
+}
+
+interface Loaded {
+  /** exec: the running process. */
+  proc?: PluginProcess;
+  /** module: what activate() returned. */
+  plugin?: Plugin;
+}
+
+/** Refuses a copied plugin whose files differ from the ones consented to. */
+async function checkConsent(entry: LockEntry): Promise<void> {
+  if (entry.linked) return; // a linked folder is the user's own working copy
+  const { changedFiles, hashTree, treeDigest } = await import("./digest.ts");
+  let now: Record<string, string>;
+  try {
+    now = hashTree(entry.path);
+  } catch (e) {
+    throw new PluginError(entry.manifest.name, `its files cannot be read: ${(e as Error).message}`);
+  }
+  if (treeDigest(now) === entry.consent.digest) return;
+  const changed = changedFiles(entry.files, now);
+  throw new PluginError(
+    entry.manifest.name,
+    `its files changed since you agreed to run it (${changed.slice(0, 3).join(", ")}${
+      changed.length > 3 ? ", …" : ""
+    }): refused. Review them, then run \`handoff plugin add ${entry.source} --yes\` to agree again`,
+  );
+}
+
+function hostApi(entry: LockEntry, home: string, config: Record<string, unknown>): HostApi {
+  const name = entry.manifest.name;
+  return {
+    apiVersion: PLUGIN_API_VERSION,
+    handoffVersion: VERSION,
+    plugin: name,
+    config,
+    get dataDir() {
+      const dir = join(home, "plugins", ".data", name);
+      Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      return dir;
+    },
+    log(message: string) {
+      console.error(`plugin ${name}: ${message}`);
+    },
+  };
+}
+
+/** The manifest's promise, kept by what the plugin's code registered (module plugins). */
+function checkModulePlugin(entry: LockEntry, plugin: unknown): Plugin {
+  const name = entry.manifest.name;
+  if (!plugin || typeof plugin !== "object") {
+    throw new PluginError(name, "activate() returned no plugin object");
+  }
+  const p = plugin as Plugin;
+  if (p.name !== name) {
+    throw new PluginError(name, `its code says its name is ${JSON.stringify(p.name)}`);
+  }
+  const m = entry.manifest.provides;
+  const missing = [
+    ...m.backends.filter((b) => !p.backends?.some((x) => x.type === b.type)).map((b) =>
+      `backend ${b.type}`
+    ),
+    ...m.commands.filter((c) => !p.commands?.some((x) => x.name === c.name)).map((c) =>
+      `command ${c.name}`
+    ),
+    ...m.sources.filter((s) => !p.sources?.some((x) => x.name === s)).map((s) => `source ${s}`),
+    ...m.sinks.filter((s) => !p.sinks?.some((x) => x.name === s)).map((s) => `sink ${s}`),
+  ];
+  if (missing.length) {
+    throw new PluginError(
+      name,
+      `its manifest promises ${missing.join(", ")}, which its code lacks`,
+    );
+  }
+  return p;
+}
+
+/** A registry entry for one installed plugin; its code loads on the first hook call. */
+export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
+  const m = entry.manifest;
+  const name = m.name;
+  let loading: Promise<Loaded> | null = null;
+  const load = (): Promise<Loaded> => {
+    loading ??= (async () => {
+      await checkConsent(entry);
+      const config = await opts.settings(entry);
+      const entryPath = join(entry.path, m.entry);
+      if (m.kind === "exec") {
+        const { PluginProcess } = await import("./rpc.ts");
+        const proc = await PluginProcess.start({
+          name,
+          program: entryPath,
+          cwd: entry.path,
+          handoffVersion: VERSION,
+          initialize: { config, dataDir: hostApi(entry, opts.home, config).dataDir },
+        });
+        return { proc };
+      }
+      let real: string;
+      try {
+        real = Deno.realPathSync(entryPath);
+      } catch (e) {
+        throw new PluginError(name, `its module ${entryPath} is missing: ${(e as Error).message}`);
+      }
+      let mod: Record<string, unknown>;
+      try {
+        mod = await import(pathToFileURL(real).href);
+      } catch (e) {
+        throw new PluginError(name, `its module failed to load: ${(e as Error).message}`);
+      }
+      const activate = (mod.activate ?? mod.default) as ((h: HostApi) => unknown) | undefined;
+      if (typeof activate !== "function") {
+        throw new PluginError(name, "its module exports no activate(host) function");
+      }
+      let plugin: unknown;
+      try {
+        plugin = await activate(hostApi(entry, opts.home, config));
+      } catch (e) {
+        throw new PluginError(name, `activate() failed: ${(e as Error).message}`);
+      }
+      return { plugin: checkModulePlugin(entry, plugin) };
+    })();
+    // A failed load is not cached: the next call tries again (a sink's retry, say).
+    loading.catch(() => loading = null);
+    return loading;
+  };
+
+  /** Calls a module's hook, or sends the request to the process. */
+  const call = async <T>(
+    method: string,
+    params: Record<string, unknown>,
+    viaModule: (p: Plugin) => T | Promise<T>,
+  ): Promise<T> => {
+    let loaded = await load();
+    if (loaded.proc?.failed) { // it crashed or hung before: a fresh process gets this call
+      loading = null;
+      loaded = await load();
+    }
+    if (loaded.proc) return await loaded.proc.request(method, params) as T;
+    try {
+      return await viaModule(loaded.plugin!);
+    } catch (e) {
+      if (e instanceof PluginError) throw e;
+      throw new PluginError(name, `${method} failed: ${(e as Error).message}`);
+    }
+  };
+
+  const backend = (decl: BackendDecl): BackendLauncher => {
+    const mod = (p: Plugin) => p.backends!.find((b) => b.type === decl.type)!;
+    const spec = async (
+      method: string,
+      params: Record<string, unknown>,
+      f: (b: BackendLauncher) => LaunchSpec | Promise<LaunchSpec>,
+    ) =>
+      checkLaunchSpec(name, await call(method, { type: decl.type, ...params }, (p) => f(mod(p))));
+    return {
+      ...decl,
+      launch: (task: LaunchTask, prompt: string) =>
+        spec("backend/launch", { task, prompt }, (b) => b.launch(task, prompt)),
+      interactive: (task: LaunchTask) =>
+        spec("backend/interactive", { task }, (b) => b.interactive(task)),
+      createParser(): StreamParser {
+        const parser = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+        let local: StreamParser | null = null;
+        let warned = false;
+        return {
+          async push(line: string): Promise<RunEvent[]> {
+            const raw = await call("backend/parse", { type: decl.type, parser, line }, (p) => {
+              local ??= mod(p).createParser();
+              return local.push(line);
+            });
+            const value = raw && typeof raw === "object" && !Array.isArray(raw)
+              ? (raw as { events?: unknown }).events
+              : raw;
+            const { events, problem } = checkRunEvents(value);
+            if (problem && !warned) {
+              warned = true;
+              console.error(`handoff: plugin ${name}: ${problem}`);
+            }
+            return events;
+          },
+        };
+      },
+      async diagnose(stderrTail: string, task: LaunchTask) {
+        try {
+          const hint = await call(
+            "backend/diagnose",
+            { type: decl.type, stderrTail, task },
+            (p) => mod(p).diagnose?.(stderrTail, task),
+          );
+          const text = hint && typeof hint === "object" ? (hint as { hint?: unknown }).hint : hint;
+          return typeof text === "string" && text !== "" ? text : undefined;
+        } catch {
+          return undefined; // a hint is a nicety: a plugin without one says nothing
+        }
+      },
+    };
+  };
+
+  const command = (c: { name: string; summary: string }): CommandSpec => ({
+    name: c.name,
+    summary: `${c.summary} (plugin ${name})`,
+    run: (args) => runCommand(c.name, args),
+  });
+
+  const runCommand = async (command: string, args: string[]): Promise<number> => {
+    const loaded = await load();
+    if (loaded.proc) {
+      const enc = new TextEncoder();
+      loaded.proc.onNotification = (method, params) => {
+        if (method !== "output" || typeof params.text !== "string") return;
+        const target = params.stream === "stderr" ? Deno.stderr : Deno.stdout;
+        target.writeSync(enc.encode(params.text));
+      };
+      const r = await loaded.proc.request("command/run", {
+        name: command,
+        args,
+        cwd: Deno.cwd(),
+        stdoutIsTerminal: Deno.stdout.isTerminal(),
+      }, 24 * 3600_000) as { exitCode?: unknown } | null;
+      const code = r?.exitCode;
+      return typeof code === "number" && Number.isInteger(code) && code >= 0 && code < 256
+        ? code
+        : 1;
+    }
+    const spec = loaded.plugin!.commands!.find((x) => x.name === command)!;
+    if (!spec.run) throw new PluginError(name, `command ${command} has no run(args) function`);
+    try {
+      return await spec.run(args);
+    } catch (e) {
+      if (e instanceof PluginError) throw e;
+      throw new PluginError(name, `command ${command} failed: ${(e as Error).message}`);
+    }
+  };
+
+  const source = (sourceName: string): NotificationSource => ({
+    name: sourceName,
+    async parse(input: SourceInput): Promise<SourceEvent | null> {
+      const r = await call(
+        "source/parse",
+        { name: sourceName, input },
+        (p) => p.sources!.find((s) => s.name === sourceName)!.parse(input),
+      );
+      const ev = r && typeof r === "object" && "event" in (r as object)
+        ? (r as unknown as { event: unknown }).event
+        : r;
+      return checkSourceEvent(name, ev);
+    },
+  });
+
+  const sink = (sinkName: string): EventSink => ({
+    name: sinkName,
+    async deliver(events: EventRecord[], signal: AbortSignal): Promise<void> {
+      await call(
+        "sink/deliver",
+        { name: sinkName, events },
+        (p) => p.sinks!.find((s) => s.name === sinkName)!.deliver(events, signal),
+      );
+    },
+  });
+
+  return {
+    name,
+    backends: m.provides.backends.map(backend),
+    commands: m.provides.commands.map(command),
+    sources: m.provides.sources.map(source),
+    sinks: m.provides.sinks.map(sink),
+  };
+}
+
+function checkLaunchSpec(plugin: string, v: unknown): LaunchSpec {
+  const s = v as Partial<LaunchSpec> | null;
+  const strings = (a: unknown) => Array.isArray(a) && a.every((x) => typeof x === "string");
+  if (
+    !s || typeof s !== "object" || !strings(s.argv) || (s.argv as string[]).length === 0 ||
+    typeof s.cwd !== "string" || !(s.stdin === null || typeof s.stdin === "string") ||
+    !s.env || typeof s.env !== "object" ||
+    !Object.values(s.env).every((x) => typeof x === "string")
+  ) {
+    throw new PluginError(
+      plugin,
+      "its launch answer is not {argv: [program, …], env: {NAME: value}, cwd, stdin}",
+    );
+  }
+  return s as LaunchSpec;
+}
+
+function checkSourceEvent(plugin: string, v: unknown): SourceEvent | null {
+  if (v === null || v === undefined) return null;
+  const e = v as Partial<SourceEvent>;
+  const optional = (x: unknown) => x === undefined || typeof x === "string";
+  if (
+    typeof e !== "object" || typeof e.type !== "string" || typeof e.message !== "string" ||
+    typeof e.source !== "string" || !optional(e.title) || !optional(e.cwd) ||
+    !optional(e.agentSessionId)
+  ) {
+    throw new PluginError(plugin, "its source answer is not {type, message, source, …} or null");
+  }
+  return e as SourceEvent;
+}

@@ -1,0 +1,107 @@
+/**
+ * `$HANDOFF_HOME/plugins/lock.json`: every installed plugin (where it came from, what it
+ * resolved to, the sha256 of each file the user consented to, its manifest) and which
+ * plugins, first-party ones included, are disabled. Read on every start-up that needs
+ * plugins, so it is one small file; written atomically, 0600.
+ */
+import { join } from "node:path";
+import { HandoffError } from "../errors.ts";
+import { writeFileAtomic } from "../files.ts";
+import { ensurePrivateDir } from "../paths.ts";
+import { type Manifest, ManifestError, parseManifest } from "./manifest.ts";
+
+export type SourceKind = "dir" | "git" | "github" | "npm" | "tarball";
+
+export interface LockEntry {
+  /** What the user typed (`./x`, `file:///…/x.git`, `npm:pkg@1`, …). */
+  source: string;
+  sourceKind: SourceKind;
+  /** The installed folder: a link to the user's own directory, or a copy under plugins/. */
+  path: string;
+  linked: boolean;
+  /** The commit, npm version or tarball sha256 the source resolved to. */
+  resolved: string | null;
+  /** A git ref or npm version the user pinned: `upgrade` leaves it alone without --force. */
+  pinned: string | null;
+  /** sha256 of every installed file (relative path → hex); empty for a linked directory. */
+  files: Record<string, string>;
+  manifest: Manifest;
+  /** When the user agreed to run this code, and to which files (their combined digest). */
+  consent: { at: string; digest: string; by: "prompt" | "--yes" };
+  installedAt: string;
+}
+
+export interface Lock {
+  lockVersion: 1;
+  plugins: Record<string, LockEntry>;
+  /** Names of disabled plugins, first-party included. */
+  disabled: string[];
+}
+
+export function pluginsDir(home: string): string {
+  return join(home, "plugins");
+}
+
+export function lockPath(home: string): string {
+  return join(pluginsDir(home), "lock.json");
+}
+
+export function emptyLock(): Lock {
+  return { lockVersion: 1, plugins: {}, disabled: [] };
+}
+
+/** The lock, or an empty one when nothing was ever installed. A damaged lock is an error. */
+export function readLock(home: string): Lock {
+  const file = lockPath(home);
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(file);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return emptyLock();
+    throw new HandoffError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  return parseLock(text, file);
+}
+
+/** Pure: the lock file's text → the lock, each entry's manifest checked again. */
+export function parseLock(text: string, file: string): Lock {
+  const damaged = (what: string) =>
+    new HandoffError(
+      `${file} is damaged: ${what}`,
+      1,
+      "fix or delete it, then add the plugins again (handoff plugin add …); " +
+        "nothing else under that folder is touched",
+    );
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch (e) {
+    throw damaged((e as Error).message);
+  }
+  const o = j as Partial<Lock> | null;
+  if (!o || typeof o !== "object" || o.lockVersion !== 1 || typeof o.plugins !== "object") {
+    throw damaged("not a lock file this handoff writes (lockVersion 1)");
+  }
+  const plugins: Record<string, LockEntry> = {};
+  for (const [name, entry] of Object.entries(o.plugins ?? {})) {
+    if (!entry || typeof entry !== "object" || typeof entry.path !== "string") {
+      throw damaged(`entry "${name}" has no path`);
+    }
+    try {
+      parseManifest(JSON.stringify(entry.manifest));
+    } catch (e) {
+      if (e instanceof ManifestError) throw damaged(`entry "${name}": manifest ${e.message}`);
+      throw e;
+    }
+    plugins[name] = entry;
+  }
+  const disabled = Array.isArray(o.disabled)
+    ? o.disabled.filter((d): d is string => typeof d === "string")
+    : [];
+  return { lockVersion: 1, plugins, disabled };
+}
+
+export function writeLock(home: string, lock: Lock): void {
+  ensurePrivateDir(pluginsDir(home));
+  writeFileAtomic(lockPath(home), JSON.stringify(lock, null, 2) + "\n", 0o600);
+}

@@ -1,0 +1,59 @@
+/** `handoff plugin add <source>`: fetch, show what will run, ask, install, lock. */
+import { handoffHome } from "../../core/paths.ts";
+import { errColors, errLine, jsonVisible, outLine } from "../../core/output.ts";
+import { ensurePrivateDir } from "../../core/paths.ts";
+import { pluginsDir } from "../../core/plugin/lock.ts";
+import type { CommandContext } from "../../core/registry.ts";
+import { fetchSource, parseSource } from "./source.ts";
+import { install, removeIfThere } from "./install.ts";
+import { initSinkCursors } from "./sinks.ts";
+
+function isDir(p: string): boolean {
+  try {
+    return Deno.statSync(p).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+export async function add(
+  ctx: CommandContext,
+  source: string,
+  f: { yes?: boolean; pin?: string; json?: boolean },
+): Promise<number> {
+  const home = handoffHome();
+  let spec = parseSource(source, Deno.cwd(), isDir);
+  if (f.pin !== undefined) {
+    if (spec.kind === "git" || spec.kind === "github") spec = { ...spec, ref: f.pin };
+    else if (spec.kind === "npm") spec = { ...spec, version: f.pin };
+    else errLine(`handoff: --pin is for git and npm sources; ${spec.kind} ignores it`);
+  }
+  ensurePrivateDir(pluginsDir(home));
+  const staging = Deno.makeTempDirSync({ dir: pluginsDir(home), prefix: ".staging-" });
+  try {
+    if (spec.kind !== "dir") errLine(`fetching ${source} …`);
+    const fetched = await fetchSource(spec, staging);
+    const entry = await install({
+      home,
+      source: spec.kind === "dir" ? spec.path : source,
+      fetched,
+      pinned: f.pin ?? null,
+      yes: f.yes ?? false,
+      registry: ctx.registry,
+    });
+    await initSinkCursors(home, entry.manifest);
+    const c = errColors();
+    errLine(
+      `${c.green("✓")} ${entry.manifest.name} ${entry.manifest.version} installed` +
+        (entry.linked ? ` (linked to ${entry.path})` : ""),
+    );
+    if (f.json) {
+      outLine(
+        jsonVisible({ name: entry.manifest.name, ...entry, files: Object.keys(entry.files) }),
+      );
+    }
+    return 0;
+  } finally {
+    removeIfThere(staging);
+  }
+}

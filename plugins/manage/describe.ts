@@ -1,0 +1,118 @@
+/**
+ * What `plugin add` shows before asking, and what `plugin list` and `info` print. Pure:
+ * a manifest and lock entry in, lines out (the shebang is read by the caller).
+ */
+import { join } from "node:path";
+import { type Manifest, providesSummary } from "../../core/plugin/manifest.ts";
+import type { LockEntry } from "../../core/plugin/lock.ts";
+import { escapeControls as safeText } from "../../core/output.ts";
+import { tildePath } from "../../core/paths.ts";
+
+/** The `#!` line of an exec entry ("" when it has none or cannot be read). */
+export function shebang(file: string): string {
+  try {
+    const head = new TextDecoder().decode(Deno.readFileSync(file).slice(0, 200));
+    return head.startsWith("#!") ? head.split("\n")[0].slice(2).trim() : "";
+  } catch {
+    return "";
+  }
+}
+
+/** How the plugin's code runs, in one line a user can judge. */
+export function runsAs(m: Manifest, dir: string): string {
+  const entry = join(dir, m.entry);
+  if (m.kind === "exec") {
+    const interp = shebang(entry);
+    return `runs ${tildePath(entry)}${interp ? ` (through ${safeText(interp)})` : ""} as you, ` +
+      "whenever handoff needs one of its hooks";
+  }
+  return `loads ${tildePath(entry)} into handoff's own process, with all of your permissions, ` +
+    "whenever handoff needs one of its hooks";
+}
+
+export function consentText(
+  m: Manifest,
+  o: {
+    source: string;
+    dest: string;
+    files: Record<string, string>;
+    digest: string;
+    linked: boolean;
+    previous?: LockEntry;
+  },
+): string[] {
+  const lines = [
+    `${safeText(m.name)} ${safeText(m.version)} (${m.kind} plugin) from ${safeText(o.source)}`,
+  ];
+  if (m.description) lines.push(`  ${safeText(m.description)}`);
+  if (m.homepage) lines.push(`  ${safeText(m.homepage)}`);
+  lines.push(`  provides: ${providesSummary(m).join(", ")}`);
+  const keys = Object.keys(m.config);
+  if (keys.length) lines.push(`  settings: plugins.${m.name}.{${keys.join(", ")}} in config.yaml`);
+  lines.push(`  ${runsAs(m, o.dest)}`);
+  if (o.linked) {
+    lines.push(`  linked: ${tildePath(o.dest)} is used as it is (edits take effect at once)`);
+  } else {
+    const n = Object.keys(o.files).length;
+    lines.push(
+      `  ${n} file(s), sha256 ${o.digest.slice(0, 16)}…; installed in ${tildePath(o.dest)}`,
+    );
+  }
+  if (o.previous) {
+    lines.push(
+      `  replaces ${safeText(o.previous.manifest.name)} ${safeText(o.previous.manifest.version)} ` +
+        `from ${safeText(o.previous.source)}`,
+    );
+  }
+  return lines;
+}
+
+/** One row of `plugin list`, also its JSON. */
+export interface PluginRow {
+  name: string;
+  version: string;
+  kind: string;
+  origin: "builtin" | "installed";
+  enabled: boolean;
+  provides: string[];
+  source: string | null;
+  resolved: string | null;
+  linked: boolean;
+  description: string;
+}
+
+export function pluginRow(
+  m: Manifest,
+  origin: "builtin" | "installed",
+  enabled: boolean,
+  entry?: LockEntry,
+): PluginRow {
+  return {
+    name: m.name,
+    version: m.version,
+    kind: m.kind,
+    origin,
+    enabled,
+    provides: providesSummary(m),
+    source: entry?.source ?? null,
+    resolved: entry?.resolved ?? null,
+    linked: entry?.linked ?? false,
+    description: m.description,
+  };
+}
+
+/** `plugin list` as a table: name, version, kind, state, what it provides. */
+export function listLines(rows: PluginRow[]): string[] {
+  const w = Math.max(4, ...rows.map((r) => r.name.length));
+  const v = Math.max(7, ...rows.map((r) => r.version.length));
+  return [
+    `${"NAME".padEnd(w)}  ${"VERSION".padEnd(v)}  ${"KIND".padEnd(7)}  ${
+      "STATE".padEnd(8)
+    }  PROVIDES`,
+    ...rows.map((r) =>
+      `${safeText(r.name).padEnd(w)}  ${safeText(r.version).padEnd(v)}  ${r.kind.padEnd(7)}  ${
+        (r.enabled ? "enabled" : "disabled").padEnd(8)
+      }  ${r.provides.join(", ") || "-"}`
+    ),
+  ];
+}

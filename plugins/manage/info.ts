@@ -1,0 +1,75 @@
+/** `handoff plugin info <name>`: its manifest, where it came from, consent, sink state. */
+import { jsonVisible, outLine } from "../../core/output.ts";
+import { escapeControls } from "../../core/output.ts";
+import { handoffHome, paths, tildePath } from "../../core/paths.ts";
+import { parseManifest, providesSummary } from "../../core/plugin/manifest.ts";
+import { readLock } from "../../core/plugin/lock.ts";
+import type { CommandContext } from "../../core/registry.ts";
+import { runsAs } from "./describe.ts";
+import { knownPlugin } from "./lookup.ts";
+
+export async function info(
+  ctx: CommandContext,
+  name: string,
+  f: { json?: boolean },
+): Promise<number> {
+  const k = knownPlugin(ctx, name);
+  const m = parseManifest(JSON.stringify(await k.manifest()), { builtin: k.origin === "builtin" });
+  const entry = readLock(handoffHome()).plugins[name];
+  let sinks: unknown[] = [];
+  if (m.provides.sinks.length) {
+    const { openDb } = await import("../../core/store.ts");
+    const { sinkStates } = await import("../../core/delivery.ts");
+    const db = openDb(paths().db, { readOnly: true });
+    try {
+      sinks = sinkStates(db).filter((s) => s.sink.startsWith(`${name}/`));
+    } finally {
+      db.close();
+    }
+  }
+  if (f.json) {
+    outLine(
+      jsonVisible({ ...m, origin: k.origin, enabled: k.enabled, install: entry ?? null, sinks }),
+    );
+    return 0;
+  }
+  const e = escapeControls;
+  outLine(
+    `${e(m.name)} ${e(m.version)} — ${
+      k.origin === "builtin" ? "first-party" : `${m.kind} plugin`
+    }, ${k.enabled ? "enabled" : "disabled"}`,
+  );
+  if (m.description) outLine(`  ${e(m.description)}`);
+  if (m.homepage) outLine(`  homepage: ${e(m.homepage)}`);
+  outLine(`  provides: ${providesSummary(m).join(", ") || "-"}`);
+  if (m.dependsOn.length) outLine(`  depends on: ${m.dependsOn.join(", ")}`);
+  for (const [key, d] of Object.entries(m.config)) {
+    outLine(
+      `  setting plugins.${m.name}.${key} (${d.type}${d.required ? ", required" : ""}) ${
+        e(d.description)
+      }`,
+    );
+  }
+  if (entry) {
+    outLine(
+      `  source: ${e(entry.source)}${entry.resolved ? ` → ${e(entry.resolved)}` : ""}${
+        entry.pinned ? ` (pinned ${e(entry.pinned)})` : ""
+      }`,
+    );
+    outLine(`  ${runsAs(m, entry.path)}`);
+    outLine(
+      `  installed: ${entry.installedAt}; agreed to ${
+        entry.linked ? "a linked folder" : `sha256 ${entry.consent.digest.slice(0, 16)}…`
+      } on ${entry.consent.at} (${entry.consent.by})`,
+    );
+    if (entry.linked) outLine(`  linked: ${tildePath(entry.path)}`);
+  }
+  for (const s of sinks as { sink: string; delivered: number; last_error: string | null }[]) {
+    outLine(
+      `  sink ${s.sink}: ${s.delivered} delivered${
+        s.last_error ? `, last error: ${e(s.last_error)}` : ""
+      }`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,59 @@
+/** `handoff plugin verify [name]`: do the installed files still match what was agreed to? */
+import { notFound } from "../../core/errors.ts";
+import { errLine, jsonVisible, outLine } from "../../core/output.ts";
+import { handoffHome } from "../../core/paths.ts";
+import { readLock } from "../../core/plugin/lock.ts";
+import { changedFiles, hashTree, treeDigest } from "../../core/plugin/digest.ts";
+import type { CommandContext } from "../../core/registry.ts";
+
+export function verify(
+  _ctx: CommandContext,
+  name: string | undefined,
+  f: { json?: boolean },
+): number {
+  const lock = readLock(handoffHome());
+  const names = name === undefined ? Object.keys(lock.plugins) : [name];
+  if (name !== undefined && !lock.plugins[name]) {
+    throw notFound(`no installed plugin named "${name}"`);
+  }
+  let bad = 0;
+  for (const n of names) {
+    const e = lock.plugins[n];
+    let state: "ok" | "changed" | "linked" | "unreadable" = "ok";
+    let changed: string[] = [];
+    if (e.linked) state = "linked";
+    else {
+      try {
+        const now = hashTree(e.path);
+        if (treeDigest(now) !== e.consent.digest) {
+          state = "changed";
+          changed = changedFiles(e.files, now);
+        }
+      } catch (err) {
+        state = "unreadable";
+        changed = [(err as Error).message];
+      }
+    }
+    if (state === "changed" || state === "unreadable") bad++;
+    if (f.json) outLine(jsonVisible({ name: n, state, changed }));
+    else {
+      outLine(
+        `${n}: ${
+          state === "ok"
+            ? "ok (matches what you agreed to)"
+            : state === "linked"
+            ? `linked to ${e.path} (your own folder: not checked)`
+            : `${state.toUpperCase()}: ${changed.join(", ")}`
+        }`,
+      );
+    }
+  }
+  if (names.length === 0) errLine("no plugins installed");
+  if (bad) {
+    errLine(
+      `${bad} plugin(s) changed: handoff refuses to run them until you agree again ` +
+        "(handoff plugin add <source> --yes) or remove them",
+    );
+  }
+  return bad ? 1 : 0;
+}
