@@ -8,7 +8,9 @@ import type { StreamParser } from "../core/registry.ts";
 
 async function parse(fixture: string, parser: StreamParser): Promise<RunEvent[]> {
   const text = await Deno.readTextFile(new URL(`./fixtures/${fixture}`, import.meta.url));
-  return text.split("\n").filter(Boolean).flatMap((l) => parser.push(l));
+  const events: RunEvent[] = [];
+  for (const line of text.split("\n").filter(Boolean)) events.push(...await parser.push(line));
+  return events;
 }
 
 const kinds = (events: RunEvent[]) => events.map((e) => e.kind);

@@ -2,7 +2,7 @@
 // prompt and the step in a request, and the FAKE_* prompt directives.
 // No I/O here, so everything is unit-testable.
 
-export type Flavor = "anthropic" | "openai";
+export type Flavor = "anthropic" | "openai" | "gemini";
 
 /** A tool call. `input` is the tool's JSON input; for OpenAI function calls
  * `arguments` (a JSON string) may be given instead. */
@@ -107,6 +107,11 @@ export function directiveSteps(prompt: string, flavor: Flavor): Step[] {
 }
 
 function bashStep(cmd: string, flavor: Flavor): Step {
+  if (flavor === "gemini") {
+    return {
+      tool: { name: "run_shell_command", input: { command: cmd, description: "fake step" } },
+    };
+  }
   return flavor === "anthropic"
     ? {
       tool: { name: "Bash", input: { command: cmd, description: "fake step" } },
@@ -118,6 +123,9 @@ function writeStep(arg: string, flavor: Flavor): Step {
   const sep = arg.indexOf(" :: ");
   const path = sep < 0 ? arg : arg.slice(0, sep).trim();
   const text = sep < 0 ? "" : arg.slice(sep + 4);
+  if (flavor === "gemini") {
+    return { tool: { name: "write_file", input: { file_path: path, content: text + "\n" } } };
+  }
   return flavor === "anthropic"
     ? {
       tool: { name: "Write", input: { file_path: path, content: text + "\n" } },
@@ -147,6 +155,7 @@ const INJECTED_TAGS = [
   "INSTRUCTIONS",
   "local-command-stdout",
   "command-name",
+  "session_context",
 ];
 const INTERRUPTED = /^\[Request interrupted by user[^\]]*\]$/;
 
@@ -247,7 +256,7 @@ export function exampleFor(schema: unknown): unknown {
   const s = (schema ?? {}) as Record<string, unknown>;
   if (Array.isArray(s.enum)) return s.enum[0];
   if ("const" in s) return s.const;
-  const type = Array.isArray(s.type) ? s.type[0] : s.type;
+  const type = String(Array.isArray(s.type) ? s.type[0] : s.type).toLowerCase();
   switch (type) {
     case "object": {
       const props = (s.properties ?? {}) as Record<string, unknown>;

@@ -96,8 +96,15 @@ export function defaultConfig(w: { anthropic: FakeServer; openai: FakeServer; di
 `;
 }
 
-export async function startWorld(opts: { config?: (w: World) => string } = {}): Promise<World> {
-  const dir = await Deno.makeTempDir({ prefix: "handoff-e2e-" });
+export interface WorldOptions {
+  config?: (w: World) => string;
+  /** Where the world's folder goes (default: the system's temp dir). */
+  under?: string;
+}
+
+export async function startWorld(opts: WorldOptions = {}): Promise<World> {
+  if (opts.under) await Deno.mkdir(opts.under, { recursive: true, mode: 0o755 });
+  const dir = await Deno.makeTempDir({ prefix: "handoff-e2e-", dir: opts.under });
   const home = join(dir, "handoff-home");
   const work = join(dir, "work");
   await Deno.mkdir(work, { recursive: true });
@@ -166,7 +173,7 @@ export function lastLine(text: string): string {
 /** Runs `fn` in a fresh world (startWorld), closed afterwards whatever happens. */
 export async function withWorld(
   fn: (w: World) => Promise<void>,
-  opts: { config?: (w: World) => string } = {},
+  opts: WorldOptions = {},
 ): Promise<void> {
   const w = await startWorld(opts);
   try {
