@@ -96,6 +96,10 @@ export function which(name: string): string | null {
 export interface Cmd {
   name: string;
   argv: string[];
+  /** Its own environment (else the options'); measured with the internal loop. */
+  env?: Record<string, string>;
+  /** Awaited after each run, untimed (e.g. until a process it started is gone). */
+  after?: () => Promise<void>;
 }
 
 export interface Measured {
@@ -123,20 +127,21 @@ export function timerName(): string {
  */
 export async function measure(cmds: Cmd[], o: MeasureOptions): Promise<Measured[]> {
   for (const c of cmds) await checkRuns(c, o);
-  const hyperfine = which("hyperfine");
+  const hyperfine = cmds.some((c) => c.env || c.after) ? null : which("hyperfine");
   return hyperfine ? await viaHyperfine(hyperfine, cmds, o) : await viaLoop(cmds, o);
 }
 
 async function checkRuns(c: Cmd, o: MeasureOptions): Promise<void> {
   const out = await new Deno.Command(c.argv[0], {
     args: c.argv.slice(1),
-    env: o.env,
+    env: c.env ?? o.env,
     clearEnv: true,
     cwd: o.cwd,
     stdin: "null",
     stdout: "null",
     stderr: "piped",
   }).output();
+  await c.after?.();
   if (out.code !== 0) {
     throw new Error(
       `${c.name} exited with ${out.code}: ${new TextDecoder().decode(out.stderr).trim()}`,
@@ -194,14 +199,16 @@ async function viaLoop(cmds: Cmd[], o: MeasureOptions): Promise<Measured[]> {
     const t0 = performance.now();
     await new Deno.Command(c.argv[0], {
       args: c.argv.slice(1),
-      env: o.env,
+      env: c.env ?? o.env,
       clearEnv: true,
       cwd: o.cwd,
       stdin: "null",
       stdout: "null",
       stderr: "null",
     }).output();
-    return performance.now() - t0;
+    const took = performance.now() - t0;
+    await c.after?.();
+    return took;
   };
   for (let i = 0; i < o.warmup; i++) for (const c of cmds) await once(c);
   const res = cmds.map((c) => ({ name: c.name, times: [] as number[] }));

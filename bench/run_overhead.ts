@@ -111,7 +111,7 @@ async function main() {
         inheritedEnv: env,
       }, PROMPT);
     const runDirect = async () => {
-      const spec = direct();
+      const spec = await direct();
       const r = await timed(spec.argv, { env: spec.env, cwd: spec.cwd, stdin: spec.stdin! });
       if (!r.stdout.includes(`"result":"${ANSWER}"`)) {
         throw new Error(`direct claude run gave no result:\n${r.stdout}`);
@@ -126,7 +126,7 @@ async function main() {
       return r;
     };
 
-    const spec = direct();
+    const spec = await direct();
     console.log(`# run_overhead: handoff run vs the same claude CLI started directly
 
 measures  wall time of one dispatch (spawn → exit, stdin written, pipes drained)
