@@ -166,3 +166,9 @@ export async function commandVersion(path: string): Promise<string | null> {
     return null;
   }
 }
+
+/** `argv` run as root: as is when we are root, else through sudo when there is one. */
+export function asRoot(argv: string[]): string[] {
+  if (Deno.uid() === 0) return argv;
+  return which("sudo") ? ["sudo", ...argv] : argv;
+}

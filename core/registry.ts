@@ -6,6 +6,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import type { RunEvent } from "./events.ts";
 import type { EventRecord, RunTab } from "./event_log.ts";
+import type { DeviceAccess, DialAddress, Transport } from "./transport.ts";
 
 /** What a backend launcher is asked to start. */
 export interface LaunchTask {
@@ -159,6 +160,7 @@ export interface EventSink {
  *   sinks      parallel, each on its own cursor (see EventSink)
  *   subscribe  first-wins: the live stream behind the gate's `subscribe` verb
  *   runOrigin  sequential, first non-null answer wins
+ *   transports see core/transport.ts (address and access first-wins; checks, setup all)
  */
 export interface Plugin {
   name: string;
@@ -176,6 +178,8 @@ export interface Plugin {
    * run, so its events reach only the devices allowed that session.
    */
   runOrigin?: (env: Record<string, string>) => Promise<RunTab | null>;
+  /** How phones reach this machine and how their access is installed. */
+  transports?: Transport[];
 }
 
 /** The plugin API this handoff speaks: a plugin's manifest names the one it was built for. */
@@ -268,6 +272,32 @@ export class Registry {
   /** The plugin that streams the gate's `subscribe` verb, if any. */
   subscriber(): Plugin["subscribe"] {
     return this.plugins.find((p) => p.subscribe)?.subscribe;
+  }
+
+  /** Every transport, in registration order. */
+  transports(): Transport[] {
+    return this.plugins.flatMap((p) => p.transports ?? []);
+  }
+
+  /** The first transport that installs device access; null when none does. */
+  async access(): Promise<DeviceAccess | null> {
+    const t = this.transports().find((t) => t.access);
+    return t?.access ? await t.access() : null;
+  }
+
+  /**
+   * Where a phone dials: the first transport with a host. Without one, the first
+   * transport's answer (it says why); null when no transport gives addresses.
+   */
+  async address(): Promise<DialAddress | null> {
+    let first: DialAddress | null = null;
+    for (const t of this.transports()) {
+      if (!t.address) continue;
+      const a = await t.address();
+      if (a.host) return a;
+      first ??= a;
+    }
+    return first;
   }
 
   /** The first answer of a plugin's `runOrigin` hook; null when none knows (or all fail). */

@@ -26,7 +26,9 @@ export const hotCommands: Record<string, () => Promise<(args: string[]) => Promi
   notify: async () => {
     if (await isDisabled("notify")) {
       return () => {
-        console.error("handoff: notify is disabled, nothing recorded (handoff plugin enable notify)");
+        console.error(
+          "handoff: notify is disabled, nothing recorded (handoff plugin enable notify)",
+        );
         return Promise.resolve(0);
       };
     }

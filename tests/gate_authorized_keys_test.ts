@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { authorizedKeysExpiry } from "../plugins/gate/expiry.ts";
+import { authorizedKeysExpiry } from "../plugins/sshd/expiry_time.ts";
 import { generateDeviceKey } from "../plugins/sshd/sshkey.ts";
 import {
   authorizedKeysLine,

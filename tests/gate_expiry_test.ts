@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  authorizedKeysExpiry,
-  expiryFor,
-  isSoftExpired,
-  parseDuration,
-  relativeExpiry,
-} from "../plugins/gate/expiry.ts";
+import { authorizedKeysExpiry } from "../plugins/sshd/expiry_time.ts";
+import { expiryFor, isSoftExpired, parseDuration, relativeExpiry } from "../plugins/gate/expiry.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -91,7 +86,7 @@ Deno.test("authorizedKeysExpiry: UTC suffix or standard local time", () => {
 Deno.test("authorizedKeysExpiry: defaults to this process' zone, in standard time", async () => {
   const script = `
     import { authorizedKeysExpiry } from ${
-    JSON.stringify(import.meta.resolve("../plugins/gate/expiry.ts"))
+    JSON.stringify(import.meta.resolve("../plugins/sshd/expiry_time.ts"))
   };
     console.log(authorizedKeysExpiry("2027-07-03T12:34:56Z", { utcSuffix: false }));
     console.log(authorizedKeysExpiry("2027-01-03T12:34:56Z", { utcSuffix: false }));`;

@@ -1,14 +1,9 @@
-import { qrTextToPgm } from "./helpers/qr.ts";
+import { parsePairPayload, qrTextToPgm } from "./helpers/qr.ts";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  buildPairPayload,
-  type PairPayload,
-  parsePairPayload,
-  renderQrTerminal,
-} from "../plugins/phone/payload.ts";
+import { buildPairPayload, type PairPayload, renderQrTerminal } from "../plugins/phone/payload.ts";
 import { generateDeviceKey } from "../plugins/sshd/sshkey.ts";
 
 const PEM = [

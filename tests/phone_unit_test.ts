@@ -29,12 +29,11 @@ import { addKeyLine, removeKeyLines, replaceKeyLine } from "../plugins/sshd/keys
 import { parseOpenSshVersion, supportsUtcExpiry } from "../plugins/sshd/sshd.ts";
 import { startTmux } from "./helpers/tmux.ts";
 import {
-  acceptEnvOf,
   checkTmuxReadOnly,
   checkTmuxSocketDir,
   parseTmuxVersion,
-  wideAcceptEnv,
 } from "../plugins/phone/checks_hardening.ts";
+import { acceptEnvOf, wideAcceptEnv } from "../plugins/sshd/checks.ts";
 import { openDb, setSetting } from "../core/store.ts";
 import { SETTING } from "../plugins/gate/settings.ts";
 import { unknownDeviceLogLine } from "../plugins/gate/audit.ts";

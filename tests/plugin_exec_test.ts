@@ -366,3 +366,25 @@ Deno.test("disabling first-party plugins: users go first; a disabled notify reco
     assert.equal((await w.handoff(["plugin", "disable", "manage"])).code, 2);
   });
 });
+
+Deno.test("transports through the registry: without sshd pair says what to enable; without tailscale it asks for --host", async () => {
+  await withWorld(async (w) => {
+    assert.equal((await w.handoff(["plugin", "disable", "sshd"])).code, 0);
+    const noAccess = await w.handoff(["pair", "--host", "127.0.0.1", "--no-wait"]);
+    assert.equal(noAccess.code, 1);
+    assert.match(noAccess.stderr, /no transport installs device keys/);
+    assert.match(noAccess.stderr, /handoff plugin enable sshd/);
+    const doctor = await w.handoff(["doctor", "--json"]);
+    const ids = JSON.parse(doctor.stdout).checks.map((c: { id: string }) => c.id);
+    assert.ok(!ids.includes("sshd") && ids.includes("tmux"), ids.join(" "));
+    assert.equal((await w.handoff(["plugin", "enable", "sshd"])).code, 0);
+    assert.equal((await w.handoff(["plugin", "disable", "tailscale"])).code, 0);
+    const noAddress = await w.handoff(["pair", "--no-wait"]);
+    assert.equal(noAddress.code, 2);
+    assert.match(noAddress.stderr, /no address for the phone to dial/);
+    assert.doesNotMatch(noAddress.stderr, /Tailscale/);
+    const paired = await w.handoff(["pair", "--host", "127.0.0.1", "--no-wait", "--json"]);
+    assert.equal(paired.code, 0, paired.stderr);
+    assert.equal(JSON.parse(paired.stdout).payload.i, "127.0.0.1");
+  });
+});

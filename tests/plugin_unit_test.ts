@@ -5,6 +5,8 @@ import { ManifestError, parseManifest } from "../core/plugin/manifest.ts";
 import { parseLock } from "../core/plugin/lock.ts";
 import { changedFiles, hashTree, treeDigest } from "../core/plugin/digest.ts";
 import { HandoffError } from "../core/errors.ts";
+import { Registry } from "../core/registry.ts";
+import type { Transport } from "../core/transport.ts";
 import { checkRunEvents } from "../core/events.ts";
 import { backoffMs } from "../core/delivery.ts";
 import { foreignImports } from "../plugins/manage/install.ts";
@@ -232,6 +234,7 @@ Deno.test("first-party manifests say what their plugins register", async () => {
     }
     assert.deepEqual(m.provides.sources, (plugin.sources ?? []).map((s) => s.name));
     assert.deepEqual(m.provides.sinks, (plugin.sinks ?? []).map((s) => s.name));
+    assert.deepEqual(m.provides.transports, (plugin.transports ?? []).map((t) => t.name));
     const hooks = [plugin.subscribe && "subscribe", plugin.runOrigin && "runOrigin"].filter(
       Boolean,
     );
@@ -262,5 +265,38 @@ Deno.test("tarballs: links and names that leave the folder are refused", () => {
   assert.match(
     unsafeMember("/etc/cron.d/x\n", "-rw-r--r-- r/r 1 d t /etc/cron.d/x\n") ?? "",
     /leaves the folder/,
+  );
+});
+
+Deno.test("transports: the first with a host gives the address, else the first says why", async () => {
+  const none = (name: string, why: string): Transport => ({
+    name,
+    address: () =>
+      Promise.resolve({
+        host: null,
+        name: null,
+        from: null,
+        detail: why,
+        problem: { message: why, fix: "x" },
+        warnings: [],
+      }),
+  });
+  const some = (name: string, host: string): Transport => ({
+    name,
+    address: () =>
+      Promise.resolve({ host, name: null, from: "10.0.0.0/8", detail: host, warnings: [] }),
+  });
+  const reg = (...ts: Transport[]) => {
+    const r = new Registry();
+    ts.forEach((t, i) => r.use({ name: `p${i}`, transports: [t] }));
+    return r;
+  };
+  assert.equal(await reg().address(), null);
+  assert.equal(await reg().access(), null);
+  assert.equal((await reg(none("a", "down"), some("b", "10.1.1.1")).address())?.host, "10.1.1.1");
+  assert.equal((await reg(none("a", "down"), none("b", "off")).address())?.detail, "down");
+  assert.equal(
+    (await reg(some("a", "10.2.2.2"), some("b", "10.1.1.1")).address())?.host,
+    "10.2.2.2",
   );
 });

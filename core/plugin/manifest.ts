@@ -45,6 +45,8 @@ export interface Manifest {
     commands: CommandDecl[];
     sources: string[];
     sinks: string[];
+    /** Transports (first-party only in API 1: device access must answer synchronously). */
+    transports: string[];
   };
   config: Record<string, ConfigKeyDecl>;
   /** Plugins this one needs (first-party: the ones it may import). */
@@ -206,7 +208,11 @@ export function parseManifest(text: string, opts: { builtin?: boolean } = {}): M
     commands,
     sources: names(provides, "sources", "provides.sources"),
     sinks: names(provides, "sinks", "provides.sinks"),
+    transports: names(provides, "transports", "provides.transports"),
   };
+  if (kind !== "builtin" && provided.transports.length) {
+    fail("provides.transports", "plugin API 1 has no third-party transports yet");
+  }
   if (
     kind !== "builtin" && provided.backends.length + provided.commands.length +
           provided.sources.length + provided.sinks.length === 0
@@ -238,6 +244,7 @@ export function providesSummary(
     ...m.provides.commands.map((c) => `command ${c.name}`),
     ...m.provides.sources.map((s) => `source ${s}`),
     ...m.provides.sinks.map((s) => `sink ${s}`),
+    ...m.provides.transports.map((t) => `transport ${t}`),
     ...(m.hotCommands ?? []).map((c) => `command ${c}`),
     ...(m.hooks ?? []).map((h) => `hook ${h}`),
   ];

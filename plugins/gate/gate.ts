@@ -243,13 +243,13 @@ export async function runGate(args: string[], opts: GateOptions): Promise<number
     }
     if (!decision.allow || device === null) {
       if (!decision.allow && decision.result === "denied:pair_conflict" && device) {
-        // sshd must refuse the key from now on, for both phones.
-        const { defaultAuthorizedKeys, removeKeyLines, withKeysLock } = await import(
-          "../sshd/keys_file.ts"
-        );
-        const file = device.authorizedKeys ?? getSetting(db, SETTING.authorizedKeys) ??
-          defaultAuthorizedKeys();
-        withKeysLock(db, () => removeKeyLines(file, device.fingerprint));
+        // The transport (sshd) must refuse the key from now on, for both phones.
+        const access = await (await opts.registry()).access();
+        if (access) {
+          const store = device.authorizedKeys ?? getSetting(db, SETTING.authorizedKeys) ??
+            access.defaultStore();
+          transaction(db, () => access.remove(store, device.fingerprint));
+        }
       }
       log();
       out(decision.allow ? "error:not_found\n" : `${decision.reply}\n`);

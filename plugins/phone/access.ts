@@ -1,21 +1,16 @@
-// What a device's access is made of outside the database: its authorized_keys line, and
-// the tmux clients it has attached. Shared by pair, devices and the gate's bookkeeping.
+// What a device's access is made of outside the database: its grant in the transport
+// (an authorized_keys line with sshd), and the tmux clients it has attached. Shared by
+// pair, devices and status.
 
 import type { Db } from "../../core/store.ts";
 import { getSetting, transaction } from "../../core/store.ts";
 import { handoffHome } from "../../core/paths.ts";
 import { isSameProcess, killPid } from "../../core/proc.ts";
-import { authorizedKeysExpiry } from "../gate/expiry.ts";
+import { HandoffError } from "../../core/errors.ts";
+import type { Registry } from "../../core/registry.ts";
+import type { AccessGrant, DeviceAccess } from "../../core/transport.ts";
 import { isoUtc } from "../gate/expiry.ts";
 import { selfProgram } from "../../core/self.ts";
-import { authorizedKeysLine } from "../sshd/authorized_keys.ts";
-import {
-  addKeyLine,
-  defaultAuthorizedKeys,
-  removeKeyLines,
-  replaceKeyLine,
-} from "../sshd/keys_file.ts";
-import { sshdVersion, supportsUtcExpiry } from "../sshd/sshd.ts";
 import {
   endAttachment,
   openAttachments,
@@ -33,47 +28,56 @@ export function gateCommand(home: string, fingerprint: string): string[] {
 
 export { SETTING };
 
-/** The authorized_keys file new devices go to: the setting, else ~/.ssh/authorized_keys. */
-export function authorizedKeysFile(db: Db): string {
-  return getSetting(db, SETTING.authorizedKeys) ?? defaultAuthorizedKeys();
+/** The transport that installs device keys (sshd); an error saying what to do without one. */
+export async function deviceAccess(registry: Registry): Promise<DeviceAccess> {
+  const access = await registry.access();
+  if (!access) {
+    throw new HandoffError(
+      "no transport installs device keys (the sshd plugin is disabled?)",
+      1,
+      "handoff plugin enable sshd",
+    );
+  }
+  return access;
 }
 
-let utcExpiry: boolean | undefined;
+/** Where new devices' access goes: the setting (`setup --authorized-keys`), else the default. */
+export function accessStore(db: Db, access: DeviceAccess): string {
+  return getSetting(db, SETTING.authorizedKeys) ?? access.defaultStore();
+}
 
-/** The device's line: forced gate command, restrict,pty, expiry (`until`, ISO) and from=. */
-export function keyLineFor(
+/** The device's grant: forced gate command, expiry (`until`, ISO) and from=. */
+export function grantFor(
   device: Pick<StoredDevice, "fingerprint" | "publicKey" | "keyFrom">,
   until: string | null,
   home = handoffHome(),
-): string {
+): AccessGrant {
   if (!device.publicKey) throw new Error(`device ${device.fingerprint} has no public key stored`);
-  utcExpiry ??= supportsUtcExpiry(sshdVersion());
-  return authorizedKeysLine({
+  return {
+    fingerprint: device.fingerprint,
+    publicKey: device.publicKey,
     command: gateCommand(home, device.fingerprint),
-    publicKeyLine: device.publicKey,
-    expiryTime: until === null ? undefined : authorizedKeysExpiry(until, { utcSuffix: utcExpiry }),
-    from: device.keyFrom ?? undefined,
-  });
+    until,
+    from: device.keyFrom,
+  };
 }
 
-/** Writes (or rewrites) the device's line; the database write lock serialises editors. */
-export function installKeyLine(
+/** Writes (or rewrites) the device's access; the database write lock serialises editors. */
+export function installAccess(
   db: Db,
+  access: DeviceAccess,
   device: StoredDevice,
   until: string | null,
   add = false,
 ): void {
-  const file = device.authorizedKeys ?? authorizedKeysFile(db);
-  const line = keyLineFor(device, until);
-  transaction(
-    db,
-    () => (add ? addKeyLine(file, line) : replaceKeyLine(file, device.fingerprint, line)),
-  );
+  const store = device.authorizedKeys ?? accessStore(db, access);
+  const grant = grantFor(device, until);
+  transaction(db, () => access.put(store, grant, add));
 }
 
-export function removeKeyLine(db: Db, device: StoredDevice): number {
-  const file = device.authorizedKeys ?? authorizedKeysFile(db);
-  return transaction(db, () => removeKeyLines(file, device.fingerprint));
+export function removeAccess(db: Db, access: DeviceAccess, device: StoredDevice): number {
+  const store = device.authorizedKeys ?? accessStore(db, access);
+  return transaction(db, () => access.remove(store, device.fingerprint));
 }
 
 /**
@@ -102,11 +106,12 @@ export async function detachClients(db: Db, device: StoredDevice): Promise<numbe
  */
 export async function revokeEverywhere(
   db: Db,
+  access: DeviceAccess,
   device: StoredDevice,
 ): Promise<{ clients: number; lines: number }> {
   removeDevice(db, device.id, isoUtc(Date.now()));
   const clients = await detachClients(db, device);
-  const lines = removeKeyLine(db, device);
+  const lines = removeAccess(db, access, device);
   return { clients, lines };
 }
 
@@ -114,14 +119,18 @@ export async function revokeEverywhere(
  * Pending devices whose pairing window has passed (their `handoff pair` was killed, or a
  * `--no-wait` pairing was never approved) are removed with their key line.
  */
-export async function pruneExpiredPending(db: Db, now = new Date()): Promise<number> {
+export async function pruneExpiredPending(
+  db: Db,
+  access: DeviceAccess,
+  now = new Date(),
+): Promise<number> {
   const rows = db.prepare(
     "SELECT id FROM devices WHERE status = 'pending' AND pending_until IS NOT NULL AND pending_until < ?",
   ).all(isoUtc(now.getTime())) as unknown as { id: number }[];
   const { deviceById } = await import("../gate/devices_db.ts");
   for (const { id } of rows) {
     const d = deviceById(db, id);
-    if (d) await revokeEverywhere(db, d);
+    if (d) await revokeEverywhere(db, access, d);
   }
   return rows.length;
 }

@@ -5,15 +5,14 @@ import type { Db } from "../../core/store.ts";
 import { getSetting } from "../../core/store.ts";
 import { userHome } from "../../core/paths.ts";
 import { findTmux, noServer, resolveTmux, tmux } from "../tmux/tmux.ts";
-import { findSshd, sshBanner, sshdVersion } from "../sshd/sshd.ts";
-import { type TailscaleInfo, tailscaleInfo } from "../tailscale/tailscale.ts";
-import { authorizedKeysFile, SETTING } from "./access.ts";
+import { accessStore, SETTING } from "./access.ts";
+import type { Registry } from "../../core/registry.ts";
 import { auditLogPath } from "../gate/audit_file.ts";
 import { runningFromSource, selfProgram } from "../../core/self.ts";
 import { checkTmuxReadOnly, checkTmuxSocketDir } from "./checks_hardening.ts";
 
-export type { Check, CheckStatus } from "./check.ts";
-import type { Check } from "./check.ts";
+export type { Check, CheckStatus } from "../../core/transport.ts";
+import type { Check } from "../../core/transport.ts";
 
 const MAC = Deno.build.os === "darwin";
 
@@ -69,168 +68,6 @@ export async function checkTmux(db: Db): Promise<Check[]> {
       },
   );
   return checks;
-}
-
-export async function checkSshd(): Promise<Check[]> {
-  const sshd = findSshd();
-  if (!sshd) {
-    return [{
-      id: "sshd",
-      label: "OpenSSH server",
-      status: "fail",
-      detail: "sshd is not installed",
-      fix: MAC
-        ? "System Settings → General → Sharing → Remote Login (or: sudo systemsetup -setremotelogin on)"
-        : "sudo apt-get install openssh-server",
-    }];
-  }
-  const v = sshdVersion(sshd);
-  const checks: Check[] = [];
-  if (v && (v[0] < 7 || (v[0] === 7 && v[1] < 7))) {
-    checks.push({
-      id: "sshd",
-      label: "OpenSSH server",
-      status: "fail",
-      detail: `OpenSSH ${v.join(".")} is too old (restrict and expiry-time need 7.7)`,
-      fix: "upgrade openssh-server",
-    });
-  } else {
-    checks.push({
-      id: "sshd",
-      label: "OpenSSH server",
-      status: "ok",
-      detail: `${v ? `OpenSSH ${v.join(".")}` : "sshd"} at ${sshd}`,
-    });
-  }
-  const banner = await sshBanner("127.0.0.1", 22);
-  checks.push(
-    banner
-      ? {
-        id: "sshd-running",
-        label: "sshd reachable",
-        status: "ok",
-        detail: `port 22 answers (${banner})`,
-      }
-      : {
-        id: "sshd-running",
-        label: "sshd reachable",
-        status: "fail",
-        detail: "nothing answers SSH on port 22",
-        fix: MAC
-          ? "sudo systemsetup -setremotelogin on (the terminal may need Full Disk Access)"
-          : "sudo systemctl enable --now ssh (without systemd: sudo service ssh start)",
-      },
-  );
-  return checks;
-}
-
-/** `sshd -T` (effective config; needs root for the host keys on most systems). */
-export async function checkPubkeyLogin(db: Db): Promise<Check> {
-  const sshd = findSshd();
-  const file = authorizedKeysFile(db);
-  const base = { id: "pubkey", label: "public-key login" };
-  if (!sshd) return { ...base, status: "info", detail: "no sshd to ask" };
-  const out = await new Deno.Command(sshd, {
-    args: ["-T"],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output().catch(() => null);
-  if (!out || !out.success) {
-    return {
-      ...base,
-      status: "info",
-      detail: "could not read sshd's settings (sshd -T needs root)",
-    };
-  }
-  const text = new TextDecoder().decode(out.stdout);
-  const get = (k: string) => new RegExp(`^${k} (.*)$`, "m").exec(text)?.[1] ?? "";
-  if (get("pubkeyauthentication") !== "yes") {
-    return {
-      ...base,
-      status: "fail",
-      detail: "PubkeyAuthentication is off",
-      fix: "set `PubkeyAuthentication yes` in /etc/ssh/sshd_config and reload sshd",
-    };
-  }
-  const files = get("authorizedkeysfile").split(/\s+/).map((f) =>
-    f.replace(/^%h\//, `${userHome()}/`).replace(/^(?!\/)/, `${userHome()}/`)
-  );
-  if (!files.includes(file)) {
-    return {
-      ...base,
-      status: "warn",
-      detail: `sshd reads ${files.join(", ")}, handoff writes ${file}`,
-      fix: "point handoff at a file sshd reads: handoff setup --authorized-keys <file>",
-    };
-  }
-  return { ...base, status: "ok", detail: `PubkeyAuthentication yes; keys go to ${file}` };
-}
-
-export function checkKeysFile(db: Db): Check {
-  const file = authorizedKeysFile(db);
-  const base = { id: "authorized-keys", label: "authorized_keys" };
-  try {
-    const mode = (Deno.statSync(file).mode ?? 0) & 0o777;
-    if (mode & 0o022) {
-      return {
-        ...base,
-        status: "fail",
-        detail: `${file} is writable by others (${mode.toString(8)})`,
-        fix: `chmod 600 ${file}`,
-      };
-    }
-    return { ...base, status: "ok", detail: `${file} (${mode.toString(8)})` };
-  } catch {
-    return {
-      ...base,
-      status: "info",
-      detail: `${file} does not exist yet (pair creates it, 0600)`,
-    };
-  }
-}
-
-export async function address(): Promise<{ ts: TailscaleInfo; checks: Check[] }> {
-  const ts = await tailscaleInfo();
-  const checks: Check[] = [];
-  if (!ts.cli) {
-    checks.push({
-      id: "address",
-      label: "phone address",
-      status: "warn",
-      detail: "Tailscale is not installed: pair needs --host <address the phone can reach>",
-      fix: MAC
-        ? "install Tailscale (brew install --cask tailscale, or the App Store), then tailscale up"
-        : "install Tailscale (https://tailscale.com/download/linux), then sudo tailscale up",
-    });
-  } else if (!ts.ipv4) {
-    checks.push({
-      id: "address",
-      label: "phone address",
-      status: "warn",
-      detail: `Tailscale is ${ts.state ?? "not running"}: no tailnet address`,
-      fix: "tailscale up",
-    });
-  } else {
-    checks.push({
-      id: "address",
-      label: "phone address",
-      status: "ok",
-      detail: `${ts.ipv4}${ts.dnsName ? ` (${ts.dnsName})` : ""} via Tailscale`,
-    });
-  }
-  if (ts.ssh) {
-    checks.push({
-      id: "tailscale-ssh",
-      label: "Tailscale SSH",
-      status: "fail",
-      detail:
-        "on: tailscaled answers port 22 itself and ignores authorized_keys, bypassing the gate",
-      fix: "tailscale set --ssh=false",
-    });
-  }
-  return { ts, checks };
 }
 
 /**
@@ -348,6 +185,20 @@ export function macGuidance(): Check[] {
     });
   } catch { /* no iTerm2 */ }
   return checks;
+}
+
+/** Every transport's checks (`brief`: the ones the status screen shows), in order. */
+export async function transportChecks(
+  registry: Registry,
+  db: Db,
+  o: { brief: boolean },
+): Promise<Check[]> {
+  const access = await registry.access();
+  const store = access ? accessStore(db, access) : "";
+  const lists = await Promise.all(
+    registry.transports().map((t) => t.checks?.({ store, brief: o.brief }) ?? []),
+  );
+  return lists.flat();
 }
 
 export function failed(checks: Check[]): boolean {

@@ -5,73 +5,8 @@
 import { dirname } from "node:path";
 import type { Db } from "../../core/store.ts";
 import { getSetting } from "../../core/store.ts";
-import { findSshd } from "../sshd/sshd.ts";
 import { SETTING } from "../gate/settings.ts";
-import type { Check } from "./check.ts";
-
-/**
- * AcceptEnv names beyond `LANG LC_*`: variables a phone could set in the gate's (and so
- * tmux's) environment, such as PATH, TMUX_TMPDIR or HANDOFF_*. `LC_*` and plain `LC_…`
- * names are the locale; anything else is reported.
- */
-export function wideAcceptEnv(names: readonly string[]): string[] {
-  return names.filter((n) => n !== "LANG" && !/^LC_[A-Z_]*\*?$/.test(n));
-}
-
-/** The names of every `AcceptEnv` line of sshd_config text (comments ignored). */
-export function acceptEnvOf(config: string): string[] {
-  const names: string[] = [];
-  for (const raw of config.split("\n")) {
-    const line = raw.replace(/#.*$/, "").trim();
-    const m = /^acceptenv\s+(.+)$/i.exec(line);
-    if (m) names.push(...m[1].split(/\s+/).filter((n) => n !== ""));
-  }
-  return names;
-}
-
-async function sshdEffectiveConfig(): Promise<string | null> {
-  const sshd = findSshd();
-  if (!sshd) return null;
-  const out = await new Deno.Command(sshd, {
-    args: ["-T"],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).output().catch(() => null);
-  return out?.success ? new TextDecoder().decode(out.stdout) : null;
-}
-
-/** sshd_config and the files its `Include` lines name in sshd_config.d (no root needed). */
-function sshdConfigFiles(): string {
-  const texts: string[] = [];
-  const read = (f: string) => {
-    try {
-      texts.push(Deno.readTextFileSync(f));
-    } catch { /* not readable */ }
-  };
-  read("/etc/ssh/sshd_config");
-  try {
-    for (const e of Deno.readDirSync("/etc/ssh/sshd_config.d")) {
-      if (e.name.endsWith(".conf")) read(`/etc/ssh/sshd_config.d/${e.name}`);
-    }
-  } catch { /* no drop-in directory */ }
-  return texts.join("\n");
-}
-
-export async function checkAcceptEnv(): Promise<Check> {
-  const base = { id: "sshd-acceptenv", label: "sshd AcceptEnv" };
-  const text = (await sshdEffectiveConfig()) ?? sshdConfigFiles();
-  const wide = wideAcceptEnv(acceptEnvOf(text));
-  if (wide.length === 0) {
-    return { ...base, status: "ok", detail: "a phone can set at most LANG and LC_*" };
-  }
-  return {
-    ...base,
-    status: "warn",
-    detail: `sshd lets every client set ${wide.join(" ")} in the gate's environment`,
-    fix: "limit sshd_config to `AcceptEnv LANG LC_*` (or none) and reload sshd",
-  };
-}
+import type { Check } from "../../core/transport.ts";
 
 /** The tmux socket phones use (`--tmux-socket`) must sit where only this user can write. */
 export function checkTmuxSocketDir(db: Db): Check | null {

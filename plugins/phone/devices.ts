@@ -1,7 +1,7 @@
 // `handoff devices`: the paired phones; its subcommands live one per file next to it.
 
 import type { Command } from "@commander-js/extra-typings";
-import type { CommandSpec } from "../../core/registry.ts";
+import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { errLine, jsonVisible, outColors, outLine } from "../../core/output.ts";
 import { paths } from "../../core/paths.ts";
@@ -9,7 +9,7 @@ import { openDb } from "../../core/store.ts";
 import { isSameProcess } from "../../core/proc.ts";
 import { listDevices, openAttachments } from "../gate/devices_db.ts";
 import { relativeExpiry } from "../gate/expiry.ts";
-import { pruneExpiredPending } from "./access.ts";
+import { deviceAccess, pruneExpiredPending } from "./access.ts";
 import { deviceJson, patternsAreSoft, shownStatus } from "./view.ts";
 import { shown, table } from "./ui.ts";
 import { registerDevicesEdit } from "./devices_edit.ts";
@@ -18,10 +18,14 @@ import { registerDevicesRenew } from "./devices_renew.ts";
 import { registerDevicesLog } from "./devices_log.ts";
 import { registerDevicesApprove } from "./devices_approve.ts";
 
-export async function devicesList(f: { json?: boolean; all?: boolean }): Promise<number> {
+export async function devicesList(
+  ctx: CommandContext,
+  f: { json?: boolean; all?: boolean },
+): Promise<number> {
+  const access = await deviceAccess(ctx.registry);
   const db = openDb(paths().db);
   try {
-    await pruneExpiredPending(db);
+    await pruneExpiredPending(db, access);
     const now = new Date();
     const devices = listDevices(db, { all: f.all });
     const attached = new Map<number, string[]>();
@@ -83,7 +87,7 @@ export async function devicesList(f: { json?: boolean; all?: boolean }): Promise
 export const devicesCommand: CommandSpec = {
   name: "devices",
   summary: "paired phones: list, approve, edit, renew, rm, log",
-  register(program) {
+  register(program, ctx) {
     const devices = program.command("devices")
       .summary("paired phones: list, approve, edit, renew, rm, log")
       .description(
@@ -96,12 +100,12 @@ export const devicesCommand: CommandSpec = {
       .summary("list the paired phones (the default)")
       .option("--json", "JSON array on stdout")
       .option("--all", "include revoked devices")
-      .action(async (f) => setExitCode(await devicesList(f)));
+      .action(async (f) => setExitCode(await devicesList(ctx, f)));
     const sub = devices as unknown as Command;
-    registerDevicesApprove(sub);
-    registerDevicesEdit(sub);
-    registerDevicesRenew(sub);
-    registerDevicesRm(sub);
+    registerDevicesApprove(sub, ctx);
+    registerDevicesEdit(sub, ctx);
+    registerDevicesRenew(sub, ctx);
+    registerDevicesRm(sub, ctx);
     registerDevicesLog(sub);
   },
 };

@@ -9,7 +9,9 @@ import { errColors, errLine, jsonVisible, outLine } from "../../core/output.ts";
 import { paths } from "../../core/paths.ts";
 import { openDb } from "../../core/store.ts";
 import { verificationCode } from "../gate/verification.ts";
-import { pruneExpiredPending } from "./access.ts";
+import { deviceAccess, pruneExpiredPending } from "./access.ts";
+import type { CommandContext } from "../../core/registry.ts";
+
 import { mustFind } from "./lookup.ts";
 import { confirmDevice } from "./pair.ts";
 import { shown } from "./ui.ts";
@@ -24,13 +26,15 @@ export function codeMatches(expected: string, given: string): boolean {
 }
 
 export async function devicesApprove(
+  ctx: CommandContext,
   name: string,
   f: { code: string; json?: boolean },
 ): Promise<number> {
   if (!/^\d{3} ?\d{3}$/.test(f.code.trim())) throw usageError("--code: six digits, e.g. 071706");
+  const access = await deviceAccess(ctx.registry);
   const db = openDb(paths().db);
   try {
-    await pruneExpiredPending(db);
+    await pruneExpiredPending(db, access);
     const d = mustFind(db, name);
     if (d.status !== "pending") throw new HandoffError(`"${shown(d.name)}" is already ${d.status}`);
     if (!d.pairRequestedAt) {
@@ -44,7 +48,7 @@ export async function devicesApprove(
       errLine(`${errColors().red("✗")} the code does not match: "${shown(d.name)}" stays pending`);
       return 1;
     }
-    const active = confirmDevice(db, d);
+    const active = confirmDevice(db, access, d);
     errLine(`${errColors().green("✓")} "${shown(active.name)}" paired`);
     if (f.json) outLine(jsonVisible(deviceJson(active), 2));
     return 0;
@@ -53,7 +57,7 @@ export async function devicesApprove(
   }
 }
 
-export function registerDevicesApprove(devices: Command): void {
+export function registerDevicesApprove(devices: Command, ctx: CommandContext): void {
   devices.command("approve")
     .summary("activate a pending device whose phone shows this code")
     .description(
@@ -64,6 +68,6 @@ export function registerDevicesApprove(devices: Command): void {
     .requiredOption("--code <digits>", "the six-digit code the phone shows")
     .option("--json", "print the device as JSON on stdout")
     .action(async (name, f) =>
-      setExitCode(await devicesApprove(name, f as { code: string; json?: boolean }))
+      setExitCode(await devicesApprove(ctx, name, f as { code: string; json?: boolean }))
     );
 }

@@ -10,7 +10,8 @@ import { paths } from "../../core/paths.ts";
 import { openDb } from "../../core/store.ts";
 import { liveNames, updateDevice } from "../gate/devices_db.ts";
 import { validDeviceName } from "../gate/grammar.ts";
-import { detachClients } from "./access.ts";
+import { detachClients, deviceAccess } from "./access.ts";
+import type { CommandContext } from "../../core/registry.ts";
 import { mustFind } from "./lookup.ts";
 import { renewDevice } from "./devices_renew.ts";
 import {
@@ -33,7 +34,11 @@ export interface EditFlags {
   json?: boolean;
 }
 
-export async function devicesEdit(target: string, f: EditFlags): Promise<number> {
+export async function devicesEdit(
+  ctx: CommandContext,
+  target: string,
+  f: EditFlags,
+): Promise<number> {
   if (f.readOnly && f.readWrite) {
     throw usageError("--read-only and --read-write exclude each other");
   }
@@ -64,7 +69,7 @@ export async function devicesEdit(target: string, f: EditFlags): Promise<number>
     }
     let updated = updateDevice(db, d.id, { sessions, readOnly, name: f.name })!;
     if (expires !== undefined && d.status === "active") {
-      updated = renewDevice(db, d.id, checkDuration(expires));
+      updated = renewDevice(db, await deviceAccess(ctx.registry), d.id, checkDuration(expires));
     }
     const scopeChanged =
       (sessions !== undefined && sessions.join("\n") !== d.sessions.join("\n")) ||
@@ -85,7 +90,7 @@ export async function devicesEdit(target: string, f: EditFlags): Promise<number>
   }
 }
 
-export function registerDevicesEdit(devices: Command): void {
+export function registerDevicesEdit(devices: Command, ctx: CommandContext): void {
   devices.command("edit")
     .summary("change a device's sessions, mode, expiry or name")
     .description(
@@ -100,5 +105,5 @@ export function registerDevicesEdit(devices: Command): void {
     .option("--expires <duration>", "new expiry from now: 24h, 7d, 30d or never")
     .option("--name <name>", "rename the device")
     .option("--json", "print the device as JSON on stdout")
-    .action(async (name, f) => setExitCode(await devicesEdit(name, f)));
+    .action(async (name, f) => setExitCode(await devicesEdit(ctx, name, f)));
 }

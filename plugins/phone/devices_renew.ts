@@ -9,16 +9,21 @@ import { paths } from "../../core/paths.ts";
 import { openDb } from "../../core/store.ts";
 import { updateDevice } from "../gate/devices_db.ts";
 import { expiryFor } from "../gate/expiry.ts";
-import { installKeyLine } from "./access.ts";
+import { deviceAccess, installAccess } from "./access.ts";
+import type { CommandContext } from "../../core/registry.ts";
+import type { DeviceAccess } from "../../core/transport.ts";
+
 import { mustFind } from "./lookup.ts";
 import { askDuration, checkDuration, interactive, shown } from "./ui.ts";
 import { deviceJson } from "./view.ts";
 
 export async function devicesRenew(
+  ctx: CommandContext,
   name: string,
   f: { expires?: string; json?: boolean },
 ): Promise<number> {
   if (f.expires !== undefined) checkDuration(f.expires);
+  const access = await deviceAccess(ctx.registry);
   const db = openDb(paths().db);
   try {
     const d = mustFind(db, name);
@@ -26,7 +31,7 @@ export async function devicesRenew(
       throw new HandoffError(`"${shown(d.name)}" is ${d.status}, not active`);
     }
     const duration = f.expires ?? (interactive() ? await askDuration() : "30d");
-    const updated = renewDevice(db, d.id, checkDuration(duration));
+    const updated = renewDevice(db, access, d.id, checkDuration(duration));
     errLine(
       `${errColors().green("✓")} renewed "${shown(updated.name)}": ` +
         (updated.softExpiry ? `expires ${updated.softExpiry}` : "never expires"),
@@ -39,14 +44,19 @@ export async function devicesRenew(
 }
 
 /** New soft/hard expiry from now, renewal request cleared, key line rewritten. */
-export function renewDevice(db: Parameters<typeof updateDevice>[0], id: number, ms: number | null) {
+export function renewDevice(
+  db: Parameters<typeof updateDevice>[0],
+  access: DeviceAccess,
+  id: number,
+  ms: number | null,
+) {
   const { softExpiry, hardExpiry } = expiryFor(new Date(), ms);
   const updated = updateDevice(db, id, { softExpiry, hardExpiry, renewalRequested: false })!;
-  installKeyLine(db, updated, updated.hardExpiry);
+  installAccess(db, access, updated, updated.hardExpiry);
   return updated;
 }
 
-export function registerDevicesRenew(devices: Command): void {
+export function registerDevicesRenew(devices: Command, ctx: CommandContext): void {
   devices.command("renew")
     .summary("extend a device's access (answers a phone's renewal request)")
     .description(
@@ -56,5 +66,5 @@ export function registerDevicesRenew(devices: Command): void {
     .argument("<name>", "device name or fingerprint")
     .option("--expires <duration>", "24h, 7d, 30d or never")
     .option("--json", "print the device as JSON on stdout")
-    .action(async (name, f) => setExitCode(await devicesRenew(name, f)));
+    .action(async (name, f) => setExitCode(await devicesRenew(ctx, name, f)));
 }

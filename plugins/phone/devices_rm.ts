@@ -6,11 +6,18 @@ import { setExitCode } from "../../core/cli.ts";
 import { errColors, errLine } from "../../core/output.ts";
 import { paths } from "../../core/paths.ts";
 import { openDb } from "../../core/store.ts";
-import { revokeEverywhere } from "./access.ts";
+import { deviceAccess, revokeEverywhere } from "./access.ts";
+import type { CommandContext } from "../../core/registry.ts";
+
 import { mustFind } from "./lookup.ts";
 import { askYesNo, interactive, shown } from "./ui.ts";
 
-export async function devicesRm(name: string, f: { yes?: boolean }): Promise<number> {
+export async function devicesRm(
+  ctx: CommandContext,
+  name: string,
+  f: { yes?: boolean },
+): Promise<number> {
+  const access = await deviceAccess(ctx.registry);
   const db = openDb(paths().db);
   try {
     const d = mustFind(db, name);
@@ -21,7 +28,7 @@ export async function devicesRm(name: string, f: { yes?: boolean }): Promise<num
       errLine("Cancelled.");
       return 0;
     }
-    const { lines, clients } = await revokeEverywhere(db, d);
+    const { lines, clients } = await revokeEverywhere(db, access, d);
     const extra = [
       lines ? "key removed from authorized_keys" : "no key line was left",
       clients ? `${clients} live client(s) detached` : "",
@@ -33,7 +40,7 @@ export async function devicesRm(name: string, f: { yes?: boolean }): Promise<num
   }
 }
 
-export function registerDevicesRm(devices: Command): void {
+export function registerDevicesRm(devices: Command, ctx: CommandContext): void {
   devices.command("rm")
     .alias("revoke")
     .summary("revoke a device: its key, its live sessions")
@@ -44,5 +51,5 @@ export function registerDevicesRm(devices: Command): void {
     )
     .argument("<name>", "device name or fingerprint")
     .option("-y, --yes", "do not ask")
-    .action(async (name, f) => setExitCode(await devicesRm(name, f)));
+    .action(async (name, f) => setExitCode(await devicesRm(ctx, name, f)));
 }

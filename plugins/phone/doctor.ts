@@ -1,45 +1,34 @@
 // `handoff doctor`: every check the phone path depends on, each with how to fix it.
 
-import type { CommandSpec } from "../../core/registry.ts";
+import type { CommandContext, CommandSpec, Registry } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { errColors, errLine, outColors, outLine } from "../../core/output.ts";
 import { paths } from "../../core/paths.ts";
 import { openDb } from "../../core/store.ts";
 import {
-  address,
   type Check,
   checkHome,
-  checkKeysFile,
-  checkPubkeyLogin,
   checkSelf,
   checkShellQuiet,
-  checkSshd,
   checkTmux,
   failed,
   macGuidance,
+  transportChecks,
 } from "./checks.ts";
 import { checkLine } from "./render_checks.ts";
-import { checkAcceptEnv } from "./checks_hardening.ts";
 
-export async function runChecks(): Promise<Check[]> {
+export async function runChecks(registry: Registry): Promise<Check[]> {
   const p = paths();
   const db = openDb(p.db);
   try {
-    const [tmuxChecks, sshdChecks, pubkey, acceptEnv, addr, shell] = await Promise.all([
+    const [tmuxChecks, transports, shell] = await Promise.all([
       checkTmux(db),
-      checkSshd(),
-      checkPubkeyLogin(db),
-      checkAcceptEnv(),
-      address(),
+      transportChecks(registry, db, { brief: false }),
       checkShellQuiet(),
     ]);
     return [
       ...tmuxChecks,
-      ...sshdChecks,
-      pubkey,
-      acceptEnv,
-      checkKeysFile(db),
-      ...addr.checks,
+      ...transports,
       shell,
       checkSelf(p.home),
       ...checkHome(p.home),
@@ -73,9 +62,12 @@ async function repair(json: boolean): Promise<Record<string, unknown>> {
   };
 }
 
-export async function doctor(f: { json?: boolean; repair?: boolean }): Promise<number> {
+export async function doctor(
+  ctx: CommandContext,
+  f: { json?: boolean; repair?: boolean },
+): Promise<number> {
   const repaired = f.repair ? await repair(!!f.json) : undefined;
-  const checks = await runChecks();
+  const checks = await runChecks(ctx.registry);
   if (f.json) {
     outLine(JSON.stringify({ ok: !failed(checks), checks, repair: repaired }, null, 2));
   } else {
@@ -92,7 +84,7 @@ export async function doctor(f: { json?: boolean; repair?: boolean }): Promise<n
 export const doctorCommand: CommandSpec = {
   name: "doctor",
   summary: "check everything a phone connection needs, with fixes",
-  register(program) {
+  register(program, ctx) {
     program.command("doctor")
       .summary("check everything a phone connection needs, with fixes")
       .description(
@@ -108,6 +100,6 @@ export const doctorCommand: CommandSpec = {
         "--repair",
         "move a damaged run ledger aside, keep what it still holds, rebuild the runs from their files",
       )
-      .action(async (f) => setExitCode(await doctor(f)));
+      .action(async (f) => setExitCode(await doctor(ctx, f)));
   },
 };

@@ -6,7 +6,8 @@
 
 import { userInfo } from "node:os";
 import { resolve } from "node:path";
-import type { CommandSpec } from "../../core/registry.ts";
+import type { CommandContext, CommandSpec, Registry } from "../../core/registry.ts";
+import type { DeviceAccess } from "../../core/transport.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { HandoffError, usageError } from "../../core/errors.ts";
 import { colorEnabled, err, errColors, errLine, jsonVisible, outLine } from "../../core/output.ts";
@@ -14,7 +15,6 @@ import { expandHome, paths } from "../../core/paths.ts";
 import { type Db, openDb, setSetting } from "../../core/store.ts";
 import { expiryFor, isoUtc, parseDuration } from "../gate/expiry.ts";
 import { buildPairPayload } from "./payload.ts";
-import { generateDeviceKey } from "../sshd/sshkey.ts";
 import { validDeviceName } from "../gate/grammar.ts";
 import { formatCode, newNonce, verificationCode } from "../gate/verification.ts";
 import {
@@ -29,10 +29,10 @@ import { isSoftExpired } from "../gate/expiry.ts";
 import { clearPaneHistory, paneKeepsAlternateScreen, tabOfPane } from "../tmux/pane.ts";
 import { findTmux, resolveTmux, tmux } from "../tmux/tmux.ts";
 import { parseSessions, SESSION_FORMAT } from "../tmux/format.ts";
-import { TAILNET_FROM, tailscaleInfo } from "../tailscale/tailscale.ts";
 import {
-  authorizedKeysFile,
-  installKeyLine,
+  accessStore,
+  deviceAccess,
+  installAccess,
   pruneExpiredPending,
   revokeEverywhere,
   SETTING,
@@ -102,7 +102,12 @@ function checkHost(host: string): string {
 }
 
 /** Flags first; on a terminal, asks for what they leave out; defaults otherwise. */
-async function makePlan(db: Db, f: PairFlags): Promise<Plan> {
+async function makePlan(
+  db: Db,
+  registry: Registry,
+  access: DeviceAccess,
+  f: PairFlags,
+): Promise<Plan> {
   if (f.name !== undefined && !validDeviceName(f.name.trim())) {
     throw usageError('--name: 1-64 printable characters, no | " or \\');
   }
@@ -125,31 +130,24 @@ async function makePlan(db: Db, f: PairFlags): Promise<Plan> {
   let host = f.host;
   let from = f.from ?? null;
   if (host === undefined) {
-    const ts = await tailscaleInfo();
-    if (!ts.ipv4 && interactive() && waitS !== null) {
-      errLine(`  ${ts.cli ? "Tailscale has no address." : "Tailscale is not installed."}`);
+    const found = await registry.address();
+    if (!found?.host && interactive() && waitS !== null) {
+      errLine(`  ${found ? `${found.detail}.` : "No transport gives this machine an address."}`);
       host = await askValue("  Address the phone dials (IP or host name)", "", checkHost);
-    } else if (!ts.ipv4) {
+    } else if (!found?.host) {
       throw new HandoffError(
-        ts.cli
-          ? "Tailscale has no IPv4 address (is it up and logged in?)"
-          : "no address for the phone to dial",
+        found?.problem?.message ?? "no address for the phone to dial",
         2,
-        "pass --host <address the phone can reach>, or install and start Tailscale (`tailscale up`)",
+        `pass --host <address the phone can reach>${
+          found?.problem ? `, or ${found.problem.fix}` : ""
+        }`,
       );
     } else {
-      host = ts.ipv4;
-      from ??= TAILNET_FROM;
+      host = found.host;
+      from ??= found.from;
+      errLine(`  ${found.detail}`);
     }
-    if (ts.dnsName) errLine(`  Tailscale: ${ts.ipv4} (${ts.dnsName})`);
-    if (ts.ssh) {
-      errLine(
-        errColors().yellow(
-          "  ! Tailscale SSH is on: tailscaled answers port 22 and ignores authorized_keys, so the " +
-            "phone would bypass handoff's gate. Turn it off: tailscale set --ssh=false",
-        ),
-      );
-    }
+    for (const w of found?.warnings ?? []) errLine(errColors().yellow(`  ! ${w}`));
   }
   host = checkHost(host!);
   const user = f.user ?? userInfo().username;
@@ -187,7 +185,7 @@ async function makePlan(db: Db, f: PairFlags): Promise<Plan> {
     waitS,
     authorizedKeys: f.authorizedKeys
       ? resolve(expandHome(f.authorizedKeys))
-      : authorizedKeysFile(db),
+      : accessStore(db, access),
     tmuxPath,
   };
 }
@@ -198,10 +196,10 @@ interface Started {
 }
 
 /** Creates the pending device and its key line; the private key stays in memory. */
-function start(db: Db, plan: Plan, now: Date): Started {
+function start(db: Db, access: DeviceAccess, plan: Plan, now: Date): Started {
   const nonce = newNonce();
   const name = plan.name ?? `pending-${nonce.slice(0, 4)}`;
-  const key = generateDeviceKey(`handoff:${nonce.slice(0, 8)}`);
+  const key = access.newKey(`handoff:${nonce.slice(0, 8)}`);
   const { softExpiry, hardExpiry } = expiryFor(now, parseDuration(plan.duration));
   const windowS = plan.waitS ?? NO_WAIT_WINDOW_S;
   const pendingUntil = isoUtc(now.getTime() + windowS * 1000);
@@ -221,7 +219,7 @@ function start(db: Db, plan: Plan, now: Date): Started {
     keyFrom: plan.from,
   });
   // sshd refuses the pending key once the window closes, whatever happens to this process.
-  installKeyLine(db, device, pendingUntil, true);
+  installAccess(db, access, device, pendingUntil, true);
   const payload = buildPairPayload({
     host: plan.host,
     user: plan.user,
@@ -233,10 +231,10 @@ function start(db: Db, plan: Plan, now: Date): Started {
 }
 
 /** Pending → active: the key line gets the device's real expiry (none for "never"). */
-export function confirmDevice(db: Db, device: StoredDevice): StoredDevice {
+export function confirmDevice(db: Db, access: DeviceAccess, device: StoredDevice): StoredDevice {
   const active = activate(db, device.id);
   if (!active) throw new HandoffError(`device "${shown(device.name)}" is no longer pending`);
-  installKeyLine(db, active, active.hardExpiry);
+  installAccess(db, access, active, active.hardExpiry);
   return active;
 }
 
@@ -293,8 +291,9 @@ function removedWhilePending(now: StoredDevice | null): HandoffError {
   return new HandoffError("the pending device was removed meanwhile (handoff devices rm?)");
 }
 
-export async function pair(f: PairFlags): Promise<number> {
+export async function pair(ctx: CommandContext, f: PairFlags): Promise<number> {
   const c = errColors();
+  const access = await deviceAccess(ctx.registry);
   const db = openDb(paths().db);
   let started: Started | null = null;
   let finished = false;
@@ -305,7 +304,7 @@ export async function pair(f: PairFlags): Promise<number> {
     if (finished || !started) return;
     finished = true;
     const current = deviceById(db, started.device.id);
-    if (current && current.status === "pending") await revokeEverywhere(db, current);
+    if (current && current.status === "pending") await revokeEverywhere(db, access, current);
     errLine(`\n  ${why} Cleaning up: the pending key was removed.`);
   };
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -317,11 +316,11 @@ export async function pair(f: PairFlags): Promise<number> {
   const handlers = signals.map((s) => [s, onSignal(s)] as const);
   for (const [s, h] of handlers) Deno.addSignalListener(s, h);
   try {
-    await pruneExpiredPending(db);
+    await pruneExpiredPending(db, access);
     if (f.tmuxSocket) setSetting(db, SETTING.tmuxSocket, resolve(expandHome(f.tmuxSocket)));
-    const plan = await makePlan(db, f);
+    const plan = await makePlan(db, ctx.registry, access, f);
     setSetting(db, SETTING.tmuxPath, plan.tmuxPath);
-    started = start(db, plan, new Date());
+    started = start(db, access, plan, new Date());
     const { device, payload } = started;
 
     if (plan.waitS === null) {
@@ -412,7 +411,7 @@ export async function pair(f: PairFlags): Promise<number> {
       await cleanup(answer === null ? "No answer." : "Pairing rejected.");
       return 1;
     }
-    const active = confirmDevice(db, requested);
+    const active = confirmDevice(db, access, requested);
     finished = true;
     errLine(
       `  ${c.green("✓")} "${shown(active.name)}" paired. It can now open: ${
@@ -504,7 +503,7 @@ async function warnBeforeQr(db: Db, plan: Plan): Promise<void> {
 export const pairCommand: CommandSpec = {
   name: "pair",
   summary: "pair a phone: QR code, six-digit confirmation",
-  register(program) {
+  register(program, ctx) {
     program.command("pair")
       .summary("pair a phone: QR code, six-digit confirmation")
       .description(
@@ -547,6 +546,6 @@ export const pairCommand: CommandSpec = {
         "--tmux-socket <path>",
         "use (and remember) this tmux server socket instead of the default server",
       )
-      .action(async (f) => setExitCode(await pair(f)));
+      .action(async (f) => setExitCode(await pair(ctx, f)));
   },
 };

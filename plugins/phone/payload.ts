@@ -2,7 +2,6 @@
 // an optional host-key fingerprint `h` last (both phone parsers ignore unknown keys).
 
 import QRCode from "qrcode";
-import { armourPrivateKey } from "../sshd/sshkey.ts";
 
 export interface PairPayload {
   /** Tailscale IPv4 the phone dials on port 22. */
@@ -35,27 +34,6 @@ export function buildPairPayload(p: PairPayload): string {
   };
   if (p.hostKeyFingerprint) payload.h = p.hostKeyFingerprint;
   return JSON.stringify(payload);
-}
-
-/** What the phones do with a scanned payload, including the PEM rebuilt from `k`. */
-export function parsePairPayload(text: string): PairPayload {
-  const o = JSON.parse(text);
-  if (typeof o !== "object" || o === null || o.v !== 2) {
-    throw new Error("not a Handoff v2 pairing payload");
-  }
-  for (const key of ["i", "u", "k", "t"]) {
-    if (typeof o[key] !== "string" || o[key] === "") {
-      throw new Error(`pairing payload: missing ${key}`);
-    }
-  }
-  return {
-    host: o.i,
-    user: o.u,
-    privateKeyPem: armourPrivateKey(o.k),
-    tmuxPath: o.t,
-    nonce: typeof o.n === "string" ? o.n : "",
-    ...(typeof o.h === "string" ? { hostKeyFingerprint: o.h } : {}),
-  };
 }
 
 /**

@@ -4,19 +4,19 @@
 // asked first on a terminal (or --yes); without either it only reports.
 
 import { resolve } from "node:path";
-import type { CommandSpec } from "../../core/registry.ts";
+import type { CommandContext, CommandSpec } from "../../core/registry.ts";
+import type { SetupStep } from "../../core/transport.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { errColors, errLine, outColors, outLine } from "../../core/output.ts";
 import { ensurePrivateDir, expandHome, paths } from "../../core/paths.ts";
 import { openDb, setSetting } from "../../core/store.ts";
-import { which } from "../../core/proc.ts";
+import { asRoot, which } from "../../core/proc.ts";
 import { findTmux } from "../tmux/tmux.ts";
-import { findSshd } from "../sshd/sshd.ts";
 import { auditLogPath } from "../gate/audit_file.ts";
 import { SETTING } from "./access.ts";
 import { LIMIT_DEFAULTS } from "../gate/settings.ts";
 import { usageError } from "../../core/errors.ts";
-import { checkSshd, failed } from "./checks.ts";
+import { failed } from "./checks.ts";
 import { runChecks } from "./doctor.ts";
 import { checkLine } from "./render_checks.ts";
 import { askYesNo, interactive } from "./ui.ts";
@@ -40,18 +40,13 @@ function limitFlag(flag: string, text: string | undefined): string | undefined {
   return String(n);
 }
 
-interface Step {
-  what: string;
-  argv: string[];
-}
+type Step = SetupStep;
 
-function asRoot(argv: string[]): string[] {
-  if (Deno.uid() === 0) return argv;
-  return which("sudo") ? ["sudo", ...argv] : argv;
-}
-
-/** Package installs this OS needs, or null when handoff cannot do it here. */
-export function installSteps(missing: { tmux: boolean; sshd: boolean }): Step[] | null {
+/**
+ * Package installs this OS needs (tmux, and the Linux packages transports ask for), or
+ * null when handoff cannot install them here.
+ */
+export function installSteps(missing: { tmux: boolean; packages: string[] }): Step[] | null {
   const pkgs: string[] = [];
   if (Deno.build.os === "darwin") {
     if (missing.tmux) {
@@ -61,7 +56,7 @@ export function installSteps(missing: { tmux: boolean; sshd: boolean }): Step[] 
     return [];
   }
   if (missing.tmux) pkgs.push("tmux");
-  if (missing.sshd) pkgs.push("openssh-server");
+  pkgs.push(...missing.packages);
   if (pkgs.length === 0) return [];
   if (which("apt-get")) {
     return [
@@ -77,22 +72,6 @@ export function installSteps(missing: { tmux: boolean; sshd: boolean }): Step[] 
       what: `install ${pkgs.join(", ")}`,
       argv: asRoot(["dnf", "install", "-y", ...pkgs]),
     }];
-  }
-  return null;
-}
-
-/** How to start sshd here (systemd, else the init script), or null. */
-export function startSshdStep(): Step | null {
-  if (Deno.build.os === "darwin") return null; // Remote Login needs the user (Full Disk Access)
-  let systemd = false;
-  try {
-    systemd = Deno.statSync("/run/systemd/system").isDirectory;
-  } catch { /* no systemd */ }
-  if (systemd && which("systemctl")) {
-    return { what: "enable and start sshd", argv: asRoot(["systemctl", "enable", "--now", "ssh"]) };
-  }
-  if (which("service") || which("/usr/sbin/service")) {
-    return { what: "start sshd", argv: asRoot(["service", "ssh", "start"]) };
   }
   return null;
 }
@@ -121,7 +100,7 @@ async function perform(step: Step, f: SetupFlags): Promise<boolean> {
   return true;
 }
 
-export async function setup(f: SetupFlags): Promise<number> {
+export async function setup(ctx: CommandContext, f: SetupFlags): Promise<number> {
   const maxStreams = limitFlag("--max-streams", f.maxStreams);
   const maxAttaches = limitFlag("--max-attaches", f.maxAttaches);
   const c = errColors();
@@ -132,21 +111,22 @@ export async function setup(f: SetupFlags): Promise<number> {
   Deno.writeFileSync(auditLogPath(p.home), new Uint8Array(), { append: true, mode: 0o600 });
   Deno.chmodSync(auditLogPath(p.home), 0o600);
 
-  const missing = { tmux: findTmux() === null, sshd: findSshd() === null };
+  const transports = ctx.registry.transports();
+  const packages: string[] = [];
+  for (const t of transports) packages.push(...(await t.setup?.missingPackages() ?? []));
+  const missing = { tmux: findTmux() === null, packages };
   const steps = installSteps(missing);
   if (steps === null) {
     errLine(
       `  ${c.yellow("!")} cannot install ${
-        [missing.tmux && "tmux", missing.sshd && "openssh-server"].filter(Boolean).join(", ")
+        [...(missing.tmux ? ["tmux"] : []), ...packages].join(", ")
       } here: see the fixes below`,
     );
   } else {
     for (const s of steps) if (!(await perform(s, f))) break;
   }
-  if (
-    findSshd() && (await checkSshd()).some((ch) => ch.id === "sshd-running" && ch.status === "fail")
-  ) {
-    const start = startSshdStep();
+  for (const t of transports) {
+    const start = await t.setup?.startStep();
     if (start) await perform(start, f);
   }
 
@@ -164,7 +144,7 @@ export async function setup(f: SetupFlags): Promise<number> {
     db.close();
   }
 
-  const checks = await runChecks();
+  const checks = await runChecks(ctx.registry);
   if (f.json) {
     outLine(JSON.stringify({ ok: !failed(checks), checks }, null, 2));
   } else {
@@ -183,7 +163,7 @@ export async function setup(f: SetupFlags): Promise<number> {
 export const setupCommand: CommandSpec = {
   name: "setup",
   summary: "get this machine ready for phones (tmux, sshd, keys)",
-  register(program) {
+  register(program, ctx) {
     program.command("setup")
       .summary("get this machine ready for phones (tmux, sshd, keys)")
       .description(
@@ -211,6 +191,6 @@ export const setupCommand: CommandSpec = {
         `terminals one device may attach at once (default ${LIMIT_DEFAULTS[SETTING.maxAttaches]})`,
       )
       .option("--json", "the checks as JSON on stdout")
-      .action(async (f) => setExitCode(await setup(f)));
+      .action(async (f) => setExitCode(await setup(ctx, f)));
   },
 };

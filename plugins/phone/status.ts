@@ -1,7 +1,7 @@
 // `handoff` with no arguments (also `handoff status`): the latest runs, the tmux sessions
 // with their windows, the paired devices, and whether a phone could connect right now.
 
-import type { CommandSpec } from "../../core/registry.ts";
+import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { jsonVisible, outColors, outLine, type Palette, safeText } from "../../core/output.ts";
 import { listRuns, reconcile } from "../../core/ledger.ts";
@@ -13,7 +13,7 @@ import { relativeExpiry } from "../gate/expiry.ts";
 import { findTmux, resolveTmux, tmux } from "../tmux/tmux.ts";
 import { parseStatusWindows, STATUS_WINDOW_FORMAT, type StatusSession } from "../tmux/format.ts";
 import { pruneExpiredPending, SETTING } from "./access.ts";
-import { address, type Check, checkSshd, checkTmux } from "./checks.ts";
+import { type Check, checkTmux, transportChecks } from "./checks.ts";
 import { checkLine } from "./render_checks.ts";
 import { deviceJson, shownStatus } from "./view.ts";
 import { shown } from "./ui.ts";
@@ -54,10 +54,11 @@ function printRuns(db: Db, c: Palette): void {
   outLine("");
 }
 
-export async function status(f: { json?: boolean }): Promise<number> {
+export async function status(ctx: CommandContext, f: { json?: boolean }): Promise<number> {
   const db = openDb(paths().db);
   try {
-    await pruneExpiredPending(db);
+    const access = await ctx.registry.access();
+    if (access) await pruneExpiredPending(db, access);
     const bin = resolveTmux(getSetting(db, SETTING.tmuxPath)) ?? findTmux();
     let sessions: StatusSession[] = [];
     if (bin) {
@@ -69,17 +70,13 @@ export async function status(f: { json?: boolean }): Promise<number> {
     }
     const now = new Date();
     const devices = listDevices(db);
-    const [tmuxChecks, sshdChecks, addr] = await Promise.all([
+    const [tmuxChecks, others, addr] = await Promise.all([
       checkTmux(db),
-      checkSshd(),
-      address(),
+      transportChecks(ctx.registry, db, { brief: true }),
+      ctx.registry.address(),
     ]);
-    const checks: Check[] = [
-      ...tmuxChecks,
-      ...sshdChecks.filter((c) => c.id === "sshd-running"),
-      ...addr.checks,
-    ];
-    const ready = !checks.some((c) => c.status === "fail") && addr.ts.ipv4 !== null &&
+    const checks: Check[] = [...tmuxChecks, ...others];
+    const ready = !checks.some((c) => c.status === "fail") && !!addr?.host &&
       sessions.length > 0;
     if (f.json) {
       outLine(jsonVisible(
@@ -89,8 +86,8 @@ export async function status(f: { json?: boolean }): Promise<number> {
           devices: devices.map((d) => deviceJson(d, now)),
           readiness: {
             ready,
-            address: addr.ts.ipv4,
-            dns_name: addr.ts.dnsName,
+            address: addr?.host ?? null,
+            dns_name: addr?.name ?? null,
             checks,
           },
         },
@@ -152,7 +149,7 @@ export async function status(f: { json?: boolean }): Promise<number> {
 export const statusCommand: CommandSpec = {
   name: "status",
   summary: "tmux sessions, paired devices, readiness (also: handoff with no arguments)",
-  register(program) {
+  register(program, ctx) {
     program.command("status")
       .summary("tmux sessions, paired devices, readiness (also: handoff with no arguments)")
       .description(
@@ -160,6 +157,6 @@ export const statusCommand: CommandSpec = {
           "the paired devices, and whether tmux, sshd and an address for the phone are ready.",
       )
       .option("--json", "JSON on stdout")
-      .action(async (f) => setExitCode(await status(f)));
+      .action(async (f) => setExitCode(await status(ctx, f)));
   },
 };
