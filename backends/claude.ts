@@ -38,6 +38,7 @@ export const claudeLauncher: BackendLauncher = {
   launch(task, prompt) {
     const argv = [
       task.command,
+      ...task.args,
       "-p",
       "--output-format",
       "stream-json",
@@ -60,6 +61,7 @@ export const claudeLauncher: BackendLauncher = {
   interactive(task) {
     const argv = [
       task.command,
+      ...task.args,
       "--model",
       task.model,
       "--permission-mode",

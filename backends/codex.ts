@@ -40,14 +40,15 @@ export const codexLauncher: BackendLauncher = {
     ];
     // `-` reads the prompt from stdin: it never travels in argv.
     const argv = task.resumeSession
-      ? [task.command, "exec", "resume", ...common, task.resumeSession, "-"]
-      : [task.command, "exec", ...common, "-C", task.cwd, "-"];
+      ? [task.command, ...task.args, "exec", "resume", ...common, task.resumeSession, "-"]
+      : [task.command, ...task.args, "exec", ...common, "-C", task.cwd, "-"];
     return { argv, env: childEnv(task), cwd: task.cwd, stdin: prompt };
   },
 
   interactive(task) {
     const argv = [
       task.command,
+      ...task.args,
       "resume",
       "-m",
       task.model,

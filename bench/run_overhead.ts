@@ -102,6 +102,8 @@ async function main() {
     const direct = () =>
       claudeLauncher.launch({
         command: join(BIN_DIR, "claude"),
+        args: [],
+        mode: null,
         model: "fake-model",
         cwd: work,
         newSession: crypto.randomUUID(),

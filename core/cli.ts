@@ -10,6 +10,7 @@ import { err, errColors, out } from "./output.ts";
 import type { CommandContext, Registry } from "./registry.ts";
 import { probeHome, storageError, storageProblem } from "./storage_errors.ts";
 import { paths } from "./paths.ts";
+import { io, type IoStreams, withIo } from "./io.ts";
 
 let exitCode: number = EXIT.OK;
 
@@ -42,10 +43,17 @@ export async function newProgram(): Promise<Command> {
     });
 }
 
+/**
+ * Runs one command line; resolves with its exit code. `o.io` replaces stdout and stderr
+ * for the call (in-process tests), and the exit code starts from 0 each time.
+ */
 export async function runCli(
   args: string[],
   registry: Registry,
+  o: { io?: IoStreams } = {},
 ): Promise<number> {
+  if (o.io) return await withIo(o.io, () => runCli(args, registry));
+  exitCode = EXIT.OK;
   // With no arguments, a plugin's `status` command answers (else: help).
   // `handoff --json` is the status screen as JSON.
   if (registry.command("status") && args.every((a) => a === "--json")) args = ["status", ...args];
@@ -68,7 +76,12 @@ export async function runCli(
     );
   }
   const program = await newProgram();
-  const ctx: CommandContext = { registry };
+  const ctx: CommandContext = {
+    registry,
+    io: io(),
+    paths: () => paths(),
+    now: () => new Date(),
+  };
   // Building every command costs start-up time (some import their modules to declare their
   // options): a known command gets only itself; help, aliases and typos get the full tree.
   const named = registry.command(args[0] ?? "");

@@ -16,6 +16,10 @@ export interface BackendConfig {
   proModel: string | null;
   /** The CLI executable (default: the type's own, e.g. `claude`). */
   command: string | null;
+  /** Arguments before handoff's own (`args:`, or the rest of a `command:` line). */
+  args: string[];
+  /** The agent's session mode (ACP `session/set_mode`), when the type has modes. */
+  mode: string | null;
   permissionMode: string;
   systemPrompt: string | null;
   /** Raw templates; resolved per run by `resolveBackendEnv`. */
@@ -45,6 +49,8 @@ const BACKEND_KEYS = [
   "model",
   "pro_model",
   "command",
+  "args",
+  "mode",
   "permission_mode",
   "system_prompt",
   "env",
@@ -352,12 +358,28 @@ export async function loadConfig(
       if (problem) throw configError(loc, problem);
       env[k] = s;
     }
+    let command = str("command", false);
+    let args: string[] = [];
+    if (raw.args !== undefined && raw.args !== null) {
+      if (
+        !Array.isArray(raw.args) ||
+        raw.args.some((a) => typeof a !== "string" && typeof a !== "number")
+      ) {
+        throw configError(at(`${base}.args`), "args must be a list of strings");
+      }
+      args = raw.args.map(String);
+    } else if (command && /\s/.test(command.trim())) {
+      // One command line, split on spaces without a shell: `command: gemini --acp`.
+      [command, ...args] = command.trim().split(/\s+/);
+    }
     backends.push({
       name,
       type,
       model: str("model", true)!,
       proModel: str("pro_model", false),
-      command: str("command", false),
+      command,
+      args,
+      mode: str("mode", false),
       permissionMode: mode,
       systemPrompt: str("system_prompt", false),
       env,

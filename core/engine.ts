@@ -325,6 +325,8 @@ async function supervise(
   const logs = new RunLogs(runId);
   const task: LaunchTask = {
     command: p.command,
+    args: p.backend.args,
+    mode: p.backend.mode,
     model: p.model,
     cwd: p.cwd,
     resumeSession: req.parent?.session_id ?? undefined,
@@ -405,6 +407,7 @@ async function supervise(
   if (tab) setOrigin(db, runId, tab);
   const guard = guardChild(child.pid, {
     timeoutMs: req.timeoutMs,
+    gracefully: p.launcher.stopsGracefully,
     onTimeout: (ms) => progress([`timed out after ${formatDuration(ms)}: stopping the backend`]),
     onHangup: () =>
       progress([
@@ -499,7 +502,13 @@ function announce(db: Db, registry: Registry, notice: RunNotice): void {
  */
 function guardChild(
   pid: number,
-  limit: { timeoutMs?: number; onTimeout: (ms: number) => void; onHangup: () => void },
+  limit: {
+    timeoutMs?: number;
+    onTimeout: (ms: number) => void;
+    onHangup: () => void;
+    /** Signal only the CLI first (see BackendLauncher.stopsGracefully). */
+    gracefully?: boolean;
+  },
   tick: () => void,
 ) {
   let interrupted = false;
@@ -512,7 +521,8 @@ function guardChild(
     stopping = true;
     // Collected before the first signal: once the CLI dies its tools are reparented.
     tree = processTree(pid);
-    signalTree(pid, tree, "SIGTERM");
+    if (limit.gracefully) killPid(pid, "SIGTERM");
+    else signalTree(pid, tree, "SIGTERM");
     killTimer = setTimeout(() => signalTree(pid, tree, "SIGKILL"), KILL_GRACE_MS);
   };
   const onSignal = () => {
@@ -685,6 +695,8 @@ export async function openInteractive(
   const p = await plan({ ...req, prompt: "" });
   const spec = await p.launcher.interactive({
     command: p.command,
+    args: p.backend.args,
+    mode: p.backend.mode,
     model: p.model,
     cwd: p.launcher.resumeNeedsCwd ? req.parent.cwd : p.cwd,
     resumeSession: req.parent.session_id ?? undefined,

@@ -3,7 +3,7 @@
  * NO_COLOR is set (and non-empty) or TERM=dumb; FORCE_COLOR forces it on.
  */
 
-const encoder = new TextEncoder();
+import { io, type IoStreams } from "./io.ts";
 
 export function colorEnabled(fd: { isTerminal(): boolean }): boolean {
   const env = Deno.env.toObject();
@@ -38,41 +38,37 @@ export function palette(enabled: boolean): Palette {
   };
 }
 
-let stderrPalette: Palette | undefined;
-/** Colours for messages on stderr (computed once per process). */
+const palettes = new WeakMap<IoStreams, { out?: Palette; err?: Palette }>();
+
+function palettesOf(streams: IoStreams): { out?: Palette; err?: Palette } {
+  let p = palettes.get(streams);
+  if (!p) palettes.set(streams, p = {});
+  return p;
+}
+
+/** Colours for messages on stderr (computed once per set of streams). */
 export function errColors(): Palette {
-  return stderrPalette ??= palette(colorEnabled(Deno.stderr));
+  const streams = io();
+  return palettesOf(streams).err ??= palette(
+    colorEnabled({ isTerminal: () => streams.stderrIsTerminal() }),
+  );
 }
 
-let stdoutPalette: Palette | undefined;
 export function outColors(): Palette {
-  return stdoutPalette ??= palette(colorEnabled(Deno.stdout));
+  const streams = io();
+  return palettesOf(streams).out ??= palette(
+    colorEnabled({ isTerminal: () => streams.stdoutIsTerminal() }),
+  );
 }
 
-function writeAll(
-  fd: { writeSync(p: Uint8Array): number },
-  text: string,
-): void {
-  const bytes = encoder.encode(text);
-  let off = 0;
-  while (off < bytes.length) off += fd.writeSync(bytes.subarray(off));
-}
-
-/**
- * Writes to stdout. A reader that went away (closed pipe, a terminal that hung up) is not
- * a reason to die: the run still has to finish its ledger row and result file.
- */
+/** Writes to stdout (see core/io.ts: a reader that went away is not an error). */
 export function out(text: string): void {
-  try {
-    writeAll(Deno.stdout, text);
-  } catch { /* nobody is listening any more */ }
+  io().out(text);
 }
 
 /** Writes to stderr, with the same tolerance as `out`. */
 export function err(text: string): void {
-  try {
-    writeAll(Deno.stderr, text);
-  } catch { /* nobody is listening any more */ }
+  io().err(text);
 }
 
 export function outLine(text = ""): void {

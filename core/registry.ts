@@ -7,11 +7,17 @@ import type { Command } from "@commander-js/extra-typings";
 import type { RunEvent } from "./events.ts";
 import type { EventRecord, RunTab } from "./event_log.ts";
 import type { DeviceAccess, DialAddress, Transport } from "./transport.ts";
+import type { IoStreams } from "./io.ts";
+import type { Paths } from "./paths.ts";
 
 /** What a backend launcher is asked to start. */
 export interface LaunchTask {
   /** The CLI to run (the backend's `command`, default the launcher's `defaultCommand`). */
   command: string;
+  /** The backend's `args`: they go right after the command. */
+  args: string[];
+  /** The backend's `mode` (an ACP agent's session mode), when set. */
+  mode: string | null;
   model: string;
   cwd: string;
   /** Conversation to continue; absent for a fresh run. */
@@ -55,6 +61,11 @@ export interface BackendLauncher {
   choosesSessionId: boolean;
   /** True when a resume only finds its conversation from the original cwd. */
   resumeNeedsCwd: boolean;
+  /**
+   * True when the CLI ends its own turn on SIGTERM (the ACP bridge cancels the session):
+   * a stop signals it alone first, and the rest of its tree only after the grace period.
+   */
+  stopsGracefully?: boolean;
   /** True when usage events count the whole conversation, not just this run (codex). */
   usageIsThreadTotal?: boolean;
   /** Non-interactive run (fresh or resumed); the prompt goes to stdin. */
@@ -68,8 +79,17 @@ export interface BackendLauncher {
   diagnose?(stderrTail: string, task: LaunchTask): string | undefined | Promise<string | undefined>;
 }
 
+/**
+ * What every command is handed (like GitHub CLI's Factory): the registry, the streams it
+ * writes to, where handoff's files are, and the clock. A test runs commands in-process by
+ * giving `runCli` its own streams (core/io.ts `bufferIo`) and a HANDOFF_HOME of its own.
+ */
 export interface CommandContext {
   registry: Registry;
+  io: IoStreams;
+  /** handoff's files (HANDOFF_HOME, the ledger, the config), resolved when called. */
+  paths: () => Paths;
+  now: () => Date;
 }
 
 /**

@@ -2,6 +2,7 @@
  * One SQLite database (WAL, busy timeout) for runs, counters, devices, events and the
  * audit trail: transactions instead of lock files and read-modify-write JSON.
  */
+import { errLine } from "./output.ts";
 import { DatabaseSync } from "node:sqlite";
 import { ensurePrivateDir, paths } from "./paths.ts";
 import { dirname } from "node:path";
@@ -248,13 +249,13 @@ function rebuild(db: Db, home: string): void {
   try {
     const n = transaction(db, () => rebuildFromFiles(db, home));
     if (n) {
-      console.error(
+      errLine(
         `handoff: the run ledger was empty but ${home} holds ${n} runs' files: rebuilt them ` +
           "(status from the files; runs without a result are marked lost). No file was overwritten.",
       );
     }
   } catch (e) {
-    console.error(
+    errLine(
       `handoff: could not rebuild the ledger from the run files: ${(e as Error).message}`,
     );
   }
@@ -264,9 +265,9 @@ function rebuild(db: Db, home: string): void {
 function importLegacy(db: Db, home: string): void {
   try {
     const n = importSeedLedger(db, home);
-    if (n) console.error(`handoff: imported ${n} runs from the original handoff's runs/handoff.db`);
+    if (n) errLine(`handoff: imported ${n} runs from the original handoff's runs/handoff.db`);
   } catch (e) {
-    console.error(`handoff: could not import the original ledger: ${(e as Error).message}`);
+    errLine(`handoff: could not import the original ledger: ${(e as Error).message}`);
   }
 }
 

@@ -5,6 +5,7 @@
  *   notify  runs on every agent turn (Claude Code and Codex hooks)
  *   attach-guard  (internal) watches one attached phone for the gate, see gate/guard.ts
  *   deliver (internal) hands stored events to the event sinks, see core/delivery.ts
+ *   acp-bridge (internal) the ACP client behind every `type: acp` run, see acp/bridge.ts
  * Each handler takes the arguments after its name and returns the exit code; each
  * reports its own errors (a hook must never fail the agent that called it).
  * `handoff plugin disable gate|notify` is honoured here too: a disabled gate refuses every
@@ -35,6 +36,7 @@ export const hotCommands: Record<string, () => Promise<(args: string[]) => Promi
     return (await import("./notify/notify.ts")).notifyMain;
   },
   "attach-guard": async () => (await import("./gate/guard.ts")).guardMain,
+  "acp-bridge": async () => (await import("./acp/bridge.ts")).acpBridgeMain,
   deliver: async () => {
     const { deliverMain } = await import("../core/delivery.ts");
     return (args) =>

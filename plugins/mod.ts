@@ -4,6 +4,7 @@
  * hook of theirs is called). This module must stay light: plugins import their heavy
  * parts inside their handlers.
  */
+import { errLine } from "../core/output.ts";
 import { Registry } from "../core/registry.ts";
 import type { Plugin } from "../core/registry.ts";
 import { handoffHome } from "../core/paths.ts";
@@ -12,6 +13,7 @@ import { managePlugin } from "./manage/mod.ts";
 import { dispatchPlugin } from "./dispatch/mod.ts";
 import { claudePlugin } from "../backends/claude.ts";
 import { codexPlugin } from "../backends/codex.ts";
+import { acpPlugin } from "./acp/plugin.ts";
 import { notifyPlugin } from "./notify/mod.ts";
 import { phonePlugin } from "./phone/plugin.ts";
 import { gatePlugin } from "./gate/plugin.ts";
@@ -30,6 +32,7 @@ export const FIRST_PARTY: readonly {
   { plugin: dispatchPlugin, manifest: () => import("./dispatch/handoff-plugin.json", json) },
   { plugin: claudePlugin, manifest: () => import("../backends/claude.plugin.json", json) },
   { plugin: codexPlugin, manifest: () => import("../backends/codex.plugin.json", json) },
+  { plugin: acpPlugin, manifest: () => import("./acp/handoff-plugin.json", json) },
   { plugin: notifyPlugin, manifest: () => import("./notify/handoff-plugin.json", json) },
   { plugin: phonePlugin, manifest: () => import("./phone/handoff-plugin.json", json) },
   { plugin: gatePlugin, manifest: () => import("./gate/handoff-plugin.json", json) },
@@ -72,7 +75,7 @@ export async function pluginRegistry(home = handoffHome()): Promise<Registry> {
         manifest: () => Promise.resolve(lock!.plugins[plugin.name].manifest),
       });
     } catch (e) {
-      console.error(`handoff: warning: plugin ${plugin.name} skipped: ${(e as Error).message}`);
+      errLine(`handoff: warning: plugin ${plugin.name} skipped: ${(e as Error).message}`);
     }
   }
   return registry;

@@ -6,6 +6,8 @@
  *   exec    the entry program is started once per handoff process (JSON-RPC on stdio)
  *   module  the entry module is imported by its absolute real path and handed the host API
  */
+import { err, errLine, out } from "../output.ts";
+import { io } from "../io.ts";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { checkRunEvents, type RunEvent } from "../events.ts";
@@ -88,7 +90,7 @@ function hostApi(entry: LockEntry, home: string, config: Record<string, unknown>
       return dir;
     },
     log(message: string) {
-      console.error(`plugin ${name}: ${message}`);
+      errLine(`plugin ${name}: ${message}`);
     },
   };
 }
@@ -223,7 +225,7 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
             const { events, problem } = checkRunEvents(value);
             if (problem && !warned) {
               warned = true;
-              console.error(`handoff: plugin ${name}: ${problem}`);
+              errLine(`handoff: plugin ${name}: ${problem}`);
             }
             return events;
           },
@@ -254,17 +256,15 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
   const runCommand = async (command: string, args: string[]): Promise<number> => {
     const loaded = await load();
     if (loaded.proc) {
-      const enc = new TextEncoder();
       loaded.proc.onNotification = (method, params) => {
         if (method !== "output" || typeof params.text !== "string") return;
-        const target = params.stream === "stderr" ? Deno.stderr : Deno.stdout;
-        target.writeSync(enc.encode(params.text));
+        (params.stream === "stderr" ? err : out)(params.text);
       };
       const r = await loaded.proc.request("command/run", {
         name: command,
         args,
         cwd: Deno.cwd(),
-        stdoutIsTerminal: Deno.stdout.isTerminal(),
+        stdoutIsTerminal: io().stdoutIsTerminal(),
       }, 24 * 3600_000) as { exitCode?: unknown } | null;
       const code = r?.exitCode;
       return typeof code === "number" && Number.isInteger(code) && code >= 0 && code < 256

@@ -3,6 +3,7 @@
  * plugin list, and the hot paths (`notify`, the delivery process) that want only the
  * installed plugins' sources or sinks next to their own.
  */
+import { errLine } from "../output.ts";
 import type { Plugin } from "../registry.ts";
 import { type Lock, readLock } from "./lock.ts";
 
@@ -11,7 +12,7 @@ export function lockOrWarn(home: string): Lock | null {
   try {
     return readLock(home);
   } catch (e) {
-    console.error(`handoff: warning: ${(e as Error).message} (installed plugins are skipped)`);
+    errLine(`handoff: warning: ${(e as Error).message} (installed plugins are skipped)`);
     return null;
   }
 }

@@ -62,7 +62,15 @@ export class ManifestError extends Error {}
 const NAME = /^[a-z][a-z0-9-]{0,39}$/;
 const COMMAND_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 /** Names a plugin's command may not take: the manager's, and the hot paths main.ts runs first. */
-const RESERVED_COMMANDS = new Set(["help", "plugin", "gate", "notify", "attach-guard", "deliver"]);
+const RESERVED_COMMANDS = new Set([
+  "help",
+  "plugin",
+  "gate",
+  "notify",
+  "attach-guard",
+  "deliver",
+  "acp-bridge",
+]);
 
 type Json = Record<string, unknown>;
 

@@ -9,7 +9,7 @@
  * fails with it, and nothing else is touched.
  */
 import { HandoffError } from "../errors.ts";
-import { escapeControls } from "../output.ts";
+import { err, errLine, escapeControls } from "../output.ts";
 import { PLUGIN_API_VERSIONS } from "../registry.ts";
 
 /** How long a plugin may take to start and answer `initialize`. */
@@ -201,7 +201,7 @@ export class PluginProcess {
     for await (const chunk of this.child.stderr.pipeThrough(new TextDecoderStream())) {
       this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL);
       if (Deno.env.get("HANDOFF_PLUGIN_DEBUG")) {
-        Deno.stderr.writeSync(new TextEncoder().encode(`[${this.name}] ${chunk}`));
+        err(`[${this.name}] ${chunk}`);
       }
     }
   }
@@ -253,9 +253,7 @@ export class PluginProcess {
       >;
       if (msg.method === "log") {
         const text = typeof params.message === "string" ? params.message : JSON.stringify(params);
-        Deno.stderr.writeSync(
-          new TextEncoder().encode(`plugin ${this.name}: ${escapeControls(text).slice(0, 2000)}\n`),
-        );
+        errLine(`plugin ${this.name}: ${escapeControls(text).slice(0, 2000)}`);
       } else this.onNotification(msg.method, params);
       return;
     }

@@ -1,4 +1,5 @@
 /** Where a prompt comes from: an argument, a file, or stdin. */
+import { err } from "../../core/output.ts";
 import { usageError } from "../../core/errors.ts";
 import { resolve } from "node:path";
 
@@ -54,7 +55,7 @@ function bareWord(arg: string): boolean {
 
 async function confirm(question: string): Promise<boolean> {
   const { readLine } = await import("../../core/ask.ts");
-  Deno.stderr.writeSync(new TextEncoder().encode(question));
+  err(question);
   const answer = (await readLine())?.trim() ?? "";
   return answer === "" ? question.includes("[Y/n]") : /^y(es)?$/i.test(answer);
 }

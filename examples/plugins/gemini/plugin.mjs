@@ -38,6 +38,7 @@ function childEnv(task) {
 function launch(task, prompt) {
   const argv = [
     task.command,
+    ...(task.args ?? []),
     "--output-format",
     "stream-json",
     "--model",
@@ -55,7 +56,14 @@ function launch(task, prompt) {
 }
 
 function interactive(task) {
-  const argv = [task.command, "--model", task.model, "--approval-mode", task.permissionMode];
+  const argv = [
+    task.command,
+    ...(task.args ?? []),
+    "--model",
+    task.model,
+    "--approval-mode",
+    task.permissionMode,
+  ];
   if (task.resumeSession) argv.push("--resume", task.resumeSession);
   return { argv, env: childEnv(task), cwd: task.cwd, stdin: null };
 }

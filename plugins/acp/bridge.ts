@@ -1,0 +1,329 @@
+/**
+ * `handoff acp-bridge` (internal): the ACP client behind every `type: acp` backend. The
+ * engine starts it as the backend CLI; it reads the task as one JSON document on stdin,
+ * starts the agent in a process group of its own, speaks ACP (newline-delimited JSON-RPC
+ * 2.0) to it, and prints handoff's normalized run events as JSON lines on stdout, which
+ * the acp launcher's parser passes through. On SIGTERM or SIGINT it sends `session/cancel`,
+ * gives the turn a moment to end, then stops the agent's group.
+ */
+import { basename, dirname, join } from "node:path";
+import type { RunEvent } from "../../core/events.ts";
+import { handoffHome } from "../../core/paths.ts";
+import { answerPermission, Turn } from "./updates.ts";
+
+/** What the acp launcher hands the bridge on stdin. */
+export interface BridgeTask {
+  argv: string[];
+  cwd: string;
+  prompt: string;
+  model: string;
+  mode: string | null;
+  permissionMode: string;
+  resumeSession: string | null;
+}
+
+const PROTOCOL_VERSION = 1;
+const CANCEL_WAIT_MS = 2_000;
+const INIT_TIMEOUT_MS = Number(Deno.env.get("HANDOFF_ACP_INIT_TIMEOUT_MS") ?? 60_000);
+
+type Json = Record<string, unknown>;
+const isMap = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+class RpcError extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+  }
+}
+
+function emit(ev: RunEvent): void {
+  Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(ev) + "\n"));
+}
+
+/** The agent process and the JSON-RPC connection over its stdio. */
+class Agent {
+  private child: Deno.ChildProcess;
+  private writer: WritableStreamDefaultWriter<Uint8Array>;
+  private nextId = 1;
+  private pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void }
+  >();
+  onUpdate: (params: unknown) => void = () => {};
+  onRequest: (method: string, params: unknown) => Promise<unknown> = () =>
+    Promise.reject(new RpcError(-32601, "method not found"));
+  readonly exited: Promise<Deno.CommandStatus>;
+
+  constructor(argv: string[], cwd: string) {
+    this.child = new Deno.Command(argv[0], {
+      args: argv.slice(1),
+      cwd,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+      // Its own group: a stop reaches the bridge first, which cancels the turn itself.
+      detached: true,
+    }).spawn();
+    this.writer = this.child.stdin.getWriter();
+    this.exited = this.child.status;
+    this.exited.then((s) => {
+      for (const p of this.pending.values()) {
+        p.reject(new Error(`the agent exited (${s.signal ?? `code ${s.code}`}) before answering`));
+      }
+      this.pending.clear();
+    });
+    this.read();
+  }
+
+  get pid(): number {
+    return this.child.pid;
+  }
+
+  private send(msg: Json): void {
+    this.writer.write(new TextEncoder().encode(JSON.stringify({ jsonrpc: "2.0", ...msg }) + "\n"))
+      .catch(() => {/* the agent is gone: `exited` reports it */});
+  }
+
+  request(method: string, params: unknown, timeoutMs?: number): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`the agent did not answer ${method} within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (v) => (clearTimeout(timer), resolve(v)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
+      this.send({ id, method, params });
+    });
+  }
+
+  notify(method: string, params: unknown): void {
+    this.send({ method, params });
+  }
+
+  private async read(): Promise<void> {
+    let buf = "";
+    for await (const chunk of this.child.stdout.pipeThrough(new TextDecoderStream())) {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (line) this.handle(line);
+      }
+    }
+  }
+
+  private handle(line: string): void {
+    let msg: Json;
+    try {
+      const parsed = JSON.parse(line);
+      if (!isMap(parsed)) return;
+      msg = parsed;
+    } catch {
+      return; // agents print banners on stdout now and then: not ours to answer
+    }
+    const method = typeof msg.method === "string" ? msg.method : null;
+    if (method && msg.id !== undefined) {
+      // A request from the agent: answered by policy, or -32601, never left hanging.
+      this.onRequest(method, msg.params).then(
+        (result) => this.send({ id: msg.id, result }),
+        (e) =>
+          this.send({
+            id: msg.id,
+            error: { code: e instanceof RpcError ? e.code : -32603, message: String(e.message) },
+          }),
+      );
+    } else if (method) {
+      if (method === "session/update") this.onUpdate(msg.params);
+    } else if (typeof msg.id === "number") {
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (isMap(msg.error)) {
+        p.reject(new RpcError(Number(msg.error.code), String(msg.error.message)));
+      } else p.resolve(msg.result);
+    }
+  }
+
+  /** Closes stdin (most agents exit on it), then stops the group. */
+  async stop(): Promise<void> {
+    await this.writer.close().catch(() => {});
+    const gone = await Promise.race([this.exited.then(() => true), sleep(1_000).then(() => false)]);
+    if (gone) return;
+    try {
+      Deno.kill(-this.child.pid, "SIGTERM");
+    } catch { /* already gone */ }
+    const dead = await Promise.race([this.exited.then(() => true), sleep(2_000).then(() => false)]);
+    if (!dead) {
+      try {
+        Deno.kill(-this.child.pid, "SIGKILL");
+      } catch { /* already gone */ }
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function readTask(): Promise<BridgeTask> {
+  const text = await new Response(Deno.stdin.readable).text();
+  const t = JSON.parse(text);
+  if (!isMap(t) || !Array.isArray(t.argv) || typeof t.prompt !== "string") {
+    throw new Error("acp-bridge: stdin must be the task JSON (it is started by handoff run)");
+  }
+  return t as unknown as BridgeTask;
+}
+
+/** Loads (or resumes) the session with the method the agent advertises. */
+async function continueSession(agent: Agent, caps: Json, task: BridgeTask): Promise<void> {
+  const sessionCaps = isMap(caps.sessionCapabilities) ? caps.sessionCapabilities : {};
+  const method = caps.loadSession === true
+    ? "session/load"
+    : isMap(sessionCaps.resume) || sessionCaps.resume === true
+    ? "session/resume"
+    : null;
+  if (!method) {
+    throw new Error(
+      "this agent can neither load nor resume a session (no loadSession or resume in its " +
+        "capabilities): start a new run instead",
+    );
+  }
+  await agent.request(method, { sessionId: task.resumeSession, cwd: task.cwd, mcpServers: [] });
+}
+
+/** Where the bridge notes when each session was last written (`<session id>` → ISO time). */
+function lastUsedFile(sessionId: string): string | null {
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(sessionId)) return null;
+  return join(handoffHome(), "plugins", ".data", "acp", "last-used", sessionId);
+}
+
+function noteUsed(sessionId: string): void {
+  const file = lastUsedFile(sessionId);
+  if (!file) return;
+  try {
+    Deno.mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    Deno.writeTextFileSync(file, new Date().toISOString(), { mode: 0o600 });
+  } catch { /* only a hint for the next resume */ }
+}
+
+/**
+ * Gemini CLI names a session's file after the clock minute: loading a session in the
+ * minute it was last written makes it write over that file and lose the conversation.
+ * So a resume of Gemini waits for the minute to turn (with a progress line).
+ */
+async function waitForGeminiMinute(task: BridgeTask): Promise<void> {
+  if (!task.resumeSession || !/gemini/i.test(basename(task.argv[0]))) return;
+  const file = lastUsedFile(task.resumeSession);
+  let last: number;
+  try {
+    last = Date.parse(Deno.readTextFileSync(file!));
+  } catch {
+    return;
+  }
+  const minute = (ms: number) => Math.floor(ms / 60_000);
+  if (minute(last) !== minute(Date.now())) return;
+  const wait = 60_000 - (Date.now() % 60_000) + 500;
+  emit({
+    kind: "info",
+    text: `waiting ${Math.ceil(wait / 1000)} s for the clock minute to turn: Gemini CLI ` +
+      "cannot load a session in the minute it was last written",
+  });
+  await sleep(wait);
+}
+
+export async function acpBridgeMain(_args: string[]): Promise<number> {
+  let task: BridgeTask;
+  try {
+    task = await readTask();
+  } catch (e) {
+    console.error(`handoff acp-bridge: ${(e as Error).message}`);
+    return 2;
+  }
+  await waitForGeminiMinute(task);
+  const agent = new Agent(task.argv, task.cwd);
+  const turn = new Turn();
+  let loading = false;
+  let sessionId: string | null = null;
+  let cancelled = false;
+  agent.onUpdate = (params) => {
+    if (loading) return; // session/load replays the old conversation: not this run's events
+    for (const ev of turn.update(params)) emit(ev);
+  };
+  agent.onRequest = (method, params) => {
+    if (method !== "session/request_permission") {
+      return Promise.reject(new RpcError(-32601, `${method} is not offered by handoff`));
+    }
+    for (const ev of turn.tool((params as { toolCall?: unknown } | null)?.toolCall)) emit(ev);
+    const a = answerPermission(cancelled ? "read-only" : task.permissionMode, params);
+    for (const ev of a.events) emit(ev);
+    return Promise.resolve(a.result);
+  };
+  const onStop = () => {
+    if (cancelled) return;
+    cancelled = true;
+    if (sessionId) agent.notify("session/cancel", { sessionId });
+    setTimeout(() => agent.stop(), CANCEL_WAIT_MS);
+  };
+  for (const s of ["SIGTERM", "SIGINT"] as const) Deno.addSignalListener(s, onStop);
+
+  try {
+    const init = await agent.request("initialize", {
+      protocolVersion: PROTOCOL_VERSION,
+      // No fs or terminal methods: the agent uses its own tools in the run's folder.
+      clientCapabilities: { fs: { readTextFile: false, writeTextFile: false }, terminal: false },
+      clientInfo: { name: "handoff", version: "1" },
+    }, INIT_TIMEOUT_MS) as Json;
+    const caps = isMap(init?.agentCapabilities) ? init.agentCapabilities : {};
+    let session: Json;
+    if (task.resumeSession) {
+      loading = true;
+      await continueSession(agent, caps, task);
+      loading = false;
+      sessionId = task.resumeSession;
+      session = {};
+    } else {
+      session = await agent.request("session/new", { cwd: task.cwd, mcpServers: [] }) as Json;
+      sessionId = String(session.sessionId);
+    }
+    emit({ kind: "session", id: sessionId });
+    await chooseModeAndModel(agent, sessionId, session, task);
+    const response = await agent.request("session/prompt", {
+      sessionId,
+      prompt: [{ type: "text", text: task.prompt }],
+    }) as Json;
+    noteUsed(sessionId);
+    for (const ev of turn.end(response)) emit(ev);
+    return response?.stopReason === "end_turn" ? 0 : 1;
+  } catch (e) {
+    for (const ev of turn.end(null, (e as Error).message)) emit(ev);
+    return 1;
+  } finally {
+    for (const s of ["SIGTERM", "SIGINT"] as const) Deno.removeSignalListener(s, onStop);
+    await agent.stop();
+  }
+}
+
+/** `mode:` through session/set_mode, and the model through session/set_model, when offered. */
+async function chooseModeAndModel(
+  agent: Agent,
+  sessionId: string,
+  session: Json,
+  task: BridgeTask,
+): Promise<void> {
+  const modes = isMap(session.modes) && Array.isArray(session.modes.availableModes)
+    ? session.modes.availableModes.filter(isMap).map((m) => String(m.id))
+    : [];
+  if (task.mode) {
+    if (modes.length && !modes.includes(task.mode)) {
+      throw new Error(`the agent has no mode "${task.mode}" (it offers: ${modes.join(", ")})`);
+    }
+    await agent.request("session/set_mode", { sessionId, modeId: task.mode });
+  }
+  const models = isMap(session.models) && Array.isArray(session.models.availableModels)
+    ? session.models.availableModels.filter(isMap).map((m) => String(m.modelId))
+    : [];
+  if (task.model && models.includes(task.model)) {
+    await agent.request("session/set_model", { sessionId, modelId: task.model }).catch(() => {});
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The acp plugin: one backend type, `acp`, for every agent that speaks the Agent Client
+ * Protocol (`gemini --acp`, `qwen --acp`, `opencode acp`, `claude-agent-acp`,
+ * `codex-acp`, `goose acp`, …). The run's process is handoff's own ACP client
+ * (`handoff acp-bridge`, bridge.ts), which starts the agent and prints normalized events.
+ */
+import { checkRunEvents } from "../../core/events.ts";
+import { HandoffError } from "../../core/errors.ts";
+import type { BackendLauncher, Plugin } from "../../core/registry.ts";
+import { selfArgv } from "../../core/self.ts";
+import type { BridgeTask } from "./bridge.ts";
+import { PERMISSION_MODES } from "./updates.ts";
+
+export const acpLauncher: BackendLauncher = {
+  type: "acp",
+  defaultCommand: "gemini",
+  installHint: "the agent's own package, e.g. npm install -g @google/gemini-cli",
+  permissionModes: PERMISSION_MODES,
+  // A hand-off runs unattended: nobody is there to answer a permission request.
+  defaultPermissionMode: "bypass",
+  choosesSessionId: false,
+  resumeNeedsCwd: true,
+  stopsGracefully: true,
+
+  launch(task, prompt) {
+    const bridge: BridgeTask = {
+      argv: [task.command, ...task.args],
+      cwd: task.cwd,
+      prompt: task.systemPrompt ? `${task.systemPrompt}\n\n${prompt}` : prompt,
+      model: task.model,
+      mode: task.mode,
+      permissionMode: task.permissionMode,
+      resumeSession: task.resumeSession ?? null,
+    };
+    const self = selfArgv();
+    return {
+      argv: [...self, "acp-bridge"],
+      env: { ...task.inheritedEnv, ...task.env },
+      cwd: task.cwd,
+      // The task, prompt included, travels on stdin: never in argv or the environment.
+      stdin: JSON.stringify(bridge),
+    };
+  },
+
+  interactive() {
+    throw new HandoffError(
+      "an ACP agent has no interactive view handoff can open",
+      2,
+      "continue the conversation with a prompt: handoff resume <run> - <<'EOF' …",
+    );
+  },
+
+  // The bridge prints handoff's own events, one JSON object per line.
+  createParser: () => ({
+    push(line: string) {
+      if (!line.startsWith("{")) return [];
+      try {
+        return checkRunEvents([JSON.parse(line)]).events;
+      } catch {
+        return [];
+      }
+    },
+  }),
+
+  diagnose(stderrTail) {
+    if (/root|sudo/i.test(stderrTail) && /bypass|dangerously|permission/i.test(stderrTail)) {
+      return "as root the Claude ACP adapter bypasses permissions only with IS_SANDBOX=1 in the backend's env";
+    }
+    if (/Node\.?js (v?\d+ )?(is )?(not supported|required)|requires Node/i.test(stderrTail)) {
+      return "this agent needs a newer Node.js (Qwen Code needs 22 or later)";
+    }
+    return undefined;
+  },
+};
+
+export const acpPlugin: Plugin = { name: "acp", backends: [acpLauncher] };

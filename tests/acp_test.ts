@@ -1,0 +1,309 @@
+/**
+ * The acp backend type: the update mapping and permission policy as units, then the
+ * real Gemini CLI in ACP mode (`gemini --acp`, from npm) against tests/fakes/fake_gemini.ts
+ * through `handoff run`: a tool call that writes a file, the answer, the session id,
+ * tail and list; a permission request answered by policy; a kill mid-turn ending the run.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { answerPermission, toolSummary, Turn } from "../plugins/acp/updates.ts";
+import { startFakeGemini } from "./fakes/fake_gemini.ts";
+import type { FakeServer } from "./fakes/serve.ts";
+import {
+  defaultConfig,
+  lastLine,
+  listRuns,
+  processesWith,
+  runIdOf,
+  waitFor,
+  withWorld,
+  type World,
+} from "./helpers/handoff.ts";
+import { REPO_ROOT } from "./helpers/agents.ts";
+
+const upd = (update: Record<string, unknown>) => ({ sessionId: "s", update });
+
+Deno.test("acp updates: chunks become one text, tool calls one line each, the stop reason the status", () => {
+  const t = new Turn();
+  assert.deepEqual(
+    t.update(
+      upd({ sessionUpdate: "agent_message_chunk", content: { type: "text", text: "Look" } }),
+    ),
+    [],
+  );
+  t.update(upd({ sessionUpdate: "agent_message_chunk", content: { type: "text", text: "ing." } }));
+  assert.deepEqual(
+    t.update(upd({
+      sessionUpdate: "tool_call",
+      toolCallId: "c1",
+      kind: "execute",
+      title: "ls",
+      rawInput: { command: "ls -la" },
+    })),
+    [{ kind: "text", text: "Looking." }, { kind: "tool", name: "execute", summary: "$ ls -la" }],
+  );
+  assert.deepEqual(
+    t.update(
+      upd({
+        sessionUpdate: "tool_call_update",
+        toolCallId: "c1",
+        status: "failed",
+        content: [{ type: "content", content: { type: "text", text: "denied" } }],
+      }),
+    ),
+    [{ kind: "info", text: "failed: $ ls -la: denied" }],
+  );
+  assert.deepEqual(
+    t.update(
+      upd({
+        sessionUpdate: "plan",
+        entries: [{ content: "read", status: "pending" }, { content: "fix", status: "pending" }],
+      }),
+    ),
+    [{ kind: "info", text: "plan: read; fix" }],
+  );
+  t.update(
+    upd({ sessionUpdate: "agent_message_chunk", content: { type: "text", text: " Done." } }),
+  );
+  const end = t.end({
+    stopReason: "end_turn",
+    _meta: { quota: { token_count: { input_tokens: 7, output_tokens: 3 } } },
+  });
+  assert.deepEqual(end.map((e) => e.kind), ["text", "usage", "result"]);
+  assert.deepEqual(end[2], { kind: "result", text: "Looking. Done.", isError: false });
+  const refused = new Turn().end({ stopReason: "refusal" });
+  assert.deepEqual(refused.at(-1), {
+    kind: "result",
+    text: "the agent stopped: refusal",
+    isError: true,
+  });
+  assert.equal(new Turn().end({ stopReason: "max_tokens" }).at(-1)?.kind, "result");
+  assert.deepEqual(
+    toolSummary({ kind: "edit", title: "x", locations: [{ path: "/w/a.txt" }] }),
+    { name: "edit", summary: "write /w/a.txt" },
+  );
+});
+
+Deno.test("acp permissions: bypass allows once, read-only and plan reject, ask rejects and says why", () => {
+  const req = {
+    sessionId: "s",
+    toolCall: { toolCallId: "c", kind: "edit", title: "write", rawInput: { file_path: "/w/x" } },
+    options: [
+      { optionId: "always", kind: "allow_always", name: "Always" },
+      { optionId: "once", kind: "allow_once", name: "Allow" },
+      { optionId: "no", kind: "reject_once", name: "Reject" },
+    ],
+  };
+  const yes = answerPermission("bypass", req);
+  assert.deepEqual(yes.result, { outcome: { outcome: "selected", optionId: "once" } });
+  assert.deepEqual(yes.events, [{ kind: "info", text: "permission allowed: write /w/x" }]);
+  for (const mode of ["read-only", "plan", "ask"]) {
+    const no = answerPermission(mode, req);
+    assert.deepEqual(no.result, { outcome: { outcome: "selected", optionId: "no" } }, mode);
+    assert.equal(no.events.at(-1)?.kind, "permission_denied");
+  }
+  assert.match(
+    answerPermission("ask", req).events[0].kind === "info"
+      ? (answerPermission("ask", req).events[0] as { text: string }).text
+      : "",
+    /no one to ask/,
+  );
+  // An agent that offers no reject option is answered "cancelled", never left waiting.
+  assert.deepEqual(answerPermission("plan", { ...req, options: [req.options[1]] }).result, {
+    outcome: { outcome: "cancelled" },
+  });
+});
+
+async function withGeminiAcp(
+  fn: (w: World, fake: FakeServer) => Promise<void>,
+  o: { permission?: string } = {},
+) {
+  const fake = await startFakeGemini();
+  try {
+    await withWorld(async (w) => {
+      await fn(w, fake);
+    }, {
+      // Not under /tmp: the Gemini CLI ignores a settings file below a world-writable folder.
+      under: join(REPO_ROOT, ".tmp"),
+      config: (w) => {
+        // Headless API-key sign-in comes from a settings file (system defaults).
+        const defaults = join(w.dir, "gemini-defaults.json");
+        Deno.writeTextFileSync(
+          defaults,
+          JSON.stringify({ security: { auth: { selectedType: "gemini-api-key" } } }),
+        );
+        return `${defaultConfig(w)}  gacp:
+    type: acp
+    command: gemini --acp --skip-trust
+    model: gemini-2.5-flash
+${o.permission ? `    permission_mode: ${o.permission}\n` : ""}    env:
+      GEMINI_API_KEY: fake-key
+      GOOGLE_GEMINI_BASE_URL: ${fake.url}
+      GEMINI_CLI_SYSTEM_DEFAULTS_PATH: ${defaults}
+`;
+      },
+    });
+  } finally {
+    await fake.close();
+  }
+}
+
+Deno.test({
+  name:
+    "acp backend with the real gemini --acp: a tool call writes a file; answer, session, tail, list",
+  async fn() {
+    await withGeminiAcp(async (w) => {
+      const file = join(w.work, "hello.txt");
+      const r = await w.handoff(["run", "-b", "gacp", "--slug", "acp file", "-"], {
+        stdin: `FAKE_WRITE: ${file} :: written over acp\nFAKE_REPLY: the file is written`,
+        timeoutMs: 120_000,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      const runId = runIdOf(r.stdout);
+      assert.equal(r.stdout, `RUN_ID=${runId}\nthe file is written\n`);
+      assert.equal(lastLine(r.stderr), `RESULT=${join(w.home, "tasks", `${runId}.result.md`)}`);
+      assert.equal(await Deno.readTextFile(file), "written over acp\n");
+      assert.match(r.stderr, /permission allowed: /, "the request and its answer are progress");
+      const [row] = (await listRuns(w)).filter((x) => x.run_id === runId);
+      assert.equal(row.backend_type, "acp");
+      assert.equal(row.status, "success");
+      assert.equal(row.permission_mode, "bypass");
+      assert.match(String(row.session_id), /^[0-9a-f-]{36}$/);
+      assert.ok((row.usage as Record<string, number>).input_tokens > 0);
+      const tail = await w.handoff(["tail", runId, "--json"]);
+      assert.equal(tail.code, 0, tail.stderr);
+      const kinds = tail.stdout.trim().split("\n").map((l) => JSON.parse(l).kind);
+      assert.ok(
+        kinds.includes("session") && kinds.includes("tool") && kinds.includes("result"),
+        kinds.join(" "),
+      );
+    });
+  },
+});
+
+Deno.test({
+  name: "acp backend: read-only rejects the agent's write, recorded as a denied permission",
+  async fn() {
+    await withGeminiAcp(async (w) => {
+      const file = join(w.work, "nope.txt");
+      const r = await w.handoff(["run", "-b", "gacp", "-"], {
+        stdin: `FAKE_WRITE: ${file} :: must not exist\nFAKE_REPLY: could not write`,
+        timeoutMs: 120_000,
+      });
+      assert.match(r.stderr, /permission rejected: write /);
+      assert.throws(() => Deno.statSync(file), Deno.errors.NotFound);
+    }, { permission: "read-only" });
+  },
+});
+
+Deno.test({
+  name: "acp backend: kill mid-turn cancels the session, stops the agent, the run ends interrupted",
+  async fn() {
+    await withGeminiAcp(async (w) => {
+      const marker = `acp-kill-${Date.now()}`;
+      const child = w.spawn([
+        "run",
+        "-b",
+        "gacp",
+        "--slug",
+        "acp sleep",
+        `FAKE_BASH: sleep 44 # ${marker}`,
+      ]);
+      const runId = runIdOf(
+        new TextDecoder().decode((await child.stdout.getReader().read()).value),
+      );
+      const out = join(w.home, "tasks", `${runId}.out.txt`);
+      await waitFor(async () => (await Deno.readTextFile(out)).includes("sleep 44"), 60_000);
+      assert.ok(processesWith("--acp", "--skip-trust") > 0, "the agent runs");
+      const k = await w.handoff(["kill", runId]);
+      assert.equal(k.code, 0, k.stderr);
+      assert.equal((await child.status).code, 130);
+      await child.stderr.cancel();
+      const row = (await listRuns(w)).find((x) => x.run_id === runId)!;
+      assert.equal(row.status, "interrupted");
+      // The agent and the tool it started are gone.
+      await waitFor(() => processesWith("--acp", "--skip-trust") === 0, 10_000).catch(() => {
+        throw new Error(`agent processes left: ${processesWith("--acp", "--skip-trust")}`);
+      });
+      await waitFor(async () => !(await pgrepF(marker)), 10_000);
+    });
+  },
+});
+
+async function pgrepF(pattern: string): Promise<boolean> {
+  const r = await new Deno.Command("pgrep", { args: ["-f", pattern], stdout: "null" }).output();
+  return r.success;
+}
+
+Deno.test({
+  name: "acp backend: resume continues the conversation with session/load (after Gemini's minute)",
+  async fn() {
+    await withGeminiAcp(async (w, fake) => {
+      const first = await w.handoff(["run", "-b", "gacp", "FAKE_REPLY: remember the word teal"], {
+        timeoutMs: 120_000,
+      });
+      assert.equal(first.code, 0, first.stderr);
+      const runId = runIdOf(first.stdout);
+      const before = fake.requests.length;
+      const again = await w.handoff(["resume", runId, "-"], {
+        stdin: "FAKE_REPLY: still here",
+        timeoutMs: 180_000,
+      });
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /still here/);
+      const resumed = fake.requests.slice(before).find((q) => q.prompt?.includes("still here"));
+      assert.ok(resumed, "the resume reached the model");
+      assert.match(JSON.stringify(resumed.body), /remember the word teal/, "with the first turn");
+      const rows = await listRuns(w);
+      const child = rows.find((x) => x.parent_run_id === runId);
+      const parent = rows.find((x) => x.run_id === runId);
+      assert.equal(child?.session_id, parent?.session_id);
+    });
+  },
+});
+
+Deno.test("acp backend with a minimal agent: vendor requests get -32601, mode is set, a refusal is an error, no resume without loadSession", async () => {
+  await withWorld(async (w) => {
+    const log = join(w.dir, "acp.log");
+    const ok = await w.handoff(["run", "-b", "mini", "hello"]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /vendor refused -32601/);
+    const sent = Deno.readTextFileSync(log).trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(sent.find((m) => m.method === "session/set_mode")?.params, {
+      sessionId: "fake-session-1",
+      modeId: "code",
+    });
+    const init = sent.find((m) => m.method === "initialize");
+    assert.equal(init.params.protocolVersion, 1);
+    assert.deepEqual(init.params.clientCapabilities, {
+      fs: { readTextFile: false, writeTextFile: false },
+      terminal: false,
+    });
+    const refused = await w.handoff(["run", "-b", "mini", "STOP: refusal"]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /the agent stopped: refusal/);
+    const again = await w.handoff(["resume", runIdOf(ok.stdout), "more"]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /can neither load nor resume a session/);
+    // A stop cancels the turn over ACP first.
+    const child = w.spawn(["run", "-b", "mini", "HANG please"]);
+    const hung = runIdOf(new TextDecoder().decode((await child.stdout.getReader().read()).value));
+    await waitFor(() => Deno.readTextFileSync(log).includes("HANG please"));
+    assert.equal((await w.handoff(["kill", hung])).code, 0);
+    assert.equal((await child.status).code, 130);
+    await child.stderr.cancel();
+    const cancel = Deno.readTextFileSync(log).trim().split("\n").map((l) => JSON.parse(l))
+      .find((m) => m.method === "session/cancel");
+    assert.deepEqual(cancel?.params, { sessionId: "fake-session-1" });
+  }, {
+    config: (w) =>
+      `${defaultConfig(w)}  mini:
+    type: acp
+    command: ${join(REPO_ROOT, "tests", "fakes", "fake_acp_agent.mjs")}
+    model: fake
+    mode: code
+    env:
+      FAKE_ACP_LOG: ${join(w.dir, "acp.log")}
+`,
+  });
+});
