@@ -6,7 +6,7 @@
  * new event, so none is started (a spawn costs the writer milliseconds).
  */
 import { isSameProcess } from "./proc.ts";
-import { selfArgv } from "./self.ts";
+import { spawnSelfDetached } from "./self.ts";
 import { type Db, getSetting } from "./store.ts";
 
 /** The settings key of the delivery process's lease: `{pid, start}`. */
@@ -29,15 +29,7 @@ export function kickDelivery(home: string, db?: Db): void {
   try {
     if (db && deliveryRunning(db)) return;
   } catch { /* unreadable: start one, it sorts itself out */ }
-  const self = selfArgv();
   try {
-    const child = new Deno.Command(self[0], {
-      args: [...self.slice(1), "--home", home, "deliver"],
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-      detached: true,
-    }).spawn();
-    child.unref();
+    spawnSelfDetached(home, ["deliver"]);
   } catch { /* the event is stored: the next writer starts a delivery */ }
 }

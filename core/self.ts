@@ -22,6 +22,27 @@ export function selfArgv(): string[] {
     : [Deno.execPath()];
 }
 
+/**
+ * Starts `handoff --home <home> <args…>` in a session of its own with no stdio, so the
+ * caller neither waits for it nor takes it down on exit. `env`, when given, is the whole
+ * environment. Throws when it cannot start.
+ */
+export function spawnSelfDetached(
+  home: string,
+  args: string[],
+  env?: Record<string, string>,
+): void {
+  const self = selfArgv();
+  new Deno.Command(self[0], {
+    args: [...self.slice(1), "--home", home, ...args],
+    ...(env ? { env, clearEnv: true } : {}),
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    detached: true,
+  }).spawn().unref();
+}
+
 /** sh single-quoting (the shim is the only script handoff writes). */
 function sq(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;

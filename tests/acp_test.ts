@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { answerPermission, toolSummary, Turn } from "../plugins/acp/updates.ts";
-import { startFakeGemini } from "./fakes/fake_gemini.ts";
+import { withGeminiWorld } from "./helpers/gemini.ts";
 import type { FakeServer } from "./fakes/serve.ts";
 import {
   defaultConfig,
@@ -70,7 +70,8 @@ Deno.test("acp updates: chunks become one text, tool calls one line each, the st
     _meta: { quota: { token_count: { input_tokens: 7, output_tokens: 3 } } },
   });
   assert.deepEqual(end.map((e) => e.kind), ["text", "usage", "result"]);
-  assert.deepEqual(end[2], { kind: "result", text: "Looking. Done.", isError: false });
+  // The answer is the turn's last message, as for claude and codex.
+  assert.deepEqual(end[2], { kind: "result", text: "Done.", isError: false });
   const refused = new Turn().end({ stopReason: "refusal" });
   assert.deepEqual(refused.at(-1), {
     kind: "result",
@@ -114,25 +115,18 @@ Deno.test("acp permissions: bypass allows once, read-only and plan reject, ask r
   });
 });
 
-async function withGeminiAcp(
+function withGeminiAcp(
   fn: (w: World, fake: FakeServer) => Promise<void>,
   o: { permission?: string } = {},
 ) {
-  const fake = await startFakeGemini();
-  try {
-    await withWorld(async (w) => {
-      await fn(w, fake);
-    }, {
-      // Not under /tmp: the Gemini CLI ignores a settings file below a world-writable folder.
-      under: join(REPO_ROOT, ".tmp"),
-      config: (w) => {
-        // Headless API-key sign-in comes from a settings file (system defaults).
-        const defaults = join(w.dir, "gemini-defaults.json");
-        Deno.writeTextFileSync(
-          defaults,
-          JSON.stringify({ security: { auth: { selectedType: "gemini-api-key" } } }),
-        );
-        return `${defaultConfig(w)}  gacp:
+  return withGeminiWorld((w, fake) => {
+    // Headless API-key sign-in comes from a settings file (system defaults).
+    const defaults = join(w.dir, "gemini-defaults.json");
+    Deno.writeTextFileSync(
+      defaults,
+      JSON.stringify({ security: { auth: { selectedType: "gemini-api-key" } } }),
+    );
+    return `  gacp:
     type: acp
     command: gemini --acp --skip-trust
     model: gemini-2.5-flash
@@ -141,11 +135,7 @@ ${o.permission ? `    permission_mode: ${o.permission}\n` : ""}    env:
       GOOGLE_GEMINI_BASE_URL: ${fake.url}
       GEMINI_CLI_SYSTEM_DEFAULTS_PATH: ${defaults}
 `;
-      },
-    });
-  } finally {
-    await fake.close();
-  }
+  }, fn);
 }
 
 Deno.test({
@@ -295,6 +285,18 @@ Deno.test("acp backend with a minimal agent: vendor requests get -32601, mode is
     const cancel = Deno.readTextFileSync(log).trim().split("\n").map((l) => JSON.parse(l))
       .find((m) => m.method === "session/cancel");
     assert.deepEqual(cancel?.params, { sessionId: "fake-session-1" });
+    // handoff killed outright: the run ends lost, and the agent does not outlive it.
+    const agentPath = join(REPO_ROOT, "tests", "fakes", "fake_acp_agent.mjs");
+    const doomed = w.spawn(["run", "-b", "mini", "HANG again"]);
+    const lost = runIdOf(new TextDecoder().decode((await doomed.stdout.getReader().read()).value));
+    await waitFor(() => Deno.readTextFileSync(log).includes("HANG again"));
+    assert.equal(processesWith(agentPath), 1);
+    doomed.kill("SIGKILL");
+    await doomed.status;
+    await doomed.stderr.cancel();
+    await waitFor(() => processesWith(agentPath) === 0, 10_000);
+    const rows = await listRuns(w);
+    assert.equal(rows.find((x) => x.run_id === lost)?.status, "lost");
   }, {
     config: (w) =>
       `${defaultConfig(w)}  mini:
@@ -306,4 +308,118 @@ Deno.test("acp backend with a minimal agent: vendor requests get -32601, mode is
       FAKE_ACP_LOG: ${join(w.dir, "acp.log")}
 `,
   });
+});
+
+/** Replays a recorded agent's lines through the mapping, as the bridge would. */
+function replay(file: string) {
+  const turn = new Turn();
+  const events = [];
+  for (
+    const line of Deno.readTextFileSync(join(REPO_ROOT, "tests", "fixtures", "acp", file)).trim()
+      .split("\n")
+  ) {
+    const m = JSON.parse(line);
+    if (m.method === "session/update") events.push(...turn.update(m.params));
+    else if (m.method === "session/request_permission") {
+      events.push(...turn.tool(m.params.toolCall, { now: true }));
+      events.push(...answerPermission("bypass", m.params).events);
+    } else if (m.result?.stopReason) events.push(...turn.end(m.result));
+  }
+  return events;
+}
+
+Deno.test("acp updates on recorded lines: the Claude adapter and Gemini CLI", () => {
+  const claude = replay("claude-agent-acp.ndjson");
+  const tools = claude.filter((e) => e.kind === "tool");
+  assert.equal(tools.length, 1, "one line for the call, not its pending announcement");
+  assert.match((tools[0] as { summary: string }).summary, /^write \/.*\/c\.txt$/);
+  const usage = claude.find((e) => e.kind === "usage") as {
+    usage: { inputTokens: number; costUsd: number };
+  };
+  assert.equal(usage.usage.inputTokens, 200);
+  assert.equal(usage.usage.costUsd, 0.0024000000000000002);
+  assert.deepEqual(claude.at(-1), { kind: "result", text: "written", isError: false });
+
+  const gemini = replay("gemini-acp.ndjson");
+  assert.deepEqual(gemini.map((e) => e.kind), ["tool", "info", "text", "usage", "result"]);
+  assert.match((gemini[0] as { summary: string }).summary, /^write \/.*hello\.txt$/);
+  assert.deepEqual(gemini.at(-1), { kind: "result", text: "the file is written", isError: false });
+});
+
+const CLAUDE_ACP = join(REPO_ROOT, "node_modules", ".bin", "claude-agent-acp");
+
+function claudeAcpBackend(w: World, name: string, o: { mode?: string; sandbox?: string } = {}) {
+  return `  ${name}:
+    type: acp
+    command: ${CLAUDE_ACP}
+    model: fake-model
+${o.mode ? `    mode: ${o.mode}\n` : ""}    env:
+      ANTHROPIC_BASE_URL: ${w.anthropic.url}
+      ANTHROPIC_AUTH_TOKEN: dummy
+      ANTHROPIC_SMALL_FAST_MODEL: fake-model
+${o.sandbox === undefined ? "" : `      IS_SANDBOX: "${o.sandbox}"\n`}`;
+}
+
+Deno.test({
+  name:
+    "acp backend with the real Claude ACP adapter: a file written, resume carries the turn, an API error is exit 1",
+  async fn() {
+    await withWorld(async (w) => {
+      const file = join(w.work, "c.txt");
+      const r = await w.handoff(["run", "-b", "cacp", "-"], {
+        stdin: `FAKE_WRITE: ${file} :: from the claude adapter\nFAKE_REPLY: written`,
+        timeoutMs: 120_000,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      const runId = runIdOf(r.stdout);
+      assert.equal(r.stdout, `RUN_ID=${runId}\nwritten\n`);
+      assert.equal(Deno.readTextFileSync(file), "from the claude adapter\n");
+      assert.match(r.stderr, new RegExp(`write ${file}`));
+      assert.doesNotMatch(r.stderr, /Preparing file/);
+      const [row] = await listRuns(w);
+      assert.ok((row.usage as Record<string, number>).cost_usd > 0, JSON.stringify(row.usage));
+
+      const before = w.anthropic.requests.length;
+      const again = await w.handoff(["resume", runId, "FAKE_REPLY: still here"], {
+        timeoutMs: 120_000,
+      });
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /still here/);
+      const resumed = w.anthropic.requests.slice(before).find((q) =>
+        JSON.stringify(q.body).includes("still here")
+      );
+      assert.ok(resumed, "the resume reached the model");
+      assert.match(JSON.stringify(resumed.body), /from the claude adapter/, "with the first turn");
+
+      w.anthropic.setScript({
+        default: [{ error: { status: 401, message: "invalid x-api-key (fake)" } }],
+      });
+      const bad = await w.handoff(["run", "-b", "cacp", "hello"], { timeoutMs: 120_000 });
+      assert.equal(bad.code, 1, bad.stderr);
+      assert.match(bad.stderr, /the backend reported an error: Authentication required/);
+    }, { config: (w) => defaultConfig(w) + claudeAcpBackend(w, "cacp") });
+  },
+});
+
+Deno.test({
+  name:
+    "acp backend, Claude adapter as root: bypassPermissions needs IS_SANDBOX, and the error says so",
+  ignore: Deno.uid() !== 0,
+  async fn() {
+    await withWorld(async (w) => {
+      const r = await w.handoff(["run", "-b", "nosandbox", "hello"], { timeoutMs: 120_000 });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /no mode "bypassPermissions".*IS_SANDBOX: "1"/);
+      const ok = await w.handoff(["run", "-b", "sandbox", "FAKE_REPLY: bypassing"], {
+        timeoutMs: 120_000,
+      });
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.match(ok.stdout, /bypassing/);
+    }, {
+      config: (w) =>
+        defaultConfig(w) +
+        claudeAcpBackend(w, "nosandbox", { mode: "bypassPermissions", sandbox: "" }) +
+        claudeAcpBackend(w, "sandbox", { mode: "bypassPermissions", sandbox: "1" }),
+    });
+  },
 });

@@ -6,43 +6,30 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startFakeGemini } from "./fakes/fake_gemini.ts";
+import { withGeminiWorld } from "./helpers/gemini.ts";
 import type { FakeServer } from "./fakes/serve.ts";
-import {
-  defaultConfig,
-  lastLine,
-  listRuns,
-  runIdOf,
-  withWorld,
-  type World,
-} from "./helpers/handoff.ts";
+import { lastLine, listRuns, runIdOf, type World } from "./helpers/handoff.ts";
 import { REPO_ROOT } from "./helpers/agents.ts";
 
 const PLUGIN = join(REPO_ROOT, "examples", "plugins", "gemini");
 
-async function withGemini(fn: (w: World, fake: FakeServer) => Promise<void>) {
-  const fake = await startFakeGemini();
-  try {
-    await withWorld(async (w) => {
-      const add = await w.handoff(["plugin", "add", PLUGIN, "--yes"]);
-      assert.equal(add.code, 0, add.stderr);
-      assert.match(add.stderr, /provides: backend gemini/);
-      await fn(w, fake);
-    }, {
-      // Not under /tmp: the Gemini CLI ignores a settings file below a world-writable folder.
-      under: join(REPO_ROOT, ".tmp"),
-      config: (w) =>
-        `${defaultConfig(w)}  gem:
+function withGemini(fn: (w: World, fake: FakeServer) => Promise<void>) {
+  return withGeminiWorld(
+    (_w, fake) =>
+      `  gem:
     type: gemini
     model: gemini-2.5-flash
     env:
       GEMINI_API_KEY: fake-key
       GOOGLE_GEMINI_BASE_URL: ${fake.url}
 `,
-    });
-  } finally {
-    await fake.close();
-  }
+    async (w, fake) => {
+      const add = await w.handoff(["plugin", "add", PLUGIN, "--yes"]);
+      assert.equal(add.code, 0, add.stderr);
+      assert.match(add.stderr, /provides: backend gemini/);
+      await fn(w, fake);
+    },
+  );
 }
 
 Deno.test({

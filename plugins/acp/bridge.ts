@@ -24,6 +24,8 @@ export interface BridgeTask {
 
 const PROTOCOL_VERSION = 1;
 const CANCEL_WAIT_MS = 2_000;
+/** A file to append every line the agent sends to (for recording an agent's dialect). */
+const TRACE = Deno.env.get("HANDOFF_ACP_TRACE");
 const INIT_TIMEOUT_MS = Number(Deno.env.get("HANDOFF_ACP_INIT_TIMEOUT_MS") ?? 60_000);
 
 type Json = Record<string, unknown>;
@@ -36,7 +38,9 @@ class RpcError extends Error {
 }
 
 function emit(ev: RunEvent): void {
-  Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(ev) + "\n"));
+  try {
+    Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(ev) + "\n"));
+  } catch { /* handoff is gone (killed): the orphan watch stops the agent */ }
 }
 
 /** The agent process and the JSON-RPC connection over its stdio. */
@@ -116,6 +120,7 @@ class Agent {
   }
 
   private handle(line: string): void {
+    if (TRACE) Deno.writeTextFileSync(TRACE, line + "\n", { append: true });
     let msg: Json;
     try {
       const parsed = JSON.parse(line);
@@ -254,7 +259,8 @@ export async function acpBridgeMain(_args: string[]): Promise<number> {
     if (method !== "session/request_permission") {
       return Promise.reject(new RpcError(-32601, `${method} is not offered by handoff`));
     }
-    for (const ev of turn.tool((params as { toolCall?: unknown } | null)?.toolCall)) emit(ev);
+    const call = (params as { toolCall?: unknown } | null)?.toolCall;
+    for (const ev of turn.tool(call, { now: true })) emit(ev);
     const a = answerPermission(cancelled ? "read-only" : task.permissionMode, params);
     for (const ev of a.events) emit(ev);
     return Promise.resolve(a.result);
@@ -266,6 +272,9 @@ export async function acpBridgeMain(_args: string[]): Promise<number> {
     setTimeout(() => agent.stop(), CANCEL_WAIT_MS);
   };
   for (const s of ["SIGTERM", "SIGINT"] as const) Deno.addSignalListener(s, onStop);
+  // A handoff killed outright (SIGKILL) cannot stop us: its going makes us an orphan.
+  const parent = Deno.ppid;
+  const orphanWatch = setInterval(() => Deno.ppid !== parent && onStop(), 500);
 
   try {
     const init = await agent.request("initialize", {
@@ -300,6 +309,7 @@ export async function acpBridgeMain(_args: string[]): Promise<number> {
     return 1;
   } finally {
     for (const s of ["SIGTERM", "SIGINT"] as const) Deno.removeSignalListener(s, onStop);
+    clearInterval(orphanWatch);
     await agent.stop();
   }
 }
@@ -316,7 +326,14 @@ async function chooseModeAndModel(
     : [];
   if (task.mode) {
     if (modes.length && !modes.includes(task.mode)) {
-      throw new Error(`the agent has no mode "${task.mode}" (it offers: ${modes.join(", ")})`);
+      // The Claude adapter hides bypassPermissions from root unless IS_SANDBOX=1.
+      const why =
+        task.mode === "bypassPermissions" && Deno.uid() === 0 && !Deno.env.get("IS_SANDBOX")
+          ? `; as root the Claude ACP adapter offers it only with IS_SANDBOX: "1" in the backend's env`
+          : "";
+      throw new Error(
+        `the agent has no mode "${task.mode}" (it offers: ${modes.join(", ")})${why}`,
+      );
     }
     await agent.request("session/set_mode", { sessionId, modeId: task.mode });
   }

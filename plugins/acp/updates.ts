@@ -53,35 +53,45 @@ export function usageOf(u: unknown): Usage | null {
 
 /**
  * One turn of an agent: feed it `session/update` params in order, then `end` with the
- * prompt's response. Message chunks become one text event at the next boundary, and the
- * turn's whole message text is the run's answer.
+ * prompt's response. Each assistant message becomes one text event at the next boundary
+ * (a tool call, another message, the end); the run's answer is the turn's last message,
+ * as for claude and codex (the last with a message id, when the agent sends ids).
  */
 export class Turn {
   private text = "";
+  private messageId: string | undefined;
   private answer = "";
-  private tools = new Map<string, string>();
+  /** The last message that carried a message id: agents that send ids give none to notices. */
+  private answerWithId: string | null = null;
+  /** Calls seen, by id: their merged fields, and whether their line was shown. */
+  private calls = new Map<string, { call: Json; shown: boolean }>();
+  private costUsd: number | null = null;
 
   update(params: unknown): RunEvent[] {
     const u = isMap(params) && isMap(params.update) ? params.update : null;
     if (!u) return [];
     switch (u.sessionUpdate) {
       case "agent_message_chunk": {
-        const t = blockText(u.content);
-        this.text += t;
-        this.answer += t;
-        return [];
+        const id = str(u.messageId);
+        const events = id !== this.messageId ? this.flush() : [];
+        this.messageId = id;
+        this.text += blockText(u.content);
+        return events;
       }
       case "tool_call":
         return this.tool(u);
       case "tool_call_update": {
-        // Some agents (Gemini CLI asking permission) announce a call only by updating it.
-        const first = this.tools.has(str(u.toolCallId) ?? "") ? [] : this.tool(u);
+        // Some agents announce a call only by updating it (Gemini CLI asking permission),
+        // or first without its input (the Claude adapter's "Preparing file…").
+        const first = this.tool(u);
         if (u.status !== "failed") return first;
-        const what = this.tools.get(str(u.toolCallId) ?? "") ?? str(u.title) ?? "a tool call";
+        const id = str(u.toolCallId) ?? "";
+        const seen = this.calls.get(id)?.call;
+        const what = seen ? toolSummary(seen).summary : str(u.title) ?? "a tool call";
         const why = Array.isArray(u.content)
           ? u.content.map((c) => isMap(c) ? blockText(c.content) : "").join(" ")
           : "";
-        return [...this.flush(), {
+        return [...first, ...this.flush(), {
           kind: "info",
           text: oneLine(`failed: ${what}${why ? `: ${why}` : ""}`),
         }];
@@ -94,8 +104,9 @@ export class Turn {
           : [];
       }
       case "usage_update": {
-        const usage = usageOf(u);
-        return usage ? [{ kind: "usage", usage, cumulative: true }] : [];
+        // The context window's fill (`used`/`size`) and, from some agents, the cost so far.
+        if (isMap(u.cost) && typeof u.cost.amount === "number") this.costUsd = u.cost.amount;
+        return [];
       }
       default:
         return [];
@@ -108,44 +119,69 @@ export class Turn {
     error?: string,
   ): RunEvent[] {
     const events = this.flush();
+    const answer = this.answerWithId ?? this.answer;
     const meta = isMap(response?._meta) && isMap(response._meta.quota)
       ? response._meta.quota.token_count
       : undefined;
     const usage = usageOf(response?.usage) ?? usageOf(meta);
-    if (usage) events.push({ kind: "usage", usage: { ...usage, turns: 1 }, cumulative: true });
+    if (usage || this.costUsd !== null) {
+      events.push({
+        kind: "usage",
+        usage: {
+          ...(usage ?? emptyUsage()),
+          turns: 1,
+          costUsd: this.costUsd ?? usage?.costUsd ?? null,
+        },
+        cumulative: true,
+      });
+    }
     if (error !== undefined) {
       events.push({ kind: "result", text: error, isError: true });
       return events;
     }
     const reason = str(response?.stopReason) ?? "unknown";
     if (reason === "end_turn") {
-      events.push({ kind: "result", text: this.answer.trim(), isError: false });
+      events.push({ kind: "result", text: answer, isError: false });
     } else {
-      const said = this.answer.trim();
       events.push({
         kind: "result",
-        text: `the agent stopped: ${reason}${said ? `\n\n${said}` : ""}`,
+        text: `the agent stopped: ${reason}${answer ? `\n\n${answer}` : ""}`,
         isError: true,
       });
     }
     return events;
   }
 
-  /** The tool line of a call, once per call id (a permission request names the call too). */
-  tool(call: unknown): RunEvent[] {
+  /**
+   * The tool line of a call, once per call id, as soon as it says what it does: a call
+   * still pending without input waits for the update that brings it (`now`: a permission
+   * request, which shows what it asks for at once).
+   */
+  tool(call: unknown, o: { now?: boolean } = {}): RunEvent[] {
     if (!isMap(call)) return [];
     const id = str(call.toolCallId) ?? "";
-    if (id && this.tools.has(id)) return [];
-    const { name, summary } = toolSummary(call);
-    this.tools.set(id, summary);
+    const entry = this.calls.get(id) ?? { call: {}, shown: false };
+    for (const [k, v] of Object.entries(call)) {
+      if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) entry.call[k] = v;
+    }
+    this.calls.set(id, entry);
+    if (entry.shown) return [];
+    const input = isMap(entry.call.rawInput) && Object.keys(entry.call.rawInput).length > 0;
+    const located = Array.isArray(entry.call.locations) && entry.call.locations.length > 0;
+    const pending = (entry.call.status ?? "pending") === "pending";
+    if (!o.now && !input && !located && pending) return [];
+    entry.shown = true;
+    const { name, summary } = toolSummary(entry.call);
     return [...this.flush(), { kind: "tool", name, summary }];
   }
 
   private flush(): RunEvent[] {
-    if (!this.text.trim()) return [];
-    const ev: RunEvent = { kind: "text", text: this.text.trim() };
+    const text = this.text.trim();
     this.text = "";
-    return [ev];
+    if (!text) return [];
+    this.answer = text;
+    if (this.messageId !== undefined) this.answerWithId = text;
+    return [{ kind: "text", text }];
   }
 }
 

@@ -607,18 +607,8 @@ async function readOnlySession(
 async function startGuard(home: string, attachmentId: number): Promise<boolean> {
   try {
     // Lazy: core/self.ts pulls in node:url, which the other gate verbs do not need.
-    const { selfArgv } = await import("../../core/self.ts");
-    const self = selfArgv();
-    const child = new Deno.Command(self[0], {
-      args: [...self.slice(1), "--home", home, "attach-guard", String(attachmentId)],
-      env: tmuxEnv(),
-      clearEnv: true,
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-      detached: true,
-    }).spawn();
-    child.unref();
+    const { spawnSelfDetached } = await import("../../core/self.ts");
+    spawnSelfDetached(home, ["attach-guard", String(attachmentId)], tmuxEnv());
     return true;
   } catch {
     return false;
