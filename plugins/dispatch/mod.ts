@@ -11,6 +11,7 @@ import { envCommand } from "./env.ts";
 import { initCommand } from "./init.ts";
 import { rmCommand } from "./rm.ts";
 import { pruneCommand } from "./prune.ts";
+import { backendsCommand } from "./backends.ts";
 
 export const dispatchPlugin: Plugin = {
   name: "dispatch",
@@ -26,5 +27,6 @@ export const dispatchPlugin: Plugin = {
     pruneCommand,
     envCommand,
     initCommand,
+    backendsCommand,
   ],
 };

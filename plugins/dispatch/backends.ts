@@ -1,0 +1,184 @@
+/**
+ * `handoff backends check [NAME]`: for each configured backend (or one), a real one-line
+ * run and a resume of it, through handoff itself, so what is checked is what a dispatch
+ * does. Reports the CLI's version, whether it answered, whether resume works, the time
+ * taken, and for a failure handoff's own message and fix. The check runs are removed
+ * afterwards (`--keep` leaves them in the ledger).
+ */
+import type { CommandContext, CommandSpec } from "../../core/registry.ts";
+import { setExitCode } from "../../core/cli.ts";
+import { usageError } from "../../core/errors.ts";
+import { errColors, errLine, outColors, outLine } from "../../core/output.ts";
+import { paths } from "../../core/paths.ts";
+import { commandVersion, which } from "../../core/proc.ts";
+import { selfArgv } from "../../core/self.ts";
+import { durationFlag } from "../../core/duration.ts";
+
+const PROMPT = "This is a connection check from `handoff backends check`. Reply with the word: ok";
+
+/** What one backend's check found. */
+export interface BackendCheck {
+  name: string;
+  type: string;
+  command: string | null;
+  version: string | null;
+  answered: boolean;
+  resume: "ok" | "failed" | "skipped";
+  seconds: number;
+  /** handoff's message for the failure, and its hint (the fix). */
+  problem: string | null;
+  fix: string | null;
+}
+
+/** handoff's own `handoff …: message` and `hint: …` lines from a failed command's stderr. */
+export function problemOf(stderr: string): { problem: string | null; fix: string | null } {
+  const lines = stderr.split("\n").map((l) => l.trim());
+  const said = lines.filter((l) =>
+    /^handoff( run)?: /.test(l) && !/^handoff run: last stderr/.test(l)
+  )
+    .map((l) => l.replace(/^handoff( run)?: (hint: )?/, ""));
+  const hint =
+    lines.find((l) => /^(handoff run: )?hint: /.test(l))?.replace(/^(handoff run: )?hint: /, "") ??
+      null;
+  const problem = said.find((l) => !l.startsWith("hint")) ?? null;
+  return { problem, fix: hint };
+}
+
+async function handoff(args: string[], timeoutMs: number) {
+  const self = selfArgv();
+  const child = new Deno.Command(self[0], {
+    args: [...self.slice(1), "--home", paths().home, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // The run has its own --timeout; this only guards against a wedged handoff.
+  const guard = setTimeout(() => child.kill("SIGKILL"), timeoutMs + 30_000);
+  const out = await child.output();
+  clearTimeout(guard);
+  const d = new TextDecoder();
+  return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
+}
+
+async function checkOne(
+  b: { name: string; type: string; command: string | null },
+  timeoutMs: number,
+  keep: boolean,
+): Promise<BackendCheck> {
+  const started = performance.now();
+  const command = b.command ? which(b.command) : null;
+  const version = command ? await commandVersion(command) : null;
+  const result: BackendCheck = {
+    name: b.name,
+    type: b.type,
+    command,
+    version,
+    answered: false,
+    resume: "skipped",
+    seconds: 0,
+    problem: null,
+    fix: null,
+  };
+  const timeout = `${Math.ceil(timeoutMs / 1000)}s`;
+  const run = await handoff(
+    ["run", "-b", b.name, "--json", "--slug", "backends check", "--timeout", timeout, PROMPT],
+    timeoutMs,
+  );
+  let runId: string | null = null;
+  try {
+    const doc = JSON.parse(run.stdout);
+    runId = doc.run_id ?? doc.run?.run_id ?? null;
+  } catch { /* no JSON: handoff refused before the run started */ }
+  const ids: string[] = runId ? [runId] : [];
+  if (run.code === 0) {
+    result.answered = true;
+    const again = await handoff(
+      ["resume", runId!, "--json", "--timeout", timeout, "Reply with the word: again"],
+      timeoutMs,
+    );
+    try {
+      const doc = JSON.parse(again.stdout);
+      const id = doc.run_id ?? doc.run?.run_id;
+      if (id) ids.push(id);
+    } catch { /* refused before it started */ }
+    result.resume = again.code === 0 ? "ok" : "failed";
+    if (again.code !== 0) Object.assign(result, problemOf(again.stderr));
+  } else {
+    Object.assign(result, problemOf(run.stderr));
+    result.problem ??= `exit ${run.code}`;
+  }
+  if (!keep && ids.length) await handoff(["rm", "--yes", ...ids], 10_000);
+  result.seconds = Math.round((performance.now() - started) / 100) / 10;
+  return result;
+}
+
+export async function backendsCheck(
+  ctx: CommandContext,
+  name: string | undefined,
+  f: { json?: boolean; keep?: boolean; timeout?: string },
+): Promise<number> {
+  const timeoutMs = durationFlag("--timeout", f.timeout, { zero: false }) ?? 120_000;
+  const { loadConfig } = await import("../../core/config.ts");
+  const config = await loadConfig((t) => ctx.registry.backend(t), paths().config);
+  const chosen = name ? config.backends.filter((b) => b.name === name) : config.backends;
+  if (name && chosen.length === 0) {
+    throw usageError(
+      `no backend named "${name}"`,
+      `configured: ${config.backends.map((b) => b.name).join(", ")}`,
+    );
+  }
+  const c = errColors();
+  const results: BackendCheck[] = [];
+  for (const b of chosen) {
+    const launcher = ctx.registry.backend(b.type)!;
+    if (!f.json) errLine(`${c.dim("…")} ${b.name}: a one-line run and its resume`);
+    results.push(
+      await checkOne(
+        { name: b.name, type: b.type, command: b.command ?? launcher.defaultCommand },
+        timeoutMs,
+        !!f.keep,
+      ),
+    );
+  }
+  const failed = results.filter((r) => !r.answered || r.resume === "failed");
+  if (f.json) {
+    outLine(JSON.stringify(results, null, 2));
+    return failed.length ? 1 : 0;
+  }
+  const o = outColors();
+  for (const r of results) {
+    const mark = !r.answered ? o.red("✗") : r.resume === "failed" ? o.yellow("!") : o.green("✓");
+    outLine(
+      `${mark} ${r.name} (${r.type})  ${r.version ?? r.command ?? "CLI not found"}  ` +
+        `answered: ${r.answered ? "yes" : "no"}  resume: ${r.resume}  ${r.seconds} s`,
+    );
+    if (r.problem) outLine(`    ${r.problem}`);
+    if (r.fix) outLine(`    fix: ${r.fix}`);
+  }
+  return failed.length ? 1 : 0;
+}
+
+export const backendsCommand: CommandSpec = {
+  name: "backends",
+  summary: "check each configured backend with a real one-line run",
+  register(program, ctx) {
+    const backends = program.command("backends")
+      .summary("check each configured backend with a real one-line run")
+      .description("The configured backends. `handoff backends check` tries each one.");
+    backends.command("check")
+      .summary("start each backend (or NAME) with a one-line prompt, then resume it")
+      .description(
+        "For each configured backend (or only NAME): a real run with a one-line prompt and a " +
+          "resume of it, through handoff. Prints the CLI's version, whether it answered, " +
+          "whether resume works and the time taken; a failure shows handoff's message and its " +
+          "fix (a missing CLI and its package, a missing token, an unreachable endpoint, root " +
+          "without IS_SANDBOX). The check runs are removed afterwards unless --keep. Exit 1 " +
+          "when a backend fails.",
+      )
+      .argument("[name]", "one backend")
+      .option("--json", "JSON array on stdout")
+      .option("--keep", "keep the check runs in the ledger")
+      .option("--timeout <duration>", "per run (default 120s)")
+      .action(async (name, f) => setExitCode(await backendsCheck(ctx, name, f)));
+  },
+};

@@ -1,0 +1,56 @@
+/**
+ * `handoff backends check`: real one-line runs and resumes through handoff, against the
+ * fake servers: a working claude backend, an ACP agent that cannot resume, a CLI that is
+ * not installed and a token that is not set, each with its fix; the check runs are removed.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { defaultConfig, listRuns, withWorld } from "./helpers/handoff.ts";
+import { REPO_ROOT } from "./helpers/agents.ts";
+
+Deno.test("backends check: answered, resume, version and time per backend; each failure with its fix", async () => {
+  await withWorld(async (w) => {
+    const r = await w.handoff(["backends", "check", "--json"], { timeoutMs: 240_000 });
+    assert.equal(r.code, 1, r.stderr);
+    const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
+    const by = Object.fromEntries(rows.map((x) => [x.name, x]));
+    assert.equal(by.fake.answered, true);
+    assert.equal(by.fake.resume, "ok");
+    assert.match(String(by.fake.version), /Claude Code/);
+    assert.ok(Number(by.fake.seconds) > 0);
+    assert.equal(by.mini.answered, true);
+    assert.equal(by.mini.resume, "failed");
+    assert.match(String(by.mini.problem), /can neither load nor resume a session/);
+    assert.equal(by.gone.answered, false);
+    assert.match(String(by.gone.problem), /not found/);
+    assert.match(String(by.gone.fix), /install it/);
+    assert.equal(by.tokenless.answered, false);
+    assert.match(String(by.tokenless.problem), /HANDOFF_TEST_UNSET_TOKEN/);
+    // The check runs are gone from the ledger.
+    assert.deepEqual(await listRuns(w), []);
+
+    const one = await w.handoff(["backends", "check", "fake"], { timeoutMs: 120_000 });
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(one.stdout, /^✓ fake \(claude\) .* answered: yes {2}resume: ok {2}[\d.]+ s$/m);
+    const unknown = await w.handoff(["backends", "check", "nope"]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /no backend named "nope"/);
+  }, {
+    config: (w) =>
+      `${defaultConfig(w)}  mini:
+    type: acp
+    command: ${join(REPO_ROOT, "tests", "fakes", "fake_acp_agent.mjs")}
+    model: fake
+  gone:
+    type: claude
+    command: /nonexistent/claude
+    model: m
+  tokenless:
+    type: claude
+    model: m
+    env:
+      ANTHROPIC_BASE_URL: ${w.anthropic.url}
+      ANTHROPIC_AUTH_TOKEN: \${HANDOFF_TEST_UNSET_TOKEN}
+`,
+  });
+});
