@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { answerPermission, toolSummary, Turn } from "../plugins/acp/updates.ts";
+import { agentEnv, modeFor } from "../plugins/acp/quirks.ts";
 import { withGeminiWorld } from "./helpers/gemini.ts";
 import type { FakeServer } from "./fakes/serve.ts";
 import {
@@ -422,4 +423,23 @@ Deno.test({
         claudeAcpBackend(w, "sandbox", { mode: "bypassPermissions", sandbox: "1" }),
     });
   },
+});
+
+Deno.test("acp quirks: the mode that makes an agent ask; opencode's permissions set to ask", () => {
+  const qwen = ["plan", "default", "auto-edit", "auto", "yolo"];
+  assert.equal(modeFor("bypass", qwen, "auto"), null);
+  assert.equal(modeFor("read-only", qwen, "auto"), "default");
+  assert.equal(modeFor("ask", qwen, "auto"), "default");
+  assert.equal(modeFor("plan", qwen, "auto"), "plan");
+  assert.equal(modeFor("read-only", ["default", "yolo"], "default"), null, "already asking");
+  assert.equal(modeFor("read-only", [], null), null, "no modes offered");
+  const user = JSON.stringify({ model: "fake/m", permission: { edit: "allow" } });
+  const env = agentEnv("/usr/bin/opencode", "read-only", { OPENCODE_CONFIG_CONTENT: user, A: "1" });
+  assert.deepEqual(JSON.parse(env.OPENCODE_CONFIG_CONTENT), {
+    model: "fake/m",
+    permission: { edit: "ask", bash: "ask", webfetch: "ask" },
+  });
+  assert.equal(env.A, "1");
+  assert.deepEqual(agentEnv("/usr/bin/opencode", "bypass", { A: "1" }), { A: "1" });
+  assert.deepEqual(agentEnv("/usr/bin/qwen", "read-only", { A: "1" }), { A: "1" });
 });

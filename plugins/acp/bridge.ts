@@ -10,6 +10,7 @@ import { basename, dirname, join } from "node:path";
 import type { RunEvent } from "../../core/events.ts";
 import { handoffHome } from "../../core/paths.ts";
 import { answerPermission, Turn } from "./updates.ts";
+import { modeFor } from "./quirks.ts";
 
 /** What the acp launcher hands the bridge on stdin. */
 export interface BridgeTask {
@@ -324,6 +325,18 @@ async function chooseModeAndModel(
   const modes = isMap(session.modes) && Array.isArray(session.modes.availableModes)
     ? session.modes.availableModes.filter(isMap).map((m) => String(m.id))
     : [];
+  const current = isMap(session.modes) && typeof session.modes.currentModeId === "string"
+    ? session.modes.currentModeId
+    : null;
+  const chosen = task.mode ? null : modeFor(task.permissionMode, modes, current);
+  if (chosen) {
+    emit({
+      kind: "info",
+      text: `mode ${chosen} (was ${current ?? "unset"}): permission_mode ` +
+        `${task.permissionMode} needs an agent that asks`,
+    });
+    await agent.request("session/set_mode", { sessionId, modeId: chosen });
+  }
   if (task.mode) {
     if (modes.length && !modes.includes(task.mode)) {
       // The Claude adapter hides bypassPermissions from root unless IS_SANDBOX=1.

@@ -10,6 +10,7 @@ import type { BackendLauncher, Plugin } from "../../core/registry.ts";
 import { selfArgv } from "../../core/self.ts";
 import type { BridgeTask } from "./bridge.ts";
 import { PERMISSION_MODES } from "./updates.ts";
+import { agentEnv } from "./quirks.ts";
 
 export const acpLauncher: BackendLauncher = {
   type: "acp",
@@ -35,7 +36,7 @@ export const acpLauncher: BackendLauncher = {
     const self = selfArgv();
     return {
       argv: [...self, "acp-bridge"],
-      env: { ...task.inheritedEnv, ...task.env },
+      env: agentEnv(task.command, task.permissionMode, { ...task.inheritedEnv, ...task.env }),
       cwd: task.cwd,
       // The task, prompt included, travels on stdin: never in argv or the environment.
       stdin: JSON.stringify(bridge),

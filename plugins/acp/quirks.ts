@@ -1,0 +1,44 @@
+// What particular ACP agents need beyond the protocol, each found by running them:
+// which session mode makes an agent ask before acting, and opencode's own permission
+// setting. Pure functions; the bridge and the launcher apply them.
+
+import { basename } from "node:path";
+
+/**
+ * The session mode to set when the backend names none, so that `permission_mode` decides:
+ * `plan` takes the agent's plan mode; `read-only` and `ask` need an agent that asks, so an
+ * agent that starts in a mode approving by itself (Qwen Code's `auto`, the Claude
+ * adapter's `auto`) is put in `default`. Null: leave the agent's mode.
+ */
+export function modeFor(
+  permissionMode: string,
+  modes: readonly string[],
+  current: string | null,
+): string | null {
+  if (permissionMode === "bypass") return null;
+  if (permissionMode === "plan" && modes.includes("plan")) {
+    return current === "plan" ? null : "plan";
+  }
+  if (modes.includes("default") && current !== "default") return "default";
+  return null;
+}
+
+/**
+ * opencode allows edits and commands unless its config says to ask: for any policy but
+ * bypass, its permissions are set to `ask` (merged into the user's OPENCODE_CONFIG_CONTENT),
+ * so every edit and command becomes a request handoff answers.
+ */
+export function agentEnv(
+  command: string,
+  permissionMode: string,
+  env: Record<string, string>,
+): Record<string, string> {
+  if (basename(command) !== "opencode" || permissionMode === "bypass") return env;
+  let config: Record<string, unknown> = {};
+  try {
+    const parsed = JSON.parse(env.OPENCODE_CONFIG_CONTENT ?? "{}");
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) config = parsed;
+  } catch { /* not JSON: opencode would refuse it too; ours replaces it */ }
+  const ask = { edit: "ask", bash: "ask", webfetch: "ask" };
+  return { ...env, OPENCODE_CONFIG_CONTENT: JSON.stringify({ ...config, permission: ask }) };
+}

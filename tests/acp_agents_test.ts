@@ -1,0 +1,179 @@
+/**
+ * The acp backend type with more real agents from npm, against tests/fakes/fake_chat.ts
+ * (OpenAI chat completions): Qwen Code (`qwen --acp`) and opencode (`opencode acp`). For
+ * each: a run whose model writes a file, a resume whose request carries the first turn,
+ * a read-only run whose write is refused (Qwen is put in its asking mode, opencode's
+ * permissions set to ask), an API error giving exit 1, and kill giving interrupted.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { startFakeChat } from "./fakes/fake_chat.ts";
+import type { FakeServer } from "./fakes/serve.ts";
+import {
+  defaultConfig,
+  lastLine,
+  listRuns,
+  runIdOf,
+  waitFor,
+  withWorld,
+  type World,
+} from "./helpers/handoff.ts";
+import { BIN_DIR } from "./helpers/agents.ts";
+
+/** `{` and `}` are placeholders' braces in handoff's config: a literal JSON doubles them. */
+const literal = (json: unknown) => JSON.stringify(json).replaceAll("{", "{{").replaceAll("}", "}}");
+
+/** The pids (with their commands) of processes whose working directory is `dir`. */
+function processesIn(dir: string): string[] {
+  const real = Deno.realPathSync(dir);
+  const found: string[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      if (Deno.readLinkSync(`/proc/${e.name}/cwd`) !== real) continue;
+      const argv = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0").join(" ");
+      found.push(`${e.name} ${argv.slice(0, 80)}`);
+    } catch { /* exited */ }
+  }
+  return found;
+}
+
+interface Agent {
+  name: string;
+  backend: (fake: FakeServer, permission: string) => string;
+}
+
+const AGENTS: Agent[] = [
+  {
+    name: "qwen",
+    backend: (fake, permission) =>
+      `  agent:
+    type: acp
+    command: ${join(BIN_DIR, "qwen")} --acp
+    model: fake-model
+    permission_mode: ${permission}
+    env:
+      OPENAI_API_KEY: fake
+      OPENAI_BASE_URL: ${fake.url}/v1
+      OPENAI_MODEL: fake-model
+`,
+  },
+  {
+    name: "opencode",
+    backend: (fake, permission) =>
+      `  agent:
+    type: acp
+    command: ${join(BIN_DIR, "opencode")} acp
+    model: fake/m
+    permission_mode: ${permission}
+    env:
+      OPENCODE_CONFIG_CONTENT: '${
+        literal({
+          model: "fake/m",
+          provider: {
+            fake: {
+              npm: "@ai-sdk/openai-compatible",
+              options: { baseURL: `${fake.url}/v1`, apiKey: "x" },
+              models: { m: {} },
+            },
+          },
+        })
+      }'
+      OPENCODE_DISABLE_MODELS_FETCH: "1"
+      OPENCODE_DISABLE_AUTOUPDATE: "1"
+`,
+  },
+];
+
+async function withAgent(
+  agent: Agent,
+  permission: string,
+  fn: (w: World, fake: FakeServer) => Promise<void>,
+) {
+  const fake = await startFakeChat();
+  try {
+    await withWorld((w) => fn(w, fake), {
+      config: (w) => defaultConfig(w) + agent.backend(fake, permission),
+    });
+  } finally {
+    await fake.close();
+  }
+}
+
+for (const agent of AGENTS) {
+  Deno.test({
+    name: `acp ${agent.name}: a file written, resume carries the turn, an API error is exit 1`,
+    async fn() {
+      await withAgent(agent, "bypass", async (w, fake) => {
+        const file = join(w.work, `${agent.name}.txt`);
+        const r = await w.handoff(["run", "-b", "agent", "-"], {
+          stdin: `FAKE_WRITE: ${file} :: written by ${agent.name}\nFAKE_REPLY: the file is there`,
+          timeoutMs: 180_000,
+        });
+        assert.equal(r.code, 0, r.stderr);
+        const runId = runIdOf(r.stdout);
+        assert.equal(r.stdout, `RUN_ID=${runId}\nthe file is there\n`);
+        assert.equal(lastLine(r.stderr), `RESULT=${join(w.home, "tasks", `${runId}.result.md`)}`);
+        assert.match(r.stderr, new RegExp(`write ${file}`));
+        assert.equal(Deno.readTextFileSync(file), `written by ${agent.name}\n`);
+        const [row] = await listRuns(w);
+        assert.equal(row.status, "success");
+        assert.ok(row.session_id, "the session id is the run's handle");
+
+        const before = fake.requests.length;
+        const again = await w.handoff(["resume", runId, "FAKE_REPLY: still here"], {
+          timeoutMs: 180_000,
+        });
+        assert.equal(again.code, 0, again.stderr);
+        assert.match(again.stdout, /still here/);
+        const resumed = fake.requests.slice(before).find((q) => q.prompt?.includes("still here"));
+        assert.ok(resumed, "the resume reached the model");
+        assert.match(JSON.stringify(resumed.body), new RegExp(`written by ${agent.name}`));
+
+        fake.setScript({ default: [{ error: { status: 400, message: "model exploded (fake)" } }] });
+        const bad = await w.handoff(["run", "-b", "agent", "hello"], { timeoutMs: 180_000 });
+        assert.equal(bad.code, 1, bad.stderr);
+        const failed = (await listRuns(w)).find((x) => x.run_id === runIdOf(bad.stdout));
+        assert.equal(failed?.status, "error");
+      });
+    },
+  });
+
+  Deno.test({
+    name:
+      `acp ${agent.name}: read-only refuses the agent's write through its own permission request`,
+    async fn() {
+      await withAgent(agent, "read-only", async (w) => {
+        const file = join(w.work, "nope.txt");
+        const r = await w.handoff(["run", "-b", "agent", "-"], {
+          stdin: `FAKE_WRITE: ${file} :: must not exist\nFAKE_REPLY: could not`,
+          timeoutMs: 180_000,
+        });
+        assert.match(r.stderr, /permission rejected: /, r.stderr);
+        assert.throws(() => Deno.statSync(file), Deno.errors.NotFound);
+      });
+    },
+  });
+
+  Deno.test({
+    name: `acp ${agent.name}: kill mid-turn ends the run interrupted and the agent with it`,
+    async fn() {
+      await withAgent(agent, "bypass", async (w, fake) => {
+        fake.setScript({ default: [{ hang: true }] });
+        const child = w.spawn(["run", "-b", "agent", "think"]);
+        const runId = runIdOf(
+          new TextDecoder().decode((await child.stdout.getReader().read()).value),
+        );
+        await waitFor(() => fake.requests.some((q) => q.prompt?.includes("think")), 60_000);
+        assert.equal((await w.handoff(["kill", runId])).code, 0);
+        assert.equal((await child.status).code, 130);
+        await child.stderr.cancel();
+        assert.equal((await listRuns(w)).find((x) => x.run_id === runId)?.status, "interrupted");
+        // Nothing handoff started is left in the run's folder: not the bridge, not the agent.
+        await waitFor(() => processesIn(w.work).length === 0, 10_000).catch(() => {
+          throw new Error(`left running in ${w.work}: ${processesIn(w.work).join(", ")}`);
+        });
+      });
+    },
+  });
+}
