@@ -173,9 +173,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "acp backend: read-only rejects the agent's write, recorded as a denied permission",
+  name:
+    "acp backend: read-only rejects the agent's write, recorded as a denied permission; an API error is exit 1",
   async fn() {
-    await withGeminiAcp(async (w) => {
+    await withGeminiAcp(async (w, fake) => {
       const file = join(w.work, "nope.txt");
       const r = await w.handoff(["run", "-b", "gacp", "-"], {
         stdin: `FAKE_WRITE: ${file} :: must not exist\nFAKE_REPLY: could not write`,
@@ -183,6 +184,16 @@ Deno.test({
       });
       assert.match(r.stderr, /permission rejected: write /);
       assert.throws(() => Deno.statSync(file), Deno.errors.NotFound);
+      // An API error is exit 1 with the provider's message.
+      fake.setScript({
+        default: [{ error: { status: 400, message: "API key not valid (fake)" } }],
+      });
+      const bad = await w.handoff(["run", "-b", "gacp", "hello"], { timeoutMs: 120_000 });
+      assert.equal(bad.code, 1, bad.stderr);
+      assert.equal(
+        (await listRuns(w)).find((x) => x.run_id === runIdOf(bad.stdout))?.status,
+        "error",
+      );
     }, { permission: "read-only" });
   },
 });
@@ -329,7 +340,7 @@ function replay(file: string) {
   return events;
 }
 
-Deno.test("acp updates on recorded lines: the Claude adapter and Gemini CLI", () => {
+Deno.test("acp updates on recorded lines: the Claude adapter, Gemini CLI, Qwen Code, opencode", () => {
   const claude = replay("claude-agent-acp.ndjson");
   const tools = claude.filter((e) => e.kind === "tool");
   assert.equal(tools.length, 1, "one line for the call, not its pending announcement");
@@ -345,16 +356,38 @@ Deno.test("acp updates on recorded lines: the Claude adapter and Gemini CLI", ()
   assert.deepEqual(gemini.map((e) => e.kind), ["tool", "info", "text", "usage", "result"]);
   assert.match((gemini[0] as { summary: string }).summary, /^write \/.*hello\.txt$/);
   assert.deepEqual(gemini.at(-1), { kind: "result", text: "the file is written", isError: false });
+
+  // Qwen Code reports each model call's tokens on a chunk's _meta; opencode in the response.
+  for (
+    const [file, answer, input] of [
+      ["qwen-acp.ndjson", "written by qwen", 200],
+      ["opencode-acp.ndjson", "written by opencode", 100],
+    ] as const
+  ) {
+    const events = replay(file);
+    const tools = events.filter((e) => e.kind === "tool") as { summary: string }[];
+    assert.equal(tools.length, 1, file);
+    assert.match(tools[0].summary, /^write \/.*q\.txt$/, file);
+    const usage = events.find((e) => e.kind === "usage") as { usage: { inputTokens: number } };
+    assert.equal(usage?.usage.inputTokens, input, file);
+    assert.deepEqual(events.at(-1), { kind: "result", text: answer, isError: false }, file);
+  }
 });
 
 const CLAUDE_ACP = join(REPO_ROOT, "node_modules", ".bin", "claude-agent-acp");
 
-function claudeAcpBackend(w: World, name: string, o: { mode?: string; sandbox?: string } = {}) {
+function claudeAcpBackend(
+  w: World,
+  name: string,
+  o: { mode?: string; sandbox?: string; permission?: string } = {},
+) {
   return `  ${name}:
     type: acp
     command: ${CLAUDE_ACP}
     model: fake-model
-${o.mode ? `    mode: ${o.mode}\n` : ""}    env:
+${o.mode ? `    mode: ${o.mode}\n` : ""}${
+    o.permission ? `    permission_mode: ${o.permission}\n` : ""
+  }    env:
       ANTHROPIC_BASE_URL: ${w.anthropic.url}
       ANTHROPIC_AUTH_TOKEN: dummy
       ANTHROPIC_SMALL_FAST_MODEL: fake-model
@@ -363,7 +396,7 @@ ${o.sandbox === undefined ? "" : `      IS_SANDBOX: "${o.sandbox}"\n`}`;
 
 Deno.test({
   name:
-    "acp backend with the real Claude ACP adapter: a file written, resume carries the turn, an API error is exit 1",
+    "acp backend with the real Claude ACP adapter: a file written, resume carries the turn, an API error is exit 1, read-only asks and is refused",
   async fn() {
     await withWorld(async (w) => {
       const file = join(w.work, "c.txt");
@@ -398,7 +431,21 @@ Deno.test({
       const bad = await w.handoff(["run", "-b", "cacp", "hello"], { timeoutMs: 120_000 });
       assert.equal(bad.code, 1, bad.stderr);
       assert.match(bad.stderr, /the backend reported an error: Authentication required/);
-    }, { config: (w) => defaultConfig(w) + claudeAcpBackend(w, "cacp") });
+      // read-only: the adapter (in its own `auto` mode) is put in `default`, so it asks.
+      const ro = join(w.work, "ro.txt");
+      w.anthropic.setScript({});
+      const refused = await w.handoff(["run", "-b", "cro", "-"], {
+        stdin: `FAKE_WRITE: ${ro} :: must not exist\nFAKE_REPLY: could not`,
+        timeoutMs: 120_000,
+      });
+      assert.match(refused.stderr, /mode default \(was auto\)/);
+      assert.match(refused.stderr, /permission rejected: write /);
+      assert.throws(() => Deno.statSync(ro), Deno.errors.NotFound);
+    }, {
+      config: (w) =>
+        defaultConfig(w) + claudeAcpBackend(w, "cacp") +
+        claudeAcpBackend(w, "cro", { permission: "read-only" }),
+    });
   },
 });
 

@@ -2,7 +2,7 @@
 // `session/update` notifications of a turn, its permission requests and its stop reason.
 // No I/O here (bridge.ts does it), so every case is a unit test.
 
-import { emptyUsage, oneLine, type RunEvent, type Usage } from "../../core/events.ts";
+import { addUsage, emptyUsage, oneLine, type RunEvent, type Usage } from "../../core/events.ts";
 
 type Json = Record<string, unknown>;
 
@@ -66,12 +66,17 @@ export class Turn {
   /** Calls seen, by id: their merged fields, and whether their line was shown. */
   private calls = new Map<string, { call: Json; shown: boolean }>();
   private costUsd: number | null = null;
+  /** Tokens summed over the model calls of the turn, for agents that report them per call. */
+  private callUsage: Usage | null = null;
 
   update(params: unknown): RunEvent[] {
     const u = isMap(params) && isMap(params.update) ? params.update : null;
     if (!u) return [];
     switch (u.sessionUpdate) {
       case "agent_message_chunk": {
+        // Qwen Code reports each model call's tokens on a chunk's _meta.
+        const used = isMap(u._meta) ? usageOf(u._meta.usage) : null;
+        if (used) this.callUsage = this.callUsage ? addUsage(this.callUsage, used) : used;
         const id = str(u.messageId);
         const events = id !== this.messageId ? this.flush() : [];
         this.messageId = id;
@@ -123,7 +128,7 @@ export class Turn {
     const meta = isMap(response?._meta) && isMap(response._meta.quota)
       ? response._meta.quota.token_count
       : undefined;
-    const usage = usageOf(response?.usage) ?? usageOf(meta);
+    const usage = usageOf(response?.usage) ?? usageOf(meta) ?? this.callUsage;
     if (usage || this.costUsd !== null) {
       events.push({
         kind: "usage",
