@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite (README: `npm test`). Installs what the tests need first: the
-# npm packages (Deno, the real claude and codex CLIs) and, as root on Debian/Ubuntu,
+# npm packages (Deno, and the real agent CLIs the tests drive: claude, codex, gemini,
+# qwen, opencode, the Claude ACP adapter) and, as root on Debian/Ubuntu,
 # tmux, OpenSSH, zbar and procps. Ends with the line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +23,11 @@ if ((${#need[@]})); then
   fi
 fi
 
-if [ ! -x node_modules/.bin/deno ] || [ ! -x node_modules/.bin/claude ]; then
+missing_bin=0
+for bin in deno claude codex gemini qwen opencode claude-agent-acp; do
+  [ -x "node_modules/.bin/$bin" ] || missing_bin=1
+done
+if [ "$missing_bin" = 1 ]; then
   echo "tests: installing npm packages" >&2
   npm install --no-audit --no-fund --loglevel=error >&2 || { echo "0 passed, 1 failed"; exit 2; }
 fi
