@@ -179,9 +179,70 @@ const MIGRATIONS: string[] = [
      last_error TEXT,
      last_error_at TEXT
    );`,
+  // 13: the schema version of each plugin that owns tables (see ensureSchema)
+  `CREATE TABLE schema_versions (owner TEXT PRIMARY KEY, version INTEGER NOT NULL);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * The tables the core owns. Migrations 2, 5, 7, 10 and 11 above created the gate's tables
+ * (devices, attachments, streams) before plugins owned their schema: every database
+ * replays them in order, so they stay; the gate plugin's manifest claims those tables and
+ * later changes to them are the gate's own steps (ensureSchema).
+ */
+export const CORE_TABLES: readonly string[] = [
+  "runs",
+  "run_counters",
+  "settings",
+  // The event log and the sinks' cursors: run notices and event sinks are core hooks.
+  "events",
+  "sink_state",
+  "schema_versions",
+];
+
+/** A plugin's own schema: its steps in order; `schema_versions` records how many ran. */
+export interface PluginSchema {
+  owner: string;
+  steps: readonly string[];
+}
+
+const ensured = new WeakMap<Db, Set<string>>();
+
+/**
+ * Brings a plugin's tables up to date, once per open database: one SELECT when nothing
+ * is to do, else the missing steps in one write transaction (another process may have run
+ * them meanwhile: the version is read again under the lock).
+ */
+export function ensureSchema(db: Db, schema: PluginSchema): void {
+  const done = ensured.get(db) ?? new Set<string>();
+  ensured.set(db, done);
+  if (done.has(schema.owner)) return;
+  const versionOf = () =>
+    Number(
+      (db.prepare("SELECT version FROM schema_versions WHERE owner = ?").get(schema.owner) as
+        | { version: number }
+        | undefined)?.version ?? 0,
+    );
+  const v = versionOf();
+  if (v > schema.steps.length) {
+    throw new Error(
+      `the ${schema.owner} tables were written by a newer handoff (schema ${v} > ` +
+        `${schema.steps.length}); upgrade handoff`,
+    );
+  }
+  if (v < schema.steps.length) {
+    transaction(db, () => {
+      const now = versionOf();
+      for (let i = now; i < schema.steps.length; i++) db.exec(schema.steps[i]);
+      db.prepare(
+        "INSERT INTO schema_versions (owner, version) VALUES (?, ?) " +
+          "ON CONFLICT(owner) DO UPDATE SET version = excluded.version",
+      ).run(schema.owner, schema.steps.length);
+    });
+  }
+  done.add(schema.owner);
+}
 
 const BUSY_TIMEOUT_MS = 15000;
 

@@ -53,6 +53,8 @@ export interface Manifest {
   dependsOn: string[];
   /** First-party only: commands on hot paths, and hooks with no list (subscribe, runOrigin). */
   hotCommands: string[];
+  /** Tables of handoff's database this (first-party) plugin owns. */
+  tables: string[];
   hooks: string[];
 }
 
@@ -239,6 +241,7 @@ export function parseManifest(text: string, opts: { builtin?: boolean } = {}): M
     config: configDecl(j.config),
     dependsOn: names(j, "dependsOn", "dependsOn"),
     hotCommands: kind === "builtin" ? names(j, "hotCommands", "hotCommands") : [],
+    tables: kind === "builtin" ? names(j, "tables", "tables", /^[a-z][a-z0-9_]{0,63}$/) : [],
     hooks: kind === "builtin" ? names(j, "hooks", "hooks", /^[a-z][A-Za-z]{0,39}$/) : [],
   };
 }
