@@ -9,7 +9,17 @@
  */
 import { join } from "node:path";
 import { startFakeAnthropic } from "../tests/fakes/fake_anthropic.ts";
-import { BIN_DIR, cleanEnv, handoffArgv, intFlag, ms, REPO_ROOT, stats, table } from "./lib.ts";
+import {
+  benchDirs,
+  BIN_DIR,
+  cleanEnv,
+  handoffArgv,
+  intFlag,
+  ms,
+  REPO_ROOT,
+  stats,
+  table,
+} from "./lib.ts";
 
 const PROMPT = "Reply with the single word pong.";
 const ANSWER = "pong";
@@ -42,13 +52,9 @@ async function timed(argv: string[], env: Record<string, string>, cwd: string): 
 
 async function main() {
   const runs = intFlag("--runs", 7);
-  const dir = await Deno.makeTempDir({ prefix: "handoff-bench-acp-" });
+  const { dir, home, handoffHome, work } = await benchDirs("handoff-bench-acp-");
   const fake = await startFakeAnthropic({ script: { default: [{ text: ANSWER }] } });
   try {
-    const home = join(dir, "home");
-    const handoffHome = join(dir, "handoff-home");
-    const work = join(dir, "work");
-    for (const d of [home, handoffHome, work]) await Deno.mkdir(d, { recursive: true });
     const agentEnv = {
       ANTHROPIC_BASE_URL: fake.url,
       ANTHROPIC_AUTH_TOKEN: "dummy",

@@ -45,6 +45,21 @@ export async function cleanEnv(
   };
 }
 
+/** A throwaway tree for one benchmark: a HOME, a HANDOFF_HOME and a working folder. */
+export async function benchDirs(
+  prefix: string,
+): Promise<{ dir: string; home: string; handoffHome: string; work: string }> {
+  const dir = await Deno.makeTempDir({ prefix });
+  const d = {
+    dir,
+    home: join(dir, "home"),
+    handoffHome: join(dir, "handoff-home"),
+    work: join(dir, "work"),
+  };
+  for (const sub of [d.home, d.handoffHome, d.work]) await Deno.mkdir(sub, { recursive: true });
+  return d;
+}
+
 export interface Stats {
   n: number;
   median: number;

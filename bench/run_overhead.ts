@@ -11,7 +11,17 @@ import { join } from "node:path";
 import { startFakeAnthropic } from "../tests/fakes/fake_anthropic.ts";
 import { claudeLauncher } from "../backends/claude.ts";
 import { DEFAULT_SYSTEM_PROMPT } from "../core/config.ts";
-import { BIN_DIR, cleanEnv, handoffArgv, intFlag, ms, type Stats, stats, table } from "./lib.ts";
+import {
+  benchDirs,
+  BIN_DIR,
+  cleanEnv,
+  handoffArgv,
+  intFlag,
+  ms,
+  type Stats,
+  stats,
+  table,
+} from "./lib.ts";
 
 const PROMPT = "Reply with the single word pong.";
 const ANSWER = "pong";
@@ -65,15 +75,10 @@ async function timed(
 
 async function main() {
   const runs = intFlag("--runs", 15);
-  const dir = await Deno.makeTempDir({ prefix: "handoff-bench-run-" });
+  const { dir, home, handoffHome, work } = await benchDirs("handoff-bench-run-");
   // Every reply is an immediate text answer: the time measured is the CLIs', not the model's.
   const fake = await startFakeAnthropic({ script: { default: [{ text: ANSWER }] } });
   try {
-    const home = join(dir, "home");
-    const handoffHome = join(dir, "handoff-home");
-    const work = join(dir, "work");
-    for (const d of [home, handoffHome, work]) await Deno.mkdir(d, { recursive: true });
-
     // What a user's shell would hand handoff (tests/helpers/handoff.ts, minus the noise).
     const env = await cleanEnv(home, {
       HANDOFF_HOME: handoffHome,
