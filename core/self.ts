@@ -32,15 +32,31 @@ export function spawnSelfDetached(
   args: string[],
   env?: Record<string, string>,
 ): void {
-  const self = selfArgv();
-  new Deno.Command(self[0], {
-    args: [...self.slice(1), "--home", home, ...args],
+  const argv = [...selfArgv(), "--home", home, ...args];
+  // A detached spawn forks the whole (large) process before it can call setsid: two to
+  // three times slower than a plain spawn. Where setsid(1) exists (Linux), it starts the
+  // new session instead, after a plain spawn.
+  const setsid = setsidProgram();
+  const [program, ...rest] = setsid ? [setsid, ...argv] : argv;
+  new Deno.Command(program, {
+    args: rest,
     ...(env ? { env, clearEnv: true } : {}),
     stdin: "null",
     stdout: "null",
     stderr: "null",
-    detached: true,
+    detached: setsid === null,
   }).spawn().unref();
+}
+
+let setsidPath: string | null | undefined;
+function setsidProgram(): string | null {
+  if (setsidPath !== undefined) return setsidPath;
+  for (const p of ["/usr/bin/setsid", "/bin/setsid"]) {
+    try {
+      if (Deno.statSync(p).isFile) return setsidPath = p;
+    } catch { /* not here */ }
+  }
+  return setsidPath = null;
 }
 
 /** sh single-quoting (the shim is the only script handoff writes). */
