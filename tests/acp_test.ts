@@ -297,6 +297,14 @@ Deno.test("acp backend with a minimal agent: vendor requests get -32601, mode is
     const cancel = Deno.readTextFileSync(log).trim().split("\n").map((l) => JSON.parse(l))
       .find((m) => m.method === "session/cancel");
     assert.deepEqual(cancel?.params, { sessionId: "fake-session-1" });
+    // --timeout stops the turn the same way: cancelled, then exit 124.
+    const before = Deno.readTextFileSync(log).split("session/cancel").length;
+    const timed = await w.handoff(["run", "-b", "mini", "--timeout", "2s", "HANG on"], {
+      timeoutMs: 60_000,
+    });
+    assert.equal(timed.code, 124, timed.stderr);
+    assert.match(timed.stderr, /timed out after 2(\.0)?s: stopping the backend/);
+    assert.equal(Deno.readTextFileSync(log).split("session/cancel").length, before + 1);
     // handoff killed outright: the run ends lost, and the agent does not outlive it.
     const agentPath = join(REPO_ROOT, "tests", "fakes", "fake_acp_agent.mjs");
     const doomed = w.spawn(["run", "-b", "mini", "HANG again"]);
