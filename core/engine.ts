@@ -7,6 +7,7 @@
  *   stdout  RUN_ID=<id> at the start; the final answer at the end (success only)
  *   stderr  progress lines `HH:MM:SS text`; `RESULT=<abs .result.md>` as the LAST line
  */
+import { lines } from "./lines.ts";
 import { resolve } from "node:path";
 import {
   type BackendConfig,
@@ -220,22 +221,6 @@ function allocate(
     return insertRunWithId(db, req.adopt.runId, fields);
   }
   return insertRun(db, fields);
-}
-
-/** Splits a byte stream into lines; a half-written last line waits for its end. */
-async function* lines(
-  stream: ReadableStream<Uint8Array>,
-): AsyncGenerator<string> {
-  let buf = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    buf += chunk;
-    let i;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      yield buf.slice(0, i).replace(/\r$/, "");
-      buf = buf.slice(i + 1);
-    }
-  }
-  if (buf) yield buf.replace(/\r$/, "");
 }
 
 function openTruncated(path: string): Deno.FsFile {

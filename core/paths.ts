@@ -72,3 +72,13 @@ export function runFiles(runId: string, p: Paths = paths()): RunFiles {
     stderr: join(p.runs, `${runId}.stderr.log`),
   };
 }
+
+/** Where installed plugins live: `<home>/plugins`. */
+export function pluginsDir(home: string): string {
+  return join(home, "plugins");
+}
+
+/** The plugin lock (core/plugin/lock.ts); here so the hot paths can find it cheaply. */
+export function lockPath(home: string): string {
+  return join(pluginsDir(home), "lock.json");
+}

@@ -4,10 +4,9 @@
  * plugins, first-party ones included, are disabled. Read on every start-up that needs
  * plugins, so it is one small file; written atomically, 0600.
  */
-import { join } from "node:path";
 import { HandoffError } from "../errors.ts";
 import { writeFileAtomic } from "../files.ts";
-import { ensurePrivateDir } from "../paths.ts";
+import { ensurePrivateDir, lockPath, pluginsDir } from "../paths.ts";
 import { type Manifest, ManifestError, parseManifest } from "./manifest.ts";
 
 export type SourceKind = "dir" | "git" | "github" | "npm" | "tarball";
@@ -38,13 +37,7 @@ export interface Lock {
   disabled: string[];
 }
 
-export function pluginsDir(home: string): string {
-  return join(home, "plugins");
-}
-
-export function lockPath(home: string): string {
-  return join(pluginsDir(home), "lock.json");
-}
+export { lockPath, pluginsDir } from "../paths.ts";
 
 export function emptyLock(): Lock {
   return { lockVersion: 1, plugins: {}, disabled: [] };

@@ -11,6 +11,7 @@
 import { HandoffError } from "../errors.ts";
 import { err, errLine, escapeControls } from "../output.ts";
 import { PLUGIN_API_VERSIONS } from "../registry.ts";
+import { lines, LineTooLong } from "../lines.ts";
 
 /** How long a plugin may take to start and answer `initialize`. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -207,22 +208,16 @@ export class PluginProcess {
   }
 
   private async readStdout(): Promise<void> {
-    const decoder = new TextDecoder();
-    let buf = "";
-    for await (const chunk of this.child.stdout) {
-      buf += decoder.decode(chunk, { stream: true });
-      if (buf.length > MAX_LINE_BYTES) {
-        this.fail(`sent a message over ${MAX_LINE_BYTES >> 20} MiB`);
-        this.kill();
-        return;
-      }
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
+    try {
+      for await (const raw of lines(this.child.stdout, { maxChars: MAX_LINE_BYTES })) {
+        const line = raw.trim();
         if (line !== "") this.handle(line);
         if (this.failure) return;
       }
+    } catch (e) {
+      if (!(e instanceof LineTooLong)) throw e;
+      this.fail(`sent a message over ${MAX_LINE_BYTES >> 20} MiB`);
+      this.kill();
     }
   }
 

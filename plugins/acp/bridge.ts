@@ -8,6 +8,7 @@
  */
 import { basename, dirname, join } from "node:path";
 import type { RunEvent } from "../../core/events.ts";
+import { lines } from "../../core/lines.ts";
 import { handoffHome } from "../../core/paths.ts";
 import { answerPermission, Turn } from "./updates.ts";
 import { modeFor } from "./quirks.ts";
@@ -108,16 +109,7 @@ class Agent {
   }
 
   private async read(): Promise<void> {
-    let buf = "";
-    for await (const chunk of this.child.stdout.pipeThrough(new TextDecoderStream())) {
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (line) this.handle(line);
-      }
-    }
+    for await (const line of lines(this.child.stdout)) if (line.trim()) this.handle(line.trim());
   }
 
   private handle(line: string): void {

@@ -9,8 +9,9 @@ import { HandoffError } from "../../core/errors.ts";
 import type { BackendLauncher, Plugin } from "../../core/registry.ts";
 import { selfArgv } from "../../core/self.ts";
 import type { BridgeTask } from "./bridge.ts";
-import { PERMISSION_MODES } from "./updates.ts";
-import { agentEnv } from "./quirks.ts";
+
+/** How `permission_mode` answers `session/request_permission` (updates.ts answerPermission). */
+const PERMISSION_MODES = ["bypass", "read-only", "plan", "ask"] as const;
 
 export const acpLauncher: BackendLauncher = {
   type: "acp",
@@ -23,7 +24,9 @@ export const acpLauncher: BackendLauncher = {
   resumeNeedsCwd: true,
   stopsGracefully: true,
 
-  launch(task, prompt) {
+  // Every start-up registers this plugin: its other modules load only for an acp run.
+  async launch(task, prompt) {
+    const { agentEnv } = await import("./quirks.ts");
     const bridge: BridgeTask = {
       argv: [task.command, ...task.args],
       cwd: task.cwd,

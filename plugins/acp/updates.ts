@@ -190,9 +190,6 @@ export class Turn {
   }
 }
 
-/** How `permission_mode` answers `session/request_permission`. */
-export const PERMISSION_MODES = ["bypass", "read-only", "plan", "ask"] as const;
-
 export interface PermissionAnswer {
   /** The JSON-RPC result to send back. */
   result: { outcome: { outcome: "selected"; optionId: string } | { outcome: "cancelled" } };

@@ -2,6 +2,7 @@
  * What the TUI does to the world: copy (OSC 52), kill (the same code as `handoff kill`),
  * and resume (a `handoff resume` process, so the follow-up is an ordinary background run).
  */
+import { lines } from "../../../core/lines.ts";
 import process from "node:process";
 import { stopRun } from "../kill.ts";
 import type { RunRow } from "../../../core/ledger.ts";
@@ -70,16 +71,7 @@ export async function startResume(
 }
 
 async function drain(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
-  let buf = "";
   try {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      buf += chunk;
-      let i;
-      while ((i = buf.indexOf("\n")) >= 0) {
-        onLine(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-      }
-    }
+    for await (const line of lines(stream)) onLine(line);
   } catch { /* the pipe went away */ }
-  if (buf) onLine(buf);
 }
