@@ -5,6 +5,7 @@
  * delivery process works at a time (core/delivery.ts): while one is alive it will see the
  * new event, so none is started (a spawn costs the writer milliseconds).
  */
+import { hasInstalledSinks, lockOrWarn } from "./plugin/installed.ts";
 import { isSameProcess } from "./proc.ts";
 import { spawnSelfDetached } from "./self.ts";
 import { type Db, getSetting } from "./store.ts";
@@ -32,4 +33,12 @@ export function kickDelivery(home: string, db?: Db): void {
   try {
     spawnSelfDetached(home, ["deliver"]);
   } catch { /* the event is stored: the next writer starts a delivery */ }
+}
+
+/**
+ * For writers that do not load the plugin list (hooks, the gate): starts a delivery when
+ * an enabled installed plugin has an event sink (first-party plugins have none).
+ */
+export function kickDeliveryIfSinks(home: string, db?: Db): void {
+  if (hasInstalledSinks(lockOrWarn(home))) kickDelivery(home, db);
 }

@@ -11,7 +11,8 @@
  * The wire record keeps the field names of the seed's events.jsonl (`id`, `ts`, `type`,
  * `message`, `title`, `tmux_session`, `tmux_window`, `cwd`, `source`,
  * `claude_session_id`) so the Android app's parser keeps working, and adds `tab`,
- * `agent_session_id`, `run_id` and `backend`.
+ * `agent_session_id`, `run_id` and `backend`. An event may carry fields of its own
+ * (`data`, stored as JSON): they are added to the record without replacing any of those.
  */
 import { type Db, getSetting, transaction } from "./store.ts";
 
@@ -69,8 +70,19 @@ export interface NewEvent {
   agentSessionId?: string | null;
   runId?: string | null;
   backend?: string | null;
+  /** Fields of this kind of event (a permission request's id, its options …). */
+  data?: Record<string, EventValue> | null;
   at?: Date;
 }
+
+/** What an event's own fields may hold: any JSON value. */
+export type EventValue =
+  | string
+  | number
+  | boolean
+  | null
+  | EventValue[]
+  | { [key: string]: EventValue };
 
 /** One event as streamed: NDJSON, absent fields left out. */
 export interface EventRecord {
@@ -92,6 +104,8 @@ export interface EventRecord {
   backend?: string;
   /** Set by a subscription: the device is viewing this tab right now. */
   suppress?: boolean;
+  /** The event's own fields (NewEvent.data). */
+  [field: string]: unknown;
 }
 
 interface EventRow {
@@ -107,6 +121,7 @@ interface EventRow {
   agent_session_id: string | null;
   run_id: string | null;
   backend: string | null;
+  data: string | null;
 }
 
 /** The stable key of a tmux tab: `session:window`, `session` alone, or none. */
@@ -133,6 +148,12 @@ export function rowToRecord(row: EventRow): EventRecord {
   }
   if (row.run_id !== null) rec.run_id = row.run_id;
   if (row.backend !== null) rec.backend = row.backend;
+  if (row.data !== null) {
+    try {
+      const data = JSON.parse(row.data);
+      for (const [k, v] of Object.entries(data ?? {})) if (!(k in rec)) rec[k] = v;
+    } catch { /* unreadable extra fields: the common ones still go out */ }
+  }
   return rec;
 }
 
@@ -208,8 +229,8 @@ export function insertEvent(db: Db, ev: NewEvent): EventRecord {
   const ts = (ev.at ?? new Date()).toISOString();
   const row = db.prepare(
     `INSERT INTO events (ts, type, title, message, tmux_session, tmux_window, cwd, source,
-       agent_session_id, run_id, backend)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+       agent_session_id, run_id, backend, data)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
   ).get(
     ts,
     ev.type,
@@ -222,6 +243,7 @@ export function insertEvent(db: Db, ev: NewEvent): EventRecord {
     ev.agentSessionId ?? null,
     ev.runId ?? null,
     ev.backend ?? null,
+    ev.data ? JSON.stringify(ev.data) : null,
   ) as unknown as EventRow;
   const max = maxEvents(db);
   if (row.id % pruneEvery(max) === 0) {

@@ -8,8 +8,7 @@ import { basename } from "node:path";
 import { paths, runFiles } from "./paths.ts";
 import { lastLines, lostResultBody } from "./rebuild.ts";
 import { insertEvent, runNoticeEvent } from "./event_log.ts";
-import { hasInstalledSinks, lockOrWarn } from "./plugin/installed.ts";
-import { kickDelivery } from "./delivery_kick.ts";
+import { kickDeliveryIfSinks } from "./delivery_kick.ts";
 
 /** Every status a run can have, in the order of its life. */
 export const RUN_STATUSES = [
@@ -449,8 +448,8 @@ export function reconcile(db: Db): string[] {
       lost.push(r.run_id);
     }
   }
-  if (lost.length > 0 && hasInstalledSinks(lockOrWarn(paths().home))) {
-    kickDelivery(paths().home, db);
+  if (lost.length > 0) {
+    kickDeliveryIfSinks(paths().home, db);
   }
   return lost;
 }

@@ -151,3 +151,24 @@ export function formatDuration(ms: number): string {
   if (h < 48) return `${h}h${String(m % 60).padStart(2, "0")}m`;
   return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, "0")}h`;
 }
+
+function columnWidth(s: string): number {
+  return Array.from(s).length;
+}
+
+/** Plain columns, two spaces apart; `paint` colours a cell after padding. */
+export function table(
+  head: string[],
+  rows: string[][],
+  paint?: (col: number, cell: string, padded: string) => string,
+): string[] {
+  const w = head.map((h, i) =>
+    Math.max(columnWidth(h), ...rows.map((r) => columnWidth(r[i] ?? "")))
+  );
+  const line = (r: string[], isHead: boolean) =>
+    r.map((cell, i) => {
+      const padded = i === r.length - 1 ? cell : cell + " ".repeat(w[i] - columnWidth(cell));
+      return !isHead && paint ? paint(i, cell, padded) : padded;
+    }).join("  ").trimEnd();
+  return [line(head, true), ...rows.map((r) => line(r, false))];
+}

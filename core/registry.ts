@@ -9,6 +9,7 @@ import type { EventRecord, RunTab } from "./event_log.ts";
 import type { DeviceAccess, DialAddress, Transport } from "./transport.ts";
 import type { IoStreams } from "./io.ts";
 import type { Paths } from "./paths.ts";
+import type { Db } from "./store.ts";
 
 /** What a backend launcher is asked to start. */
 export interface LaunchTask {
@@ -181,6 +182,7 @@ export interface EventSink {
  *   subscribe  first-wins: the live stream behind the gate's `subscribe` verb
  *   runOrigin  sequential, first non-null answer wins
  *   transports see core/transport.ts (address and access first-wins; checks, setup all)
+ *   gateVerbs  first-wins by name: verbs a phone may send beyond the gate's own
  */
 export interface Plugin {
   name: string;
@@ -200,6 +202,51 @@ export interface Plugin {
   runOrigin?: (env: Record<string, string>) => Promise<RunTab | null>;
   /** How phones reach this machine and how their access is installed. */
   transports?: Transport[];
+  /** Verbs the gate answers beyond its own (first-party plugins only in API 1). */
+  gateVerbs?: GateVerb[];
+}
+
+/**
+ * A command whose module loads only when the command tree is built, so a plugin's entry
+ * stays light (the registry loads on every start-up).
+ */
+export function lazyCommand(
+  name: string,
+  summary: string,
+  load: () => Promise<CommandSpec>,
+): CommandSpec {
+  return {
+    name,
+    summary,
+    register: async (program: Command, ctx: CommandContext) =>
+      (await load()).register?.(program, ctx),
+  };
+}
+
+/** One call of a plugin's gate verb: the device already passed the gate's own checks. */
+export interface GateVerbCall {
+  device: GateDevice;
+  /** Everything after the verb and its space, verbatim (untrusted). */
+  args: string;
+  now: Date;
+  db: Db;
+  home: string;
+}
+
+/** What the gate prints (one line) and writes as the call's audit result. */
+export interface GateVerbReply {
+  reply: string;
+  result: string;
+}
+
+/**
+ * A verb a phone may send (`approve <id>`), first-wins by name. The gate has already
+ * refused unknown, revoked, pending and expired devices and applied the rate limit; the
+ * verb checks its own rights (read-only, session patterns) and validates its arguments.
+ */
+export interface GateVerb {
+  name: string;
+  run(call: GateVerbCall): GateVerbReply | Promise<GateVerbReply>;
 }
 
 /** The plugin API this handoff speaks: a plugin's manifest names the one it was built for. */
@@ -292,6 +339,15 @@ export class Registry {
   /** The plugin that streams the gate's `subscribe` verb, if any. */
   subscriber(): Plugin["subscribe"] {
     return this.plugins.find((p) => p.subscribe)?.subscribe;
+  }
+
+  /** The plugin verb the gate answers for `name`, if any. */
+  gateVerb(name: string): GateVerb | undefined {
+    for (const p of this.plugins) {
+      const v = p.gateVerbs?.find((v) => v.name === name);
+      if (v) return v;
+    }
+    return undefined;
   }
 
   /** Every transport, in registration order. */

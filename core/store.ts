@@ -181,6 +181,8 @@ const MIGRATIONS: string[] = [
    );`,
   // 13: the schema version of each plugin that owns tables (see ensureSchema)
   `CREATE TABLE schema_versions (owner TEXT PRIMARY KEY, version INTEGER NOT NULL);`,
+  // 14: an event's own fields beyond the common ones (a permission request's id, options …)
+  `ALTER TABLE events ADD COLUMN data TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

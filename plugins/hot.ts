@@ -6,10 +6,12 @@
  *   attach-guard  (internal) watches one attached phone for the gate, see gate/guard.ts
  *   deliver (internal) hands stored events to the event sinks, see core/delivery.ts
  *   acp-bridge (internal) the ACP client behind every `type: acp` run, see acp/bridge.ts
+ *   approval-hook  the PermissionRequest hook of Claude Code and Codex (approvals/hook.ts)
  * Each handler takes the arguments after its name and returns the exit code; each
  * reports its own errors (a hook must never fail the agent that called it).
- * `handoff plugin disable gate|notify` is honoured here too: a disabled gate refuses every
- * phone, a disabled notify records nothing and still exits 0.
+ * `handoff plugin disable gate|notify|approvals` is honoured here too: a disabled gate
+ * refuses every phone, a disabled notify records nothing and still exits 0, a disabled
+ * approvals hook exits 0 at once (the agent asks at the desk).
  */
 export const hotCommands: Record<string, () => Promise<(args: string[]) => Promise<number>>> = {
   gate: async () => {
@@ -34,6 +36,15 @@ export const hotCommands: Record<string, () => Promise<(args: string[]) => Promi
       };
     }
     return (await import("./notify/notify.ts")).notifyMain;
+  },
+  "approval-hook": async () => {
+    if (await isDisabled("approvals")) {
+      return () => {
+        console.error("handoff: approvals are disabled, the agent asks at the desk");
+        return Promise.resolve(0);
+      };
+    }
+    return (await import("./approvals/hook.ts")).approvalHookMain;
   },
   "attach-guard": async () => (await import("./gate/guard.ts")).guardMain,
   "acp-bridge": async () => (await import("./acp/bridge.ts")).acpBridgeMain,

@@ -15,6 +15,7 @@ import { claudePlugin } from "../backends/claude.ts";
 import { codexPlugin } from "../backends/codex.ts";
 import { acpPlugin } from "./acp/plugin.ts";
 import { notifyPlugin } from "./notify/mod.ts";
+import { approvalsPlugin } from "./approvals/mod.ts";
 import { phonePlugin } from "./phone/plugin.ts";
 import { gatePlugin } from "./gate/plugin.ts";
 import { tmuxPlugin } from "./tmux/plugin.ts";
@@ -34,6 +35,7 @@ export const FIRST_PARTY: readonly {
   { plugin: codexPlugin, manifest: () => import("../backends/codex.plugin.json", json) },
   { plugin: acpPlugin, manifest: () => import("./acp/handoff-plugin.json", json) },
   { plugin: notifyPlugin, manifest: () => import("./notify/handoff-plugin.json", json) },
+  { plugin: approvalsPlugin, manifest: () => import("./approvals/handoff-plugin.json", json) },
   { plugin: phonePlugin, manifest: () => import("./phone/handoff-plugin.json", json) },
   { plugin: gatePlugin, manifest: () => import("./gate/handoff-plugin.json", json) },
   { plugin: tmuxPlugin, manifest: () => import("./tmux/handoff-plugin.json", json) },

@@ -235,6 +235,7 @@ Deno.test("first-party manifests say what their plugins register", async () => {
     assert.deepEqual(m.provides.sources, (plugin.sources ?? []).map((s) => s.name));
     assert.deepEqual(m.provides.sinks, (plugin.sinks ?? []).map((s) => s.name));
     assert.deepEqual(m.provides.transports, (plugin.transports ?? []).map((t) => t.name));
+    assert.deepEqual(m.provides.gateVerbs, (plugin.gateVerbs ?? []).map((v) => v.name));
     const hooks = [plugin.subscribe && "subscribe", plugin.runOrigin && "runOrigin"].filter(
       Boolean,
     );

@@ -8,6 +8,9 @@ import { join } from "node:path";
 import { CORE_TABLES, ensureSchema, openDb } from "../core/store.ts";
 import { parseManifest } from "../core/plugin/manifest.ts";
 import { FIRST_PARTY } from "../plugins/mod.ts";
+import { APPROVALS_SCHEMA } from "../plugins/approvals/requests.ts";
+
+const PLUGIN_SCHEMAS = [APPROVALS_SCHEMA];
 
 function tempDb() {
   const dir = Deno.makeTempDirSync({ prefix: "handoff-schema-" });
@@ -18,6 +21,8 @@ Deno.test("every table is the core's or one first-party plugin's", async () => {
   const { dir, file } = tempDb();
   try {
     const db = openDb(file);
+    // Plugins that create their tables on first use.
+    for (const schema of PLUGIN_SCHEMAS) ensureSchema(db, schema);
     const tables = (db.prepare(
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
     ).all() as { name: string }[]).map((r) => r.name).sort();

@@ -47,6 +47,8 @@ export interface Manifest {
     sinks: string[];
     /** Transports (first-party only in API 1: device access must answer synchronously). */
     transports: string[];
+    /** Verbs the gate answers for phones (first-party only in API 1: they face the network). */
+    gateVerbs: string[];
   };
   config: Record<string, ConfigKeyDecl>;
   /** Plugins this one needs (first-party: the ones it may import). */
@@ -219,9 +221,13 @@ export function parseManifest(text: string, opts: { builtin?: boolean } = {}): M
     sources: names(provides, "sources", "provides.sources"),
     sinks: names(provides, "sinks", "provides.sinks"),
     transports: names(provides, "transports", "provides.transports"),
+    gateVerbs: names(provides, "gateVerbs", "provides.gateVerbs"),
   };
   if (kind !== "builtin" && provided.transports.length) {
     fail("provides.transports", "plugin API 1 has no third-party transports yet");
+  }
+  if (kind !== "builtin" && provided.gateVerbs.length) {
+    fail("provides.gateVerbs", "plugin API 1 has no third-party gate verbs");
   }
   if (
     kind !== "builtin" && provided.backends.length + provided.commands.length +
@@ -256,6 +262,7 @@ export function providesSummary(
     ...m.provides.sources.map((s) => `source ${s}`),
     ...m.provides.sinks.map((s) => `sink ${s}`),
     ...m.provides.transports.map((t) => `transport ${t}`),
+    ...m.provides.gateVerbs.map((v) => `gate verb ${v}`),
     ...(m.hotCommands ?? []).map((c) => `command ${c}`),
     ...(m.hooks ?? []).map((h) => `hook ${h}`),
   ];

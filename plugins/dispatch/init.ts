@@ -11,6 +11,8 @@ import { ensurePrivateDir, expandHome, paths, tildePath, userHome } from "../../
 import { confirm } from "../../core/ask.ts";
 import { readTextOrNull, writeFileAtomic } from "../../core/files.ts";
 import { which } from "../../core/proc.ts";
+import { usageError } from "../../core/errors.ts";
+import { DEFAULT_APPROVAL_WAIT_S } from "../notify/hook_config.ts";
 import { type SkillBackend, skillFiles } from "./skills.ts";
 
 export type InstallAction = "create" | "unchanged" | "update" | "conflict";
@@ -80,7 +82,14 @@ function isOurSkillPath(path: string): boolean {
 
 export async function init(
   ctx: CommandContext,
-  f: { force?: boolean; skills?: boolean; hooks?: boolean; removeHooks?: boolean },
+  f: {
+    force?: boolean;
+    skills?: boolean;
+    hooks?: boolean;
+    removeHooks?: boolean;
+    approvals?: boolean;
+    approvalWait?: string;
+  },
 ) {
   const c = errColors();
   const p = paths();
@@ -88,6 +97,11 @@ export async function init(
   const skip = (s: string) => errLine(`${c.dim("·")} ${s}`);
   const warn = (s: string) => errLine(`${c.yellow("!")} ${s}`);
   const agentDirs = { claude: claudeConfigDir(), codex: codexHome() };
+  if (f.approvals && !f.hooks) throw usageError("--approvals goes with --hooks");
+  const waitS = f.approvalWait === undefined ? DEFAULT_APPROVAL_WAIT_S : Number(f.approvalWait);
+  if (!Number.isInteger(waitS) || waitS < 5 || waitS > 3600) {
+    throw usageError("--approval-wait: whole seconds from 5 to 3600");
+  }
   if (f.removeHooks) {
     const { removeHooks } = await import("../notify/install.ts");
     return removeHooks(agentDirs, { ok, skip, warn }) ? 1 : 0;
@@ -181,7 +195,12 @@ export async function init(
   }
   if (f.hooks) {
     const { installHooks } = await import("../notify/install.ts");
-    conflicts += await installHooks(agentDirs, !!f.force, { ok, skip, warn });
+    conflicts += await installHooks(
+      agentDirs,
+      !!f.force,
+      { ok, skip, warn },
+      f.approvals ? { waitS } : null,
+    );
   }
   if (!which("handoff")) {
     warn(
@@ -221,6 +240,15 @@ export const initCommand: CommandSpec = {
         "--hooks",
         "also make Claude Code (settings.json hooks) and Codex (config.toml notify) call " +
           "`handoff notify`, keeping your own hooks",
+      )
+      .option(
+        "--approvals",
+        "with --hooks: Claude Code's permission prompts also go to paired phones, which may " +
+          "answer them (handoff approvals)",
+      )
+      .option(
+        "--approval-wait <seconds>",
+        `how long a prompt waits for a phone before asking at the desk (default ${DEFAULT_APPROVAL_WAIT_S})`,
       )
       .option("--remove-hooks", "take handoff's hooks out of those files again (nothing else)")
       .action(async (f) => setExitCode(await init(ctx, f)));

@@ -16,9 +16,9 @@ import { type Db, getSetting, openDb, transaction } from "../../core/store.ts";
 import { paths } from "../../core/paths.ts";
 import { out } from "../../core/output.ts";
 import { isSameProcess, killPid, processStartTime } from "../../core/proc.ts";
-import type { GateDevice, Registry } from "../../core/registry.ts";
+import type { GateDevice, GateVerb, Registry } from "../../core/registry.ts";
 import { accessLogLine, MAX_LOGGED_COMMAND, unknownDeviceLogLine } from "./audit.ts";
-import { type GateRequest, parseGateCommand } from "./grammar.ts";
+import { type GateRequest, parseGateCommand, splitVerb } from "./grammar.ts";
 import { decide, type Decision, listReply, msUntilExpiry, streamVerdict } from "./policy.ts";
 import { isoUtc } from "./expiry.ts";
 import {
@@ -211,9 +211,16 @@ export async function runGate(args: string[], opts: GateOptions): Promise<number
 
   // No event sink installed: `subscribe` is an unknown command, as on the seed.
   const subscribe = req.verb === "subscribe" ? (await opts.registry()).subscriber() : undefined;
-  const effective: GateRequest = req.verb === "subscribe" && !subscribe
+  let effective: GateRequest = req.verb === "subscribe" && !subscribe
     ? { verb: "unknown", raw: raw ?? "" }
     : req;
+  // A verb the gate does not know may be a plugin's (`approve`, `deny`).
+  let pluginVerb: GateVerb | undefined;
+  if (req.verb === "unknown" && valid) {
+    const { name, args } = splitVerb(req.raw);
+    pluginVerb = (await opts.registry()).gateVerb(name);
+    if (pluginVerb) effective = { verb: "plugin", name, args };
+  }
 
   const db = openDb(home.db);
   let closed = false;
@@ -310,6 +317,18 @@ export async function runGate(args: string[], opts: GateOptions): Promise<number
       }
       case "attach":
         return await attach(db, close, device, effective, log, home.home);
+      case "plugin": {
+        const r = await pluginVerb!.run({
+          device: gateDevice(device),
+          args: effective.args,
+          now: startedAt,
+          db,
+          home: home.home,
+        });
+        log(r.result);
+        out(`${r.reply}\n`);
+        return r.reply.startsWith("error:") ? 1 : 0;
+      }
       default:
         return await tmuxAction(db, effective, log);
     }

@@ -17,7 +17,9 @@ export type GateRequest =
   | { verb: "pair"; name: string }
   | { verb: "renew" }
   | { verb: "subscribe"; since: number | null; types: string[] | null }
-  | { verb: "unknown"; raw: string };
+  | { verb: "unknown"; raw: string }
+  /** A verb a plugin answers (see the registry's gateVerbs); `args` is verbatim. */
+  | { verb: "plugin"; name: string; args: string };
 
 export type GateVerb = GateRequest["verb"];
 
@@ -106,6 +108,14 @@ function parseSubscribe(
     }
   }
   return { since, types };
+}
+
+/** The first word of a command the gate does not know, and the rest verbatim. */
+export function splitVerb(raw: string): { name: string; args: string } {
+  const space = raw.indexOf(" ");
+  return space < 0
+    ? { name: raw, args: "" }
+    : { name: raw.slice(0, space), args: raw.slice(space + 1) };
 }
 
 /**

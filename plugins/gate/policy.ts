@@ -96,6 +96,9 @@ export function decide(
       return deny("unknown_command", "unknown_command");
     case "list":
       return ALLOW;
+    case "plugin":
+      // The plugin's verb checks its own rights (read-only, patterns) and arguments.
+      return ALLOW;
     case "subscribe":
       // Events are filtered by the device's patterns downstream; no read-only check.
       if (req.since === null) return deny("denied", "missing_args");

@@ -28,6 +28,26 @@ export function claudeHookCommand(handoff: string[]): string {
     ` ${HOOK_MARKER}`;
 }
 
+/** How long the approval hook waits for a phone by default (`init --approval-wait`). */
+export const DEFAULT_APPROVAL_WAIT_S = 90;
+/** The agent's timeout for the approval hook is this much longer than its wait. */
+export const APPROVAL_TIMEOUT_MARGIN_S = 30;
+
+/**
+ * The settings.json hook for phone approvals: `approval-hook` waits up to `waitS` for an
+ * answer, and Claude Code's own timeout for it is longer, so the hook always ends first.
+ */
+export function approvalHook(
+  handoff: string[],
+  waitS: number,
+): { command: string; timeout: number } {
+  const argv = [...handoff, "approval-hook", "--source", "claude-code", "--wait", String(waitS)];
+  return {
+    command: argv.map(shQuote).join(" ") + ` ${HOOK_MARKER}`,
+    timeout: waitS + APPROVAL_TIMEOUT_MARGIN_S,
+  };
+}
+
 /** True for `claude --version` output of a Claude Code that knows PermissionRequest hooks. */
 export function hasPermissionRequest(versionText: string | null): boolean {
   const m = versionText?.match(/(\d+)\.(\d+)\.(\d+)/);
@@ -104,6 +124,8 @@ export function addClaudeHooks(
   where: string,
   command: string,
   events: readonly string[] = CLAUDE_HOOK_EVENTS,
+  /** A different command (and timeout) for some events: the approval hook. */
+  special: Readonly<Record<string, { command: string; timeout: number }>> = {},
 ): Edit {
   const settings = parseSettings(original, where);
   const hooks = (settings.hooks ?? {}) as Json;
@@ -116,17 +138,18 @@ export function addClaudeHooks(
     const ours = groups.flatMap((g: HookGroup) =>
       isObject(g) && Array.isArray(g.hooks) ? g.hooks.filter(isOurs) as HookEntry[] : []
     );
+    const want = special[event] ?? { command, timeout: HOOK_TIMEOUT_S };
     if (ours.length > 0) {
       for (const h of ours) {
-        if (h.command !== command || h.timeout !== HOOK_TIMEOUT_S) {
-          h.command = command;
-          h.timeout = HOOK_TIMEOUT_S;
+        if (h.command !== want.command || h.timeout !== want.timeout) {
+          h.command = want.command;
+          h.timeout = want.timeout;
           if (!changed.includes(event)) changed.push(event);
         }
       }
       continue;
     }
-    groups.push({ hooks: [{ type: "command", command, timeout: HOOK_TIMEOUT_S }] });
+    groups.push({ hooks: [{ type: "command", command: want.command, timeout: want.timeout }] });
     hooks[event] = groups;
     changed.push(event);
   }

@@ -9,6 +9,7 @@ import { commandVersion, which } from "../../core/proc.ts";
 import { tildePath } from "../../core/paths.ts";
 import {
   addClaudeHooks,
+  approvalHook,
   CLAUDE_HOOK_EVENTS,
   claudeHookCommand,
   ConfigError,
@@ -41,24 +42,49 @@ async function claudeVersion(): Promise<string | null> {
 }
 
 /** Returns the number of problems (a file left alone). */
+/**
+ * `approvals`: the PermissionRequest hook waits this many seconds for a phone's answer
+ * (null: it only records the request, as the other hooks do).
+ */
 export async function installHooks(
   dirs: { claude: string; codex: string },
   force: boolean,
   say: Reporter,
+  approvals: { waitS: number } | null = null,
 ): Promise<number> {
   let problems = 0;
   const argv = handoffArgv();
   const settings = join(dirs.claude, "settings.json");
   try {
-    const events = hasPermissionRequest(await claudeVersion())
+    const asks = hasPermissionRequest(await claudeVersion());
+    const events = asks
       ? CLAUDE_HOOK_EVENTS
       : CLAUDE_HOOK_EVENTS.filter((e) => e !== "PermissionRequest");
+    if (approvals && !asks) {
+      say.warn("phone approvals need Claude Code 2.0.45 or later (PermissionRequest hooks)");
+      problems++;
+    }
+    const special: Record<string, { command: string; timeout: number }> = approvals && asks
+      ? { PermissionRequest: approvalHook(argv, approvals.waitS) }
+      : {};
     const before = readTextOrNull(settings);
-    const edit = addClaudeHooks(before, tildePath(settings), claudeHookCommand(argv), events);
+    const edit = addClaudeHooks(
+      before,
+      tildePath(settings),
+      claudeHookCommand(argv),
+      events,
+      special,
+    );
     if (edit.changed.length) {
       writeFileAtomic(settings, edit.text);
       say.ok(`Claude Code hooks (${edit.changed.join(", ")}): ${tildePath(settings)}`);
     } else say.skip(`Claude Code hooks: ${tildePath(settings)} is up to date`);
+    if (approvals && asks) {
+      say.ok(
+        `phone approvals: a permission prompt waits up to ${approvals.waitS} s for a paired ` +
+          "phone (or `handoff approve`), then asks at the desk",
+      );
+    }
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     say.warn(e.message);

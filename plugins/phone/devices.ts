@@ -3,7 +3,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
-import { errLine, jsonVisible, outColors, outLine } from "../../core/output.ts";
+import { errLine, jsonVisible, outColors, outLine, table } from "../../core/output.ts";
 import { paths } from "../../core/paths.ts";
 import { openDb } from "../../core/store.ts";
 import { isSameProcess } from "../../core/proc.ts";
@@ -11,7 +11,7 @@ import { listDevices, openAttachments } from "../gate/devices_db.ts";
 import { relativeExpiry } from "../gate/expiry.ts";
 import { deviceAccess, pruneExpiredPending } from "./access.ts";
 import { deviceJson, patternsAreSoft, shownStatus } from "./view.ts";
-import { shown, table } from "./ui.ts";
+import { shown } from "./ui.ts";
 import { registerDevicesEdit } from "./devices_edit.ts";
 import { registerDevicesRm } from "./devices_rm.ts";
 import { registerDevicesRenew } from "./devices_renew.ts";

@@ -1,21 +1,9 @@
 // Hand the desk to the phone: status, pair, devices, setup and doctor as one plugin. This
 // module stays light (the registry is loaded on every start, fast paths included): each
 // command's module is imported only when the commander tree is built.
-import type { CommandContext, CommandSpec, Plugin } from "../../core/registry.ts";
-import type { Command } from "@commander-js/extra-typings";
+import { lazyCommand, type Plugin } from "../../core/registry.ts";
 
-function lazy(
-  name: string,
-  summary: string,
-  load: () => Promise<CommandSpec>,
-): CommandSpec {
-  return {
-    name,
-    summary,
-    register: async (program: Command, ctx: CommandContext) =>
-      (await load()).register?.(program, ctx),
-  };
-}
+const lazy = lazyCommand;
 
 export const phonePlugin: Plugin = {
   name: "phone",

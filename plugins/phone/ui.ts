@@ -86,22 +86,3 @@ export function checkDuration(text: string, flag = "--expires"): number | null {
 export function shown(name: string): string {
   return escapeControls(name);
 }
-
-function width(s: string): number {
-  return Array.from(s).length;
-}
-
-/** Plain columns, two spaces apart; `paint` colours a cell after padding. */
-export function table(
-  head: string[],
-  rows: string[][],
-  paint?: (col: number, cell: string, padded: string) => string,
-): string[] {
-  const w = head.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ""))));
-  const line = (r: string[], isHead: boolean) =>
-    r.map((cell, i) => {
-      const padded = i === r.length - 1 ? cell : cell + " ".repeat(w[i] - width(cell));
-      return !isHead && paint ? paint(i, cell, padded) : padded;
-    }).join("  ").trimEnd();
-  return [line(head, true), ...rows.map((r) => line(r, false))];
-}
