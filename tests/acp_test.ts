@@ -21,6 +21,8 @@ import {
   type World,
 } from "./helpers/handoff.ts";
 import { REPO_ROOT } from "./helpers/agents.ts";
+import { addDevice } from "./helpers/devices.ts";
+import { runHandoff } from "./helpers/handoff.ts";
 
 const upd = (update: Record<string, unknown>) => ({ sessionId: "s", update });
 
@@ -105,10 +107,11 @@ Deno.test("acp permissions: bypass allows once, read-only and plan reject, ask r
     assert.equal(no.events.at(-1)?.kind, "permission_denied");
   }
   assert.match(
-    answerPermission("ask", req).events[0].kind === "info"
-      ? (answerPermission("ask", req).events[0] as { text: string }).text
+    answerPermission("ask", req, "no phone answered in time").events[0].kind === "info"
+      ? (answerPermission("ask", req, "no phone answered in time").events[0] as { text: string })
+        .text
       : "",
-    /no one to ask/,
+    /ask: no phone answered in time, so rejected/,
   );
   // An agent that offers no reject option is answered "cancelled", never left waiting.
   assert.deepEqual(answerPermission("plan", { ...req, options: [req.options[1]] }).result, {
@@ -195,6 +198,48 @@ Deno.test({
         "error",
       );
     }, { permission: "read-only" });
+  },
+});
+
+Deno.test({
+  name:
+    "acp ask: the agent's request goes to the paired phones, one approves and the file is written; with no phone it is refused",
+  async fn() {
+    await withGeminiAcp(async (w) => {
+      const lonely = join(w.work, "lonely.txt");
+      const r = await w.handoff(["run", "-b", "gacp", "-"], {
+        stdin: `FAKE_WRITE: ${lonely} :: nobody to ask\nFAKE_REPLY: not written`,
+        timeoutMs: 120_000,
+      });
+      assert.match(r.stderr, /ask: no paired phone may answer, so rejected/);
+      assert.throws(() => Deno.statSync(lonely), Deno.errors.NotFound);
+
+      const phone = addDevice(w.home, "Pixel", { sessions: ["*"] });
+      const file = join(w.work, "approved.txt");
+      const child = w.spawn(["run", "-b", "gacp", `FAKE_WRITE: ${file} :: approved on the phone`]);
+      let request: Record<string, unknown> | undefined;
+      await waitFor(async () => {
+        const open = await w.handoff(["approvals", "--json"]);
+        request = JSON.parse(open.stdout || "[]")[0];
+        return request !== undefined;
+      }, 90_000);
+      assert.equal(request!.agent, "acp:gemini");
+      assert.equal(request!.summary, `write ${file}`);
+      assert.ok(
+        (request!.options as { kind: string }[]).some((o) => o.kind === "allow_once"),
+        JSON.stringify(request!.options),
+      );
+      const gate = await runHandoff(["gate", phone], {
+        env: { ...w.env, SSH_ORIGINAL_COMMAND: `approve ${request!.request_id}` },
+        cwd: w.dir,
+      });
+      assert.equal(gate.stdout, "ok\n", gate.stderr);
+      const out = await child.output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 0, stderr);
+      assert.match(stderr, /permission allowed by Pixel: write /);
+      assert.equal(await Deno.readTextFile(file), "approved on the phone\n");
+    }, { permission: "ask" });
   },
 });
 

@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { eventsAfter } from "../core/event_log.ts";
 import { openDb } from "../core/store.ts";
-import { activate, insertPending } from "../plugins/gate/devices_db.ts";
 import {
   createRequest,
   MAX_OPEN_PER_TAB,
@@ -23,6 +22,7 @@ import { parseAnswer } from "../plugins/approvals/gate_verbs.ts";
 import { answerRefusal } from "../plugins/approvals/rights.ts";
 import { pendingToolUseId, toolResult } from "../plugins/approvals/transcript.ts";
 import { runHandoff, spawnHandoff } from "./helpers/handoff.ts";
+import { addDevice, type TestDevice } from "./helpers/devices.ts";
 
 Deno.test("summaries are one escaped line; 'always' only when Claude Code offers a rule", () => {
   assert.equal(
@@ -216,43 +216,7 @@ function deskWorld() {
     NO_COLOR: "1",
     DENO_DIR: Deno.env.get("DENO_DIR") ?? join(Deno.env.get("HOME") ?? "/root", ".cache", "deno"),
   };
-  let n = 0;
-  const device = (
-    name: string,
-    o: {
-      sessions?: string[];
-      readOnly?: boolean;
-      status?: "active" | "pending" | "revoked";
-      softExpiry?: string;
-    },
-  ) => {
-    const db = openDb(file);
-    try {
-      const fingerprint = `SHA256:${String(n++).padStart(43, "A")}`;
-      const d = insertPending(db, {
-        name,
-        nameLocked: true,
-        fingerprint,
-        publicKey: "ssh-ed25519 AAAA test",
-        sessions: o.sessions ?? ["*"],
-        readOnly: o.readOnly ?? false,
-        nonce: "n",
-        createdAt: new Date().toISOString(),
-        softExpiry: o.softExpiry ?? null,
-        hardExpiry: null,
-        pendingUntil: new Date(Date.now() + 600_000).toISOString(),
-        authorizedKeys: join(dir, "authorized_keys"),
-        keyFrom: null,
-      });
-      if (o.status !== "pending") activate(db, d.id);
-      if (o.status === "revoked") {
-        db.prepare("UPDATE devices SET status = 'revoked' WHERE id = ?").run(d.id);
-      }
-      return fingerprint;
-    } finally {
-      db.close();
-    }
-  };
+  const device = (name: string, o: TestDevice) => addDevice(dir, name, o);
   return {
     dir,
     file,

@@ -10,7 +10,7 @@ import { basename, dirname, join } from "node:path";
 import type { RunEvent } from "../../core/events.ts";
 import { lines } from "../../core/lines.ts";
 import { handoffHome } from "../../core/paths.ts";
-import { answerPermission, Turn } from "./updates.ts";
+import { answerPermission, permissionSubject, Turn } from "./updates.ts";
 import { modeFor } from "./quirks.ts";
 
 /** What the acp launcher hands the bridge on stdin. */
@@ -254,13 +254,52 @@ export async function acpBridgeMain(_args: string[]): Promise<number> {
     }
     const call = (params as { toolCall?: unknown } | null)?.toolCall;
     for (const ev of turn.tool(call, { now: true })) emit(ev);
+    if (task.permissionMode === "ask" && !cancelled) return askThePhones(params);
     const a = answerPermission(cancelled ? "read-only" : task.permissionMode, params);
     for (const ev of a.events) emit(ev);
     return Promise.resolve(a.result);
   };
+  const asking = new AbortController();
+  // `ask`: the paired phones answer; without an answer the request is refused.
+  const askThePhones = async (params: unknown) => {
+    const { askPhones } = await import("../approvals/ask.ts");
+    const subject = permissionSubject(params);
+    const p = isMap(params) ? params : {};
+    const answer = await askPhones({
+      agent: `acp:${basename(task.argv[0] ?? "agent")}`,
+      tool: subject.name,
+      summary: subject.summary,
+      options: Array.isArray(p.options) ? p.options : [],
+      runId: Deno.env.get("HANDOFF_RUN_ID") || null,
+      cwd: task.cwd,
+      signal: asking.signal,
+    }).catch((e) => ({ optionId: null, why: `phones not asked: ${(e as Error).message}` }));
+    if (answer.optionId !== null && "by" in answer) {
+      const who = answer.by.replace(/^phone:/, "");
+      emit({
+        kind: "info",
+        text: `permission ${answer.allowed ? "allowed" : "rejected"} by ${who}: ${subject.summary}`,
+      });
+      if (!answer.allowed) {
+        emit({ kind: "permission_denied", tool: subject.name, detail: subject.summary });
+      }
+      return { outcome: { outcome: "selected", optionId: answer.optionId } };
+    }
+    const why = answer.why === "nobody"
+      ? "no paired phone may answer"
+      : answer.why === "timeout"
+      ? "no phone answered in time"
+      : answer.why === "cancelled"
+      ? "the run was stopped"
+      : answer.why;
+    const a = answerPermission(cancelled ? "read-only" : "ask", params, why);
+    for (const ev of a.events) emit(ev);
+    return a.result;
+  };
   const onStop = () => {
     if (cancelled) return;
     cancelled = true;
+    asking.abort();
     if (sessionId) agent.notify("session/cancel", { sessionId });
     setTimeout(() => agent.stop(), CANCEL_WAIT_MS);
   };

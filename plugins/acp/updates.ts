@@ -197,12 +197,24 @@ export interface PermissionAnswer {
   events: RunEvent[];
 }
 
-/** Picks the agent's own option by policy: allow once for bypass, reject otherwise. */
-export function answerPermission(mode: string, params: unknown): PermissionAnswer {
+/** The request's tool name and one-line summary, as progress lines show it. */
+export function permissionSubject(params: unknown): { name: string; summary: string } {
+  const p = isMap(params) ? params : {};
+  return toolSummary(isMap(p.toolCall) ? p.toolCall : {});
+}
+
+/**
+ * Picks the agent's own option by policy: allow once for bypass, reject otherwise. `why`
+ * says why an `ask` run got no answer from a phone.
+ */
+export function answerPermission(
+  mode: string,
+  params: unknown,
+  why = "no phone answered",
+): PermissionAnswer {
   const p = isMap(params) ? params : {};
   const options = (Array.isArray(p.options) ? p.options : []).filter(isMap);
-  const call = isMap(p.toolCall) ? p.toolCall : {};
-  const { name, summary } = toolSummary(call);
+  const { name, summary } = permissionSubject(params);
   const pick = (...kinds: string[]) => {
     for (const k of kinds) {
       const o = options.find((x) => x.kind === k && typeof x.optionId === "string");
@@ -214,9 +226,7 @@ export function answerPermission(mode: string, params: unknown): PermissionAnswe
   const optionId = allow
     ? pick("allow_once", "allow_always")
     : pick("reject_once", "reject_always");
-  const note = mode === "ask"
-    ? " (ask: no one to ask until phone approvals land, so rejected)"
-    : "";
+  const note = mode === "ask" ? ` (ask: ${why}, so rejected)` : "";
   const events: RunEvent[] = [{
     kind: "info",
     text: oneLine(`permission ${allow && optionId ? "allowed" : "rejected"}: ${summary}${note}`),

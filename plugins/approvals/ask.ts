@@ -1,0 +1,101 @@
+/**
+ * Asking the phones from inside handoff: an ACP run with `permission_mode: ask` turns the
+ * agent's `session/request_permission` into a request here (with the agent's own
+ * options), scoped to the tab the run was started from, and waits for the first answer.
+ */
+import { kickDeliveryIfSinks } from "../../core/delivery_kick.ts";
+import { paths } from "../../core/paths.ts";
+import { openDb } from "../../core/store.ts";
+import { DEFAULT_APPROVAL_WAIT_S } from "../notify/hook_config.ts";
+import { listDevices } from "../gate/devices_db.ts";
+import { createRequest, resolveRequest } from "./requests.ts";
+import { canAnswer } from "./rights.ts";
+import { isOptionKind, type RequestOption, shortLine } from "./summary.ts";
+import { waitForAnswer } from "./wait.ts";
+
+export interface AskPhones {
+  /** Who asks, as phones show it: `acp:gemini`. */
+  agent: string;
+  tool: string;
+  summary: string;
+  /** The agent's options (ACP `optionId`, `kind`, `name`). */
+  options: unknown[];
+  runId: string | null;
+  cwd: string;
+  signal: AbortSignal;
+  /** Defaults to $HANDOFF_APPROVAL_WAIT_S, else 90 s. */
+  waitS?: number;
+}
+
+/** What the phones said: the option chosen and by whom; or why there is no answer. */
+export type PhoneAnswer =
+  | { optionId: string; allowed: boolean; by: string }
+  | { optionId: null; why: "nobody" | "timeout" | "cancelled" };
+
+/** ACP permission options → request options (unknown kinds are left out). */
+export function acpOptions(options: unknown[]): RequestOption[] {
+  return options.flatMap((o) => {
+    const x = o as { optionId?: unknown; kind?: unknown; name?: unknown };
+    if (typeof x?.optionId !== "string" || !isOptionKind(x.kind)) return [];
+    return [{ id: x.optionId, kind: x.kind, label: shortLine(String(x.name ?? x.optionId), 60) }];
+  });
+}
+
+function waitSeconds(): number {
+  const n = Number(Deno.env.get("HANDOFF_APPROVAL_WAIT_S"));
+  return Number.isFinite(n) && n >= 1 && n <= 3600 ? n : DEFAULT_APPROVAL_WAIT_S;
+}
+
+/** Asks every phone that may answer for this run's tab; resolves with the first answer. */
+export async function askPhones(a: AskPhones): Promise<PhoneAnswer> {
+  const p = paths();
+  const db = openDb(p.db);
+  try {
+    const run = a.runId === null ? undefined : db.prepare(
+      "SELECT tmux_session, tmux_window FROM runs WHERE run_id = ?",
+    ).get(a.runId) as { tmux_session: string | null; tmux_window: number | null } | undefined;
+    const session = run?.tmux_session ?? null;
+    const now = new Date();
+    if (!listDevices(db).some((d) => canAnswer(d, { session }, now))) {
+      return { optionId: null, why: "nobody" };
+    }
+    const created = createRequest(db, {
+      agent: a.agent,
+      source: "handoff",
+      tool: a.tool,
+      summary: shortLine(a.summary),
+      options: acpOptions(a.options),
+      session,
+      window: run?.tmux_window ?? null,
+      cwd: a.cwd,
+      runId: a.runId,
+      waitMs: (a.waitS ?? waitSeconds()) * 1000,
+    }, now);
+    if (!created) return { optionId: null, why: "nobody" };
+    kickDeliveryIfSinks(p.home, db);
+    const id = created.request.requestId;
+    const answer = await waitForAnswer({
+      db,
+      dbFile: p.db,
+      requestId: id,
+      until: created.request.expiresMs,
+      signal: a.signal,
+    });
+    if (answer === "timeout" || answer === "abort") {
+      resolveRequest(db, id, {
+        status: "expired",
+        by: answer === "abort" ? "agent" : "timeout",
+      }, new Date());
+      kickDeliveryIfSinks(p.home, db);
+      return { optionId: null, why: answer === "abort" ? "cancelled" : "timeout" };
+    }
+    if (answer.optionId === null) return { optionId: null, why: "timeout" };
+    return {
+      optionId: answer.optionId,
+      allowed: answer.status === "allowed",
+      by: answer.decidedBy ?? "someone",
+    };
+  } finally {
+    db.close();
+  }
+}
