@@ -86,6 +86,12 @@ export function stats(times: number[]): Stats {
 
 export const ms = (x: number) => `${x.toFixed(1)} ms`;
 
+/** Nearest-rank percentile of a sample (`p` in percent: 50, 90, 99). */
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)];
+}
+
 /** Left-aligned first column, right-aligned others; two spaces between columns. */
 export function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));

@@ -18,16 +18,10 @@ import { openDb } from "../core/store.ts";
 import { sshArgs } from "../tests/helpers/sshd.ts";
 import { pairPhone, startPhoneWorld } from "../tests/helpers/phone.ts";
 import { MAIN } from "../tests/helpers/handoff.ts";
-import { ms, table } from "./lib.ts";
+import { ms, percentile, table } from "./lib.ts";
 
 const EVENTS = Number(Deno.args[0] ?? 200);
 const POLL_MS = 250;
-
-/** Nearest-rank percentile of a sample, in ms. */
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)];
-}
 
 /** Arrival time (performance.now()) of each bench message, per reader. */
 type Arrivals = Map<string, number>;
@@ -139,9 +133,9 @@ async function main() {
     const add = (name: string, xs: number[]) =>
       rows.push([
         name,
-        ms(pct(xs, 50)),
-        ms(pct(xs, 90)),
-        ms(pct(xs, 99)),
+        ms(percentile(xs, 50)),
+        ms(percentile(xs, 90)),
+        ms(percentile(xs, 99)),
         ms(Math.max(...xs)),
         String(xs.length),
       ]);

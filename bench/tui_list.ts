@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { backfillChains, openDb, transaction } from "../core/store.ts";
 import { formatRunId, localDay } from "../core/runid.ts";
 import { startTmux, type Tmux } from "../tests/helpers/tmux.ts";
+import { percentile } from "./lib.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const WIDTH = 80;
@@ -145,10 +146,7 @@ async function once(t: Tmux, home: string, rows: number, i: number, pages: boole
   return sample;
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
-};
+const pct = (xs: number[], fraction: number) => percentile(xs, fraction * 100);
 const f = (x: number) => `${x.toFixed(0)} ms`;
 
 async function main() {
