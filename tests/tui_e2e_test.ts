@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { openDb } from "../core/store.ts";
 import { finishRun, insertRun } from "../core/ledger.ts";
 import { emptyUsage } from "../core/events.ts";
+import { createRequest, requestById } from "../plugins/approvals/requests.ts";
+import { claudeOptions } from "../plugins/approvals/summary.ts";
 import { defaultConfig, listRuns, MAIN, startWorld, type World } from "./helpers/handoff.ts";
 import { startTmux, type Tmux } from "./helpers/tmux.ts";
 
@@ -422,6 +424,68 @@ Deno.test("tui: a live run's spinner turns to success; tail follows it; kill ask
       await c.stdout.cancel().catch(() => {});
       await c.stderr.cancel().catch(() => {});
     }
+    await t.close();
+    await w.close();
+  }
+});
+
+Deno.test("tui list: an agent's permission request shows above the list; a / d answer it after y", async () => {
+  const w = await startWorld();
+  const t = await startTmux();
+  const ask = (command: string) => {
+    const db = openDb(join(w.home, "handoff.db"));
+    try {
+      return createRequest(db, {
+        agent: "claude-code",
+        source: "claude-code",
+        tool: "Bash",
+        summary: `Bash: ${command}`,
+        options: claudeOptions(null),
+        session: "proj",
+        window: 2,
+        cwd: w.work,
+        waitMs: 120_000,
+      }, new Date())!.request.requestId;
+    } finally {
+      db.close();
+    }
+  };
+  const state = (id: string) => {
+    const db = openDb(join(w.home, "handoff.db"));
+    try {
+      const r = requestById(db, id)!;
+      return [r.status, r.decidedBy];
+    } finally {
+      db.close();
+    }
+  };
+  try {
+    const p = await handoffPane(t, w, "list", ["list"]);
+    await t.waitFor(p, has(" handoff · 0 runs"), 15_000);
+    const first = ask("touch made.txt");
+    let s = await t.waitFor(p, has("claude-code in proj:2 asks: Bash: touch made.txt"), 10_000);
+    assert.match(lines(s)[1], /⚑/, "the line under the title");
+    await t.sendKeys(p, "a");
+    await t.waitFor(p, has("Allow Bash: touch made.txt? y = allow, n = keep it waiting"));
+    await t.sendKeys(p, "y");
+    s = await t.waitFor(p, has("allowed: Bash: touch made.txt"));
+    assert.deepEqual(state(first), ["allowed", "desk"]);
+    await t.waitFor(p, (x) => !x.includes("asks:"), 10_000);
+
+    const second = ask("rm -rf build");
+    await t.waitFor(p, has("asks: Bash: rm -rf build"), 10_000);
+    await t.sendKeys(p, "d");
+    await t.waitFor(p, has("Deny Bash: rm -rf build?"));
+    await t.sendKeys(p, "n");
+    await t.waitFor(p, has("not answered: it still waits"));
+    assert.deepEqual(state(second), ["open", null]);
+    await t.sendKeys(p, "d");
+    await t.sendKeys(p, "y");
+    await t.waitFor(p, has("denied: Bash: rm -rf build"));
+    assert.deepEqual(state(second), ["denied", "desk"]);
+    await t.sendKeys(p, "q");
+    assert.equal(await paneExit(t, p), "0");
+  } finally {
     await t.close();
     await w.close();
   }

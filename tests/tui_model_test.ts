@@ -217,6 +217,26 @@ Deno.test("keys: kill asks first, only for running runs; y confirms, anything el
   assert.ok(!no.some((x) => x.type === "kill"), "Enter does not kill");
 });
 
+Deno.test("keys: a / d answer the oldest permission request, after a y", () => {
+  const s = st();
+  const none = actions(interpret(s, run(), "a", NO_KEY)) as Action[];
+  assert.match((none[0] as { text: string }).text, /no agent is waiting/);
+  const waiting = { requestId: "Ha7Jf_X53KgEHc0CnKSOIw", summary: "Bash: touch x" };
+  assert.deepEqual(actions(interpret(s, run(), "d", NO_KEY, waiting)), [
+    { type: "ask", prompt: { kind: "answer", ...waiting, allow: false } },
+  ]);
+  const asking = st({ prompt: { kind: "answer", ...waiting, allow: true } });
+  assert.deepEqual(actions(interpret(asking, null, "y", NO_KEY)), [
+    { type: "dismiss" },
+    { type: "answer", requestId: waiting.requestId, allow: true },
+  ]);
+  const no = actions(interpret(asking, null, "a", NO_KEY));
+  assert.ok(!no.some((x) => x.type === "answer"), "only y answers");
+  // In the detail view the keys are not taken (nothing is answered by accident).
+  const detail = st({ detail: detailFor("1123-fa-01-x", "stream") });
+  assert.ok(!actions(interpret(detail, run(), "a", NO_KEY, waiting)).some((x) => x.type === "ask"));
+});
+
 Deno.test("keys: resume asks for the follow-up; refused while running or without a conversation", () => {
   const s = st();
   assert.deepEqual(actions(interpret(s, run(), "r", NO_KEY)), [

@@ -11,7 +11,7 @@ import type { Registry } from "../../../core/registry.ts";
 import type { LedgerView } from "./data.ts";
 import type { Effects } from "./effects.ts";
 import { type Filter, nextStatus, parseFilter } from "./filter.ts";
-import { useClock, useLedger, useRunContent, useTerminalSize } from "./hooks.ts";
+import { useClock, useLedger, useRunContent, useTerminalSize, useWaiting } from "./hooks.ts";
 import { type Intent, interpret, type KeyPress, NO_KEY, splitKeys } from "./keys.ts";
 import { DETAIL_CHROME, DetailScreen, LIST_CHROME, ListScreen } from "./screens.tsx";
 import { type Action, isLive, reducer, type State } from "./state.ts";
@@ -31,7 +31,9 @@ export interface AppProps {
 
 const TOAST_MS = 4000;
 
-export const listHeightFor = (rows: number) => Math.max(1, rows - LIST_CHROME);
+/** List rows that fit: the screen less its chrome, and the approval line when it shows. */
+export const listHeightFor = (rows: number, approvalLine = false) =>
+  Math.max(1, rows - LIST_CHROME - (approvalLine ? 1 : 0));
 
 export function App(p: AppProps) {
   const { exit } = useApp();
@@ -48,7 +50,8 @@ export function App(p: AppProps) {
   const toast = (text: string, tone: "info" | "error" = "info") =>
     apply({ type: "toast", text, tone });
 
-  const listHeight = listHeightFor(termRows);
+  const waiting = useWaiting(p.effects);
+  const listHeight = listHeightFor(termRows, waiting.length > 0);
   const paneHeight = Math.max(1, termRows - DETAIL_CHROME);
   useEffect(() => {
     if (listHeight !== stateRef.current.listHeight) apply({ type: "resize", listHeight });
@@ -158,6 +161,8 @@ export function App(p: AppProps) {
         return void resume(it.runId, it.prompt);
       case "copy":
         return copy(it.run, it.what);
+      case "answer":
+        return toast(...p.effects.answer(it.requestId, it.allow));
     }
   };
 
@@ -168,8 +173,12 @@ export function App(p: AppProps) {
       const s = stateRef.current;
       const run = s.detail ? ledger.detailRun : ledger.selected;
       // A newline inside a chunk typed into a question is pasted text, not "submit".
-      const pasted = keys.length > 1 && k.return && s.prompt && s.prompt.kind !== "kill";
-      for (const intent of interpret(s, run, pasted ? " " : ch, pasted ? NO_KEY : k)) {
+      const typing = s.prompt?.kind === "filter" || s.prompt?.kind === "resume";
+      const pasted = keys.length > 1 && k.return && typing;
+      const oldest = waiting[0] ?? null;
+      for (
+        const intent of interpret(s, run, pasted ? " " : ch, pasted ? NO_KEY : k, oldest)
+      ) {
         perform(intent);
       }
     }
@@ -183,6 +192,7 @@ export function App(p: AppProps) {
         {...screen}
         runs={ledger.rows}
         running={ledger.running}
+        waiting={waiting}
         backends={p.ledger.backends()}
       />
     );

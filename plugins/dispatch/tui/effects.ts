@@ -9,11 +9,28 @@ import type { RunRow } from "../../../core/ledger.ts";
 import type { Db } from "../../../core/store.ts";
 import { osc52 } from "./osc52.ts";
 import { selfArgv } from "../../../core/self.ts";
+import { kickDeliveryIfSinks } from "../../../core/delivery_kick.ts";
+import { paths } from "../../../core/paths.ts";
+import { openRequests, resolveRequest } from "../../approvals/requests.ts";
+import { pickOption } from "../../approvals/summary.ts";
+import { tabText } from "../../approvals/view.ts";
+
+/** A permission request an agent waits on, as the list shows it. */
+export interface Waiting {
+  requestId: string;
+  summary: string;
+  tab: string | null;
+  agent: string;
+}
 
 export interface Effects {
   copy(text: string): void;
   kill(run: RunRow): Promise<string>;
   resume(runId: string, prompt: string): Promise<{ runId: string } | { error: string }>;
+  /** The permission requests agents wait on, oldest first. */
+  waiting(): Waiting[];
+  /** Answers one at the desk: the toast to show. */
+  answer(requestId: string, allow: boolean): [string, "info" | "error"];
 }
 
 export function realEffects(db: Db): Effects {
@@ -23,7 +40,39 @@ export function realEffects(db: Db): Effects {
     },
     kill: (run) => stopRun(db, run),
     resume: startResume,
+    waiting: () => waitingRequests(db),
+    answer: (id, allow) => answerRequest(db, id, allow),
   };
+}
+
+function waitingRequests(db: Db): Waiting[] {
+  try {
+    return openRequests(db, new Date()).map((r) => ({
+      requestId: r.requestId,
+      summary: r.summary,
+      tab: tabText(r) === "-" ? null : tabText(r),
+      agent: r.agent,
+    }));
+  } catch {
+    return []; // a home handoff cannot write (its tables not made yet): nothing waits
+  }
+}
+
+function answerRequest(db: Db, id: string, allow: boolean): [string, "info" | "error"] {
+  const req = openRequests(db, new Date()).find((r) => r.requestId === id);
+  const option = req && pickOption(req.options, allow ? "once" : "deny");
+  if (!req || !option) return ["that request is no longer waiting", "error"];
+  const r = resolveRequest(
+    db,
+    id,
+    { status: allow ? "allowed" : "denied", option, by: "desk" },
+    new Date(),
+  );
+  if (!r.ok) {
+    return [`too late: it was ${r.why === "already_decided" ? "answered" : "closed"}`, "error"];
+  }
+  kickDeliveryIfSinks(paths().home, db);
+  return [`${allow ? "allowed" : "denied"}: ${req.summary}`, "info"];
 }
 
 /**

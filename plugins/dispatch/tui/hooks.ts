@@ -14,6 +14,7 @@ import type { LedgerView } from "./data.ts";
 import { filterKey } from "./filter.ts";
 import type { Action, State, Tab } from "./state.ts";
 import { type LogLine, wrapLog } from "./stream.ts";
+import type { Effects, Waiting } from "./effects.ts";
 
 /**
  * How often the ledger is asked whether it changed (a PRAGMA: microseconds). Not a file
@@ -161,4 +162,24 @@ export function useRunContent(
     [content, tab, width, version],
   );
   return { content, lines };
+}
+
+/** How often the list looks for permission requests (a cheap indexed query). */
+const WAITING_POLL_MS = 1000;
+
+/** The permission requests agents wait on, polled; a new array only when they change. */
+export function useWaiting(effects: Effects): Waiting[] {
+  const [waiting, setWaiting] = useState(() => effects.waiting());
+  const shown = useRef(waiting);
+  useEffect(() => {
+    const t = setInterval(() => {
+      const fresh = effects.waiting();
+      if (JSON.stringify(fresh) !== JSON.stringify(shown.current)) {
+        shown.current = fresh;
+        setWaiting(fresh);
+      }
+    }, WAITING_POLL_MS);
+    return () => clearInterval(t);
+  }, []);
+  return waiting;
 }

@@ -6,6 +6,7 @@
  *         / filter · s cycle status · Esc clear filter
  * Detail: ←/→, Tab/Shift-Tab, 1–4 tabs · ↑/↓/j, PgUp/PgDn, Home/End scroll · Esc back
  * Both:   r resume · o open CLI · k/x kill · y copy session · Y copy result path · q quit
+ * List, while an agent waits for a permission: a allow · d deny (each asks y/n first)
  *
  * `k` is kill (as the issue asks), so unlike vim it does not move up: use ↑ or ^P. An
  * accidental `k` only opens the confirmation.
@@ -64,7 +65,14 @@ export type Intent =
   | { type: "kill"; runId: string }
   | { type: "resume"; runId: string; prompt: string }
   | { type: "open"; run: RunRow }
-  | { type: "copy"; run: RunRow; what: "session" | "result" };
+  | { type: "copy"; run: RunRow; what: "session" | "result" }
+  | { type: "answer"; requestId: string; allow: boolean };
+
+/** The permission request the list's `a` / `d` answer: the oldest one waiting. */
+export interface WaitingRequest {
+  requestId: string;
+  summary: string;
+}
 
 /**
  * Several plain characters can arrive in one read (typed fast, pasted, sent by a script):
@@ -93,11 +101,17 @@ export function interpret(
   run: RunRow | null,
   input: string,
   key: KeyPress,
+  waiting: WaitingRequest | null = null,
 ): Intent[] {
   if (key.ctrl && input === "c") return [{ type: "quit" }];
   if (s.prompt) return promptKeys(s, input, key);
   const common = runKeys(run, input);
   if (common) return common;
+  if (!s.detail && (input === "a" || input === "d")) {
+    if (!waiting) return [toast("no agent is waiting for a permission", "info")];
+    const prompt = { kind: "answer" as const, ...waiting, allow: input === "a" };
+    return [act({ type: "ask", prompt })];
+  }
   return s.detail ? detailKeys(input, key) : listKeys(s, run, input, key);
 }
 
@@ -108,6 +122,12 @@ function promptKeys(s: State, input: string, key: KeyPress): Intent[] {
       return [act({ type: "dismiss" }), { type: "kill", runId: p.runId }];
     }
     return [act({ type: "dismiss" }), toast("not killed", "info")];
+  }
+  if (p.kind === "answer") {
+    if (input === "y" || input === "Y") {
+      return [act({ type: "dismiss" }), { type: "answer", requestId: p.requestId, allow: p.allow }];
+    }
+    return [act({ type: "dismiss" }), toast("not answered: it still waits", "info")];
   }
   const edited = editLine(p.text, input, key);
   if (p.kind === "filter") {

@@ -19,7 +19,9 @@ import { paint } from "./paint.ts";
 import type { State } from "./state.ts";
 import type { LogLine } from "./stream.ts";
 import { fit } from "./text.ts";
+import type { Waiting } from "./effects.ts";
 import {
+  approvalSegments,
   DETAIL_HINTS,
   detailInfo,
   detailTitle,
@@ -52,10 +54,12 @@ interface Screen {
 }
 
 export function ListScreen(
-  { state, columns, rows: height, now, color, runs, running, backends }: Screen & {
+  { state, columns, rows: height, now, color, runs, running, backends, waiting }: Screen & {
     runs: RunRow[];
     running: number;
     backends: string[];
+    /** Permission requests agents wait on, oldest first (a line above the list). */
+    waiting: readonly Waiting[];
   },
 ) {
   const { view, filter } = state;
@@ -64,6 +68,7 @@ export function ListScreen(
   return (
     <Box flexDirection="column" width={columns} height={height}>
       <Line segments={titleSegments(state.total, filter, running)} color={color} />
+      {waiting.length > 0 && <Line segments={approvalSegments(waiting)} color={color} />}
       <Line segments={[{ text: headerLine(cols), tone: "bold" }]} color={color} />
       <Box flexDirection="column" height={state.listHeight}>
         {runs.length
@@ -163,7 +168,8 @@ function Footer(
   if (state.prompt) {
     const { before, after } = promptSegments(state.prompt, width);
     // The caret: an inverse space after what is typed.
-    const caret: Segment[] = state.prompt.kind === "kill" ? [] : [{ text: " ", tone: "inverse" }];
+    const typing = state.prompt.kind === "filter" || state.prompt.kind === "resume";
+    const caret: Segment[] = typing ? [{ text: " ", tone: "inverse" }] : [];
     return <Line segments={[...before, ...caret, ...after]} color={color} />;
   }
   const lead = position ? ` ${position}  ` : " ";

@@ -40,7 +40,9 @@ export interface Detail {
 export type Prompt =
   | { kind: "filter"; text: string; before: Filter }
   | { kind: "kill"; runId: string }
-  | { kind: "resume"; runId: string; text: string };
+  | { kind: "resume"; runId: string; text: string }
+  /** Answer an agent's permission request (the oldest waiting): y confirms. */
+  | { kind: "answer"; requestId: string; summary: string; allow: boolean };
 
 export interface Toast {
   text: string;
@@ -163,7 +165,7 @@ export function reducer(s: State, a: Action): State {
     case "ask":
       return { ...s, prompt: a.prompt, toast: null };
     case "edit":
-      return s.prompt && s.prompt.kind !== "kill"
+      return s.prompt && (s.prompt.kind === "filter" || s.prompt.kind === "resume")
         ? { ...s, prompt: { ...s.prompt, text: a.text } }
         : s;
     case "dismiss":

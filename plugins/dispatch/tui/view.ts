@@ -27,6 +27,25 @@ export const LIST_HINTS =
   "Enter detail  / filter  s status  r resume  o open  k kill  y copy  q quit";
 export const DETAIL_HINTS = "Esc back  ←→ tab  ↑↓ scroll  r resume  o open  k kill  y copy  q quit";
 
+/** The line above the list while agents wait for a permission: the oldest, and the keys. */
+export function approvalSegments(
+  waiting: readonly { summary: string; tab: string | null; agent: string }[],
+): Segment[] {
+  if (waiting.length === 0) return [];
+  const first = waiting[0];
+  const more = waiting.length > 1 ? ` (+${waiting.length - 1} more)` : "";
+  return [
+    { text: " ⚑ ", tone: "yellow" },
+    {
+      text: `${clean(first.agent)}${first.tab ? ` in ${clean(first.tab)}` : ""} asks: `,
+      tone: "bold",
+    },
+    { text: clean(first.summary) },
+    { text: more, tone: "dim" },
+    { text: "  a allow · d deny", tone: "dim" },
+  ];
+}
+
 /** "12/1,234": the cursor's place in the (filtered) list. */
 export function positionText(cursor: number, total: number): string {
   return total ? `${count(cursor + 1)}/${count(total)}` : "0/0";
@@ -46,6 +65,15 @@ export function inputTail(text: string, width: number): string {
 
 /** The bottom line while a question is open; the caret is drawn by the component. */
 export function promptSegments(p: Prompt, width: number): { before: Segment[]; after: Segment[] } {
+  if (p.kind === "answer") {
+    return {
+      before: [
+        { text: `${p.allow ? "Allow" : "Deny"} ${clean(p.summary)}? `, tone: "yellow" },
+        { text: `y = ${p.allow ? "allow" : "deny"}, n = keep it waiting` },
+      ],
+      after: [],
+    };
+  }
   if (p.kind === "kill") {
     return {
       before: [
