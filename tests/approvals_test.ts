@@ -328,6 +328,31 @@ Deno.test("gate approve/deny: who may answer, first answer wins, every refusal",
   }
 });
 
+Deno.test("gate approve/deny: eight phones at once, exactly one decision and one resolution", async () => {
+  const w = deskWorld();
+  try {
+    const phones = Array.from({ length: 8 }, (_, i) => w.device(`P${i}`, { sessions: ["*"] }));
+    const id = w.request({ session: "proj", window: 0 });
+    const replies = await Promise.all(
+      phones.map((fp, i) => w.gate(fp, i % 2 ? `deny ${id}` : `approve ${id}`)),
+    );
+    const outs = replies.map((r) => r.stdout).sort();
+    assert.deepEqual(
+      outs,
+      ["error:already_decided\n", ...Array(6).fill("error:already_decided\n"), "ok\n"].sort(),
+    );
+    const db = openDb(w.file);
+    try {
+      const resolved = eventsAfter(db, 0).filter((e) => e.type === "permission-resolved");
+      assert.equal(resolved.length, 1);
+    } finally {
+      db.close();
+    }
+  } finally {
+    w.close();
+  }
+});
+
 /** Starts the hook with a payload; resolves with its output once it exits. */
 function startHook(w: ReturnType<typeof deskWorld>, payload: unknown, args: string[] = []) {
   const child = spawnHandoff(["approval-hook", "--source", "claude-code", ...args], {
