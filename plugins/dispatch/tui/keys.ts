@@ -8,7 +8,7 @@
  * Both:   r resume · o open CLI · k/x kill · y copy session · Y copy result path · q quit
  * List, while an agent waits for a permission: a allow · d deny (each asks y/n first)
  *
- * `k` is kill (as the issue asks), so unlike vim it does not move up: use ↑ or ^P. An
+ * `k` is kill, so unlike vim it does not move up: use ↑ or ^P. An
  * accidental `k` only opens the confirmation.
  */
 import type { RunRow } from "../../../core/ledger.ts";
