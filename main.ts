@@ -15,7 +15,8 @@ if (initCwd) {
   Deno.env.delete("INIT_CWD");
 }
 
-if (args[0] === "--version" || args[0] === "-V") {
+// `version` is the original phone tool's spelling.
+if (args[0] === "--version" || args[0] === "-V" || args[0] === "version") {
   console.log(`handoff ${VERSION}`);
   Deno.exit(0);
 }

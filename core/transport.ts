@@ -68,6 +68,8 @@ export interface DeviceAccess {
   put(store: string, grant: AccessGrant, add: boolean): void;
   /** Removes every entry for the fingerprint; returns how many there were. */
   remove(store: string, fingerprint: string): number;
+  /** The public key installed for the fingerprint (verified against it), else null. */
+  installedKey?(store: string, fingerprint: string): string | null;
 }
 
 /** A command `handoff setup` offers to run (asked first, or `--yes`). */

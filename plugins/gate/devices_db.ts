@@ -400,3 +400,48 @@ export function openStream(
 export function endStream(db: Db, id: number, now: string): void {
   db.prepare("UPDATE streams SET ended_at = ? WHERE id = ? AND ended_at IS NULL").run(now, id);
 }
+
+/** A device brought over from the original tool, with the rights and history it had there. */
+export interface ImportedDevice {
+  name: string;
+  fingerprint: string;
+  sessions: string[];
+  readOnly: boolean;
+  nonce: string;
+  createdAt: string;
+  softExpiry: string | null;
+  hardExpiry: string | null;
+  renewalRequested: boolean;
+  lastSeen: string | null;
+  lastCommand: string | null;
+  publicKey: string;
+  authorizedKeys: string;
+}
+
+/** Inserts an imported device as active, under a name no live device has. */
+export function insertImported(db: Db, d: ImportedDevice): StoredDevice {
+  return transaction(db, () => {
+    const name = uniqueName(d.name, liveNames(db));
+    db.prepare(
+      `INSERT INTO devices (name, fingerprint, status, sessions, read_only, nonce, created_at,
+         soft_expiry, hard_expiry, renewal_requested, last_seen, last_command, public_key,
+         authorized_keys, name_locked)
+       VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+    ).run(
+      name,
+      d.fingerprint,
+      JSON.stringify(d.sessions),
+      d.readOnly ? 1 : 0,
+      d.nonce,
+      d.createdAt,
+      d.softExpiry,
+      d.hardExpiry,
+      d.renewalRequested ? 1 : 0,
+      d.lastSeen,
+      d.lastCommand,
+      d.publicKey,
+      d.authorizedKeys,
+    );
+    return deviceByFingerprint(db, d.fingerprint)!;
+  });
+}

@@ -38,6 +38,7 @@ import {
   uniqueName,
 } from "./devices_db.ts";
 import { appendAuditLine } from "./audit_file.ts";
+import { seedImportDue } from "./seed_due.ts";
 import { limitValue, SETTING } from "./settings.ts";
 import { noServer, resolveTmux, serverArgs, tmux, tmuxEnv, type TmuxServer } from "../tmux/tmux.ts";
 import {
@@ -223,6 +224,8 @@ export async function runGate(args: string[], opts: GateOptions): Promise<number
   }
 
   const db = openDb(home.db);
+  // A home of the original phone tool: its phones become handoff devices on the first call.
+  if (seedImportDue(db, home.home)) await importSeedQuietly(db, home.home, opts);
   let closed = false;
   const close = () => {
     if (!closed) db.close();
@@ -335,6 +338,15 @@ export async function runGate(args: string[], opts: GateOptions): Promise<number
   } finally {
     close();
   }
+}
+
+async function importSeedQuietly(db: Db, home: string, opts: GateOptions): Promise<void> {
+  try {
+    const access = await (await opts.registry()).access();
+    const store = getSetting(db, SETTING.authorizedKeys) ?? access?.defaultStore() ?? "";
+    const { importSeed } = await import("./seed_import.ts");
+    importSeed(db, home, access, store);
+  } catch { /* the phone's call is answered anyway; `handoff devices import-seed` says why */ }
 }
 
 function withResult(line: string, result: string): string {

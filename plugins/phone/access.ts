@@ -10,7 +10,7 @@ import { HandoffError } from "../../core/errors.ts";
 import type { Registry } from "../../core/registry.ts";
 import type { AccessGrant, DeviceAccess } from "../../core/transport.ts";
 import { isoUtc } from "../gate/expiry.ts";
-import { selfProgram } from "../../core/self.ts";
+import { gateCommand } from "../gate/command.ts";
 import {
   endAttachment,
   openAttachments,
@@ -21,10 +21,7 @@ import { resolveTmux } from "../tmux/tmux.ts";
 import { applyScopeHooks } from "../tmux/scope_hooks.ts";
 import { SETTING } from "../gate/settings.ts";
 
-/** argv of the forced command for one device: the home goes before `gate` (main.ts reads it). */
-export function gateCommand(home: string, fingerprint: string): string[] {
-  return [selfProgram(home), "--home", home, "gate", fingerprint];
-}
+export { gateCommand };
 
 export { SETTING };
 
@@ -116,7 +113,8 @@ export async function revokeEverywhere(
 }
 
 /**
- * Pending devices whose pairing window has passed (their `handoff pair` was killed, or a
+ * Before any phone command looks at devices: the original tool's are imported if due, and
+ * pending devices whose pairing window has passed (their `handoff pair` was killed, or a
  * `--no-wait` pairing was never approved) are removed with their key line.
  */
 export async function pruneExpiredPending(
@@ -124,6 +122,8 @@ export async function pruneExpiredPending(
   access: DeviceAccess,
   now = new Date(),
 ): Promise<number> {
+  // The original tool's devices come over the first time a phone command meets them.
+  (await import("./devices_import.ts")).importSeedIfDue(db, access);
   const rows = db.prepare(
     "SELECT id FROM devices WHERE status = 'pending' AND pending_until IS NOT NULL AND pending_until < ?",
   ).all(isoUtc(now.getTime())) as unknown as { id: number }[];

@@ -17,6 +17,7 @@ import { registerDevicesRm } from "./devices_rm.ts";
 import { registerDevicesRenew } from "./devices_renew.ts";
 import { registerDevicesLog } from "./devices_log.ts";
 import { registerDevicesApprove } from "./devices_approve.ts";
+import { registerDevicesImport } from "./devices_import.ts";
 
 export async function devicesList(
   ctx: CommandContext,
@@ -107,5 +108,6 @@ export const devicesCommand: CommandSpec = {
     registerDevicesRenew(sub, ctx);
     registerDevicesRm(sub, ctx);
     registerDevicesLog(sub);
+    registerDevicesImport(sub, ctx);
   },
 };

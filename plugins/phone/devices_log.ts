@@ -134,9 +134,10 @@ export async function devicesLog(
   return 0;
 }
 
-export function registerDevicesLog(devices: Command): void {
-  devices.command("log")
-    .alias("logs")
+/** `devices log` (alias logs); also the original tool's top-level `handoff logs`. */
+export function registerDevicesLog(devices: Command, name = "log", aliases = ["logs"]): void {
+  devices.command(name)
+    .aliases(aliases)
     .summary("the gate's audit log (all devices, or one)")
     .description(
       "Show the last entries of the gate's audit log: one line per phone request, allowed or " +

@@ -56,6 +56,7 @@ export function renewDevice(
   return updated;
 }
 
+/** `devices renew`; also the original tool's top-level `handoff renew`. */
 export function registerDevicesRenew(devices: Command, ctx: CommandContext): void {
   devices.command("renew")
     .summary("extend a device's access (answers a phone's renewal request)")

@@ -40,9 +40,15 @@ export async function devicesRm(
   }
 }
 
-export function registerDevicesRm(devices: Command, ctx: CommandContext): void {
-  devices.command("rm")
-    .alias("revoke")
+/** `devices rm` (alias revoke); also the original tool's top-level `handoff revoke`. */
+export function registerDevicesRm(
+  devices: Command,
+  ctx: CommandContext,
+  name = "rm",
+  aliases = ["revoke"],
+): void {
+  devices.command(name)
+    .aliases(aliases)
     .summary("revoke a device: its key, its live sessions")
     .description(
       "Revoke a device: its authorized_keys line is removed (sshd refuses the key from the " +

@@ -21,5 +21,26 @@ export const phonePlugin: Plugin = {
       async () => (await import("./setup.ts")).setupCommand,
     ),
     lazy("doctor", "check the phone path", async () => (await import("./doctor.ts")).doctorCommand),
+    // The original tool's top-level names.
+    lazy(
+      "revoke",
+      "revoke a device (handoff devices rm)",
+      async () => (await import("./aliases.ts")).revokeCommand,
+    ),
+    lazy(
+      "renew",
+      "extend a device's access (handoff devices renew)",
+      async () => (await import("./aliases.ts")).renewCommand,
+    ),
+    lazy(
+      "logs",
+      "the gate's audit log (handoff devices log)",
+      async () => (await import("./aliases.ts")).logsCommand,
+    ),
+    lazy(
+      "unpair",
+      "revoke every paired device",
+      async () => (await import("./aliases.ts")).unpairCommand,
+    ),
   ],
 };

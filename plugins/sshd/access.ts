@@ -4,7 +4,13 @@
 import type { AccessGrant, DeviceAccess } from "../../core/transport.ts";
 import { authorizedKeysLine } from "./authorized_keys.ts";
 import { authorizedKeysExpiry } from "./expiry_time.ts";
-import { addKeyLine, defaultAuthorizedKeys, removeKeyLines, replaceKeyLine } from "./keys_file.ts";
+import {
+  addKeyLine,
+  defaultAuthorizedKeys,
+  installedKeyOf,
+  removeKeyLines,
+  replaceKeyLine,
+} from "./keys_file.ts";
 import { sshdVersion, supportsUtcExpiry } from "./sshd.ts";
 import { generateDeviceKey } from "./sshkey.ts";
 
@@ -33,4 +39,5 @@ export const sshdAccess: DeviceAccess = {
     else replaceKeyLine(file, grant.fingerprint, line);
   },
   remove: removeKeyLines,
+  installedKey: installedKeyOf,
 };

@@ -162,3 +162,20 @@ export function removeGateLines(
 export function hasGateLine(text: string, fingerprint: string): boolean {
   return text.split("\n").some((l) => isGateLineFor(l, fingerprint));
 }
+
+/**
+ * The key (`ssh-ed25519 AAAA… comment`) of this device's gate line, when the key really has
+ * that fingerprint; null when there is no such line, or its key is not the fingerprint's
+ * (the forced command's identity would then be a lie).
+ */
+export function gateLineKey(text: string, fingerprint: string): string | null {
+  for (const line of text.split("\n")) {
+    if (!isGateLineFor(line, fingerprint)) continue;
+    const options = optionsField(line.replace(/\r$/, "")) ?? "";
+    const key = line.replace(/^[ \t]+/, "").slice(options.length).trim();
+    try {
+      if (fingerprintOfPublicKeyLine(key) === fingerprint) return key;
+    } catch { /* not a key: look on */ }
+  }
+  return null;
+}

@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import type { Db } from "../../core/store.ts";
 import { transaction } from "../../core/store.ts";
 import { userHome } from "../../core/paths.ts";
-import { hasGateLine, removeGateLines } from "./authorized_keys.ts";
+import { gateLineKey, hasGateLine, removeGateLines } from "./authorized_keys.ts";
 
 export function defaultAuthorizedKeys(): string {
   return join(userHome(), ".ssh", "authorized_keys");
@@ -84,4 +84,9 @@ export function replaceKeyLine(file: string, fingerprint: string, line: string):
 
 export function fileHasKeyLine(file: string, fingerprint: string): boolean {
   return hasGateLine(readOrEmpty(realTarget(file)), fingerprint);
+}
+
+/** The verified key of this fingerprint's gate line, if the file has one. */
+export function installedKeyOf(file: string, fingerprint: string): string | null {
+  return gateLineKey(readOrEmpty(realTarget(file)), fingerprint);
 }
