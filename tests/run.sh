@@ -29,7 +29,7 @@ for bin in deno claude codex gemini qwen opencode claude-agent-acp; do
 done
 if [ "$missing_bin" = 1 ]; then
   echo "tests: installing npm packages" >&2
-  npm install --no-audit --no-fund --loglevel=error >&2 || { echo "0 passed, 1 failed"; exit 2; }
+  npm ci --no-audit --no-fund --loglevel=error >&2 || { echo "0 passed, 1 failed"; exit 2; }
 fi
 
 export PATH="$PWD/node_modules/.bin:$PATH" NO_COLOR=1 RUST_BACKTRACE=0
