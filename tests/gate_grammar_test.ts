@@ -1,3 +1,4 @@
+import { unless } from "./helpers/skip.ts";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -265,10 +266,9 @@ function haveTmux(): boolean {
   }
 }
 
-Deno.test({
+Deno.test(unless(haveTmux() ? null : "no tmux (install tmux)", {
   name:
     "idTarget: real tmux resolves names loosely (prefixes, window names, client ttys); ids exactly",
-  ignore: !haveTmux(),
   async fn() {
     const dir = mkdtempSync(join(tmpdir(), "handoff-gate-tmux-"));
     const sock = join(dir, "sock");
@@ -330,4 +330,4 @@ Deno.test({
       rmSync(dir, { recursive: true, force: true });
     }
   },
-});
+}));

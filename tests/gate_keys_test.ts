@@ -1,3 +1,4 @@
+import { unless } from "./helpers/skip.ts";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -95,9 +96,8 @@ Deno.test("fingerprintOfPublicKeyLine: rejects what is not a key line", () => {
   );
 });
 
-Deno.test({
+Deno.test(unless(haveSshKeygen() ? null : "no ssh-keygen (install openssh-client)", {
   name: "generateDeviceKey: ssh-keygen reads the key, unencrypted, same fingerprint",
-  ignore: !haveSshKeygen(),
   fn() {
     withTempDir((dir) => {
       const key = generateDeviceKey("handoff:device_3fa1");
@@ -111,11 +111,10 @@ Deno.test({
       assert.equal(fp.stdout.split(" ")[1], key.fingerprint);
     });
   },
-});
+}));
 
-Deno.test({
+Deno.test(unless(haveSshKeygen() ? null : "no ssh-keygen (install openssh-client)", {
   name: "encodeOpenSshPrivateKey: byte for byte what ssh-keygen writes",
-  ignore: !haveSshKeygen(),
   fn() {
     withTempDir((dir) => {
       const file = join(dir, "ref");
@@ -137,11 +136,10 @@ Deno.test({
       assert.equal(ref.fingerprint, listed.stdout.split(" ")[1]);
     });
   },
-});
+}));
 
-Deno.test({
+Deno.test(unless(haveSshKeygen() ? null : "no ssh-keygen (install openssh-client)", {
   name: "decodeOpenSshPrivateKey: refuses what the iOS parser refuses",
-  ignore: !haveSshKeygen(),
   fn() {
     withTempDir((dir) => {
       const file = join(dir, "locked");
@@ -156,4 +154,4 @@ Deno.test({
       /unsupported|truncated/,
     );
   },
-});
+}));

@@ -1,4 +1,5 @@
 import { parsePairPayload, qrTextToPgm } from "./helpers/qr.ts";
+import { unless } from "./helpers/skip.ts";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -99,30 +100,36 @@ Deno.test("renderQrTerminal: half blocks, optional pinned colours", async () => 
   assert.equal(ansi.replace(/\x1b\[[0-9;]*m/g, ""), text);
 });
 
-Deno.test({
-  name: "QR round trip: a real key's payload scans back and its PEM works",
-  ignore: !have("zbarimg", "--version") || !have("ssh-keygen", "-?"),
-  async fn() {
-    await withTempDir(async (dir) => {
-      const key = generateDeviceKey("handoff:device_pending");
-      const payload = buildPairPayload({
-        ...BASE,
-        privateKeyPem: key.privateKeyPem,
-      });
+Deno.test(
+  unless(
+    have("zbarimg", "--version") && have("ssh-keygen", "-?")
+      ? null
+      : "needs zbarimg and ssh-keygen (zbar-tools, openssh-client)",
+    {
+      name: "QR round trip: a real key's payload scans back and its PEM works",
+      async fn() {
+        await withTempDir(async (dir) => {
+          const key = generateDeviceKey("handoff:device_pending");
+          const payload = buildPairPayload({
+            ...BASE,
+            privateKeyPem: key.privateKeyPem,
+          });
 
-      const image = join(dir, "qr.pgm");
-      writeFileSync(image, qrTextToPgm((await renderQrTerminal(payload)).split("\n")));
-      const scanned = run("zbarimg", ["--raw", "-q", image]);
-      assert.equal(scanned.code, 0);
-      assert.equal(scanned.stdout.replace(/\n$/, ""), payload);
+          const image = join(dir, "qr.pgm");
+          writeFileSync(image, qrTextToPgm((await renderQrTerminal(payload)).split("\n")));
+          const scanned = run("zbarimg", ["--raw", "-q", image]);
+          assert.equal(scanned.code, 0);
+          assert.equal(scanned.stdout.replace(/\n$/, ""), payload);
 
-      // The phone's rebuilt PEM is the original and ssh-keygen accepts it.
-      const rebuilt = parsePairPayload(scanned.stdout.trim()).privateKeyPem;
-      assert.equal(rebuilt, key.privateKeyPem);
-      const file = join(dir, "phone_key");
-      writeFileSync(file, rebuilt, { mode: 0o600 });
-      const pub = run("ssh-keygen", ["-y", "-P", "", "-f", file]);
-      assert.equal(pub.stdout.trim(), key.publicKeyLine);
-    });
-  },
-});
+          // The phone's rebuilt PEM is the original and ssh-keygen accepts it.
+          const rebuilt = parsePairPayload(scanned.stdout.trim()).privateKeyPem;
+          assert.equal(rebuilt, key.privateKeyPem);
+          const file = join(dir, "phone_key");
+          writeFileSync(file, rebuilt, { mode: 0o600 });
+          const pub = run("ssh-keygen", ["-y", "-P", "", "-f", file]);
+          assert.equal(pub.stdout.trim(), key.publicKeyLine);
+        });
+      },
+    },
+  ),
+);

@@ -354,6 +354,12 @@ Deno.test("disabling first-party plugins: users go first; a disabled notify reco
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /notify is needed by dispatch/);
     assert.equal((await w.handoff(["plugin", "disable", "dispatch"])).code, 0);
+    const needed = await w.handoff(["plugin", "disable", "notify"]);
+    assert.match(needed.stderr, /notify is needed by approvals/);
+    for (const p of ["acp", "approvals"]) {
+      const r = await w.handoff(["plugin", "disable", p]);
+      assert.equal(r.code, 0, r.stderr);
+    }
     const off = await w.handoff(["plugin", "disable", "notify"]);
     assert.equal(off.code, 0, off.stderr);
     const hook = await w.handoff(["notify", "--title", "t", "--message", "lost?"]);

@@ -123,7 +123,7 @@ export async function pruneExpiredPending(
   now = new Date(),
 ): Promise<number> {
   // The original tool's devices come over the first time a phone command meets them.
-  (await import("./devices_import.ts")).importSeedIfDue(db, access);
+  (await import("./seed_auto.ts")).importSeedIfDue(db, access);
   const rows = db.prepare(
     "SELECT id FROM devices WHERE status = 'pending' AND pending_until IS NOT NULL AND pending_until < ?",
   ).all(isoUtc(now.getTime())) as unknown as { id: number }[];

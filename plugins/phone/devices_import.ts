@@ -1,78 +1,15 @@
 // `handoff devices import-seed [--dry-run] [--json]`: the original phone tool's devices
-// brought over (gate/seed_import.ts), and the report of what was and was not.
+// brought over (gate/seed_import.ts).
 
 import type { Command } from "@commander-js/extra-typings";
 import { setExitCode } from "../../core/cli.ts";
-import { errColors, errLine, escapeControls, jsonVisible, outLine } from "../../core/output.ts";
-import { paths, tildePath } from "../../core/paths.ts";
+import { errLine, jsonVisible, outLine } from "../../core/output.ts";
+import { paths } from "../../core/paths.ts";
 import type { CommandContext } from "../../core/registry.ts";
-import { type Db, getSetting, openDb, setSetting } from "../../core/store.ts";
-import type { DeviceAccess } from "../../core/transport.ts";
-import {
-  importSeed,
-  type SeedImport,
-  seedImportDue,
-  seedPrivateKeys,
-} from "../gate/seed_import.ts";
-import { SEED_IMPORTED } from "../gate/seed_due.ts";
+import { openDb } from "../../core/store.ts";
+import { importSeed } from "../gate/seed_import.ts";
 import { accessStore, deviceAccess } from "./access.ts";
-
-/** Set once the user was told where the old tool's private keys are. */
-const KEYS_TOLD = "seed.private_keys_told";
-
-/** The report on stderr: what came over, what did not and why, and the old private keys. */
-export function reportSeedImport(db: Db, r: SeedImport, dryRun = false): void {
-  const c = errColors();
-  const verb = dryRun ? "would import" : "imported";
-  if (r.unreadable) {
-    errLine(
-      `${c.yellow("!")} original tool's devices: ${escapeControls(r.unreadable)} (file kept)`,
-    );
-    return;
-  }
-  for (const d of r.imported) {
-    errLine(`${c.green("✓")} ${verb} "${escapeControls(d.name)}" from ${tildePath(r.file)}`);
-  }
-  for (const s of r.skipped) {
-    errLine(
-      `${c.yellow("!")} not imported: "${escapeControls(s.entry)}": ${escapeControls(s.why)}`,
-    );
-  }
-  for (const name of r.removedLines) {
-    errLine(
-      `${c.yellow("!")} ${dryRun ? "would remove" : "removed"} the key line of "${
-        escapeControls(name)
-      }"`,
-    );
-  }
-  if (dryRun || getSetting(db, KEYS_TOLD) === undefined) tellPrivateKeys(db, r.privateKeys, dryRun);
-}
-
-/** Once: where the old tool's private keys are, and the command that deletes them. */
-function tellPrivateKeys(db: Db, files: string[], dryRun = false): void {
-  if (files.length === 0) return;
-  errLine(
-    `${errColors().yellow("!")} the original tool kept ${files.length} private key file(s) on ` +
-      "disk (handoff never reads them, and phones do not need them): delete them with",
-  );
-  errLine(`    rm -f ${files.map((f) => tildePath(f)).join(" ")}`);
-  if (!dryRun) setSetting(db, KEYS_TOLD, "1");
-}
-
-/**
- * The automatic import, the first time a phone command meets a home that has devices.json;
- * after an import the gate did (it cannot talk), the private-key notice is given here.
- */
-export function importSeedIfDue(db: Db, access: DeviceAccess): void {
-  const home = paths().home;
-  if (seedImportDue(db, home)) {
-    reportSeedImport(db, importSeed(db, home, access, accessStore(db, access)));
-  } else if (
-    getSetting(db, SEED_IMPORTED) !== undefined && getSetting(db, KEYS_TOLD) === undefined
-  ) {
-    tellPrivateKeys(db, seedPrivateKeys(home));
-  }
-}
+import { reportSeedImport } from "./seed_auto.ts";
 
 export async function devicesImportSeed(
   ctx: CommandContext,
