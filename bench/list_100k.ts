@@ -60,7 +60,7 @@ function rng(seed: number) {
  * Writes `rows` runs spread evenly over 250 days (400 a day at 100k), oldest first, so
  * ids grow with time like a real ledger. Fewer than 366 days: MMDD ids never repeat.
  */
-function buildLedger(file: string, rows: number): void {
+export function buildLedger(file: string, rows: number): void {
   const rand = rng(42);
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
   const weighted = BACKENDS.flatMap((b) => Array(b.weight).fill(b));

@@ -21,6 +21,7 @@ import { gatePlugin } from "./gate/plugin.ts";
 import { tmuxPlugin } from "./tmux/plugin.ts";
 import { sshdPlugin } from "./sshd/plugin.ts";
 import { tailscalePlugin } from "./tailscale/plugin.ts";
+import { completionPlugin } from "./completion/mod.ts";
 
 const json = { with: { type: "json" } } as const;
 
@@ -41,6 +42,7 @@ export const FIRST_PARTY: readonly {
   { plugin: tmuxPlugin, manifest: () => import("./tmux/handoff-plugin.json", json) },
   { plugin: sshdPlugin, manifest: () => import("./sshd/handoff-plugin.json", json) },
   { plugin: tailscalePlugin, manifest: () => import("./tailscale/handoff-plugin.json", json) },
+  { plugin: completionPlugin, manifest: () => import("./completion/handoff-plugin.json", json) },
 ];
 
 /** First-party plugins that cannot be disabled: the one that enables them again. */
