@@ -2,7 +2,7 @@
 # The whole test suite (README: `npm test`). Installs what the tests need first: the
 # npm packages (Deno, and the real agent CLIs the tests drive: claude, codex, gemini,
 # qwen, opencode, the Claude ACP adapter) and, as root on Debian/Ubuntu,
-# tmux, OpenSSH, zbar and procps. Ends with the line "N passed, N failed".
+# tmux, OpenSSH, zbar, procps, zsh and fish. Ends with the line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,10 +12,13 @@ command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 command -v pgrep >/dev/null 2>&1 || need+=(procps)
+# The completion scripts are checked by the shells that read them.
+command -v zsh >/dev/null 2>&1 || need+=(zsh)
+command -v fish >/dev/null 2>&1 || need+=(fish)
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "tests: installing ${need[*]}" >&2
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   else
     echo "tests: missing ${need[*]}; install them (e.g. sudo apt-get install ${need[*]})" >&2
     echo "0 passed, 1 failed"

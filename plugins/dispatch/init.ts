@@ -89,6 +89,7 @@ export async function init(
     removeHooks?: boolean;
     approvals?: boolean;
     approvalWait?: string;
+    completions?: boolean;
   },
 ) {
   const c = errColors();
@@ -202,6 +203,20 @@ export async function init(
       f.approvals ? { waitS } : null,
     );
   }
+  if (f.completions) {
+    const { installCompletion, userShell } = await import("../completion/install.ts");
+    const shell = userShell();
+    if (!shell) {
+      warn(
+        `completion: $SHELL (${Deno.env.get("SHELL") ?? "unset"}) is not bash, zsh or fish; ` +
+          "print a script with `handoff completion bash|zsh|fish`",
+      );
+    } else {
+      const done = installCompletion(shell);
+      if (done.length) done.forEach(ok);
+      else skip(`${shell} completion is up to date`);
+    }
+  }
   if (!which("handoff")) {
     warn(
       "`handoff` is not on PATH, so the skills and hooks cannot start it: from this checkout " +
@@ -251,6 +266,7 @@ export const initCommand: CommandSpec = {
         `how long a prompt waits for a phone before asking at the desk (default ${DEFAULT_APPROVAL_WAIT_S})`,
       )
       .option("--remove-hooks", "take handoff's hooks out of those files again (nothing else)")
+      .option("--completions", "install shell completion for your shell ($SHELL: bash, zsh, fish)")
       .action(async (f) => setExitCode(await init(ctx, f)));
   },
 };
