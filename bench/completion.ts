@@ -1,5 +1,5 @@
 /**
- * Shell completion on a big ledger: `handoff __complete bash tail -- <prefix>` (what the
+ * Shell completion on a big ledger: `handoff complete-args bash tail -- <prefix>` (what the
  * bash script runs at every Tab after `handoff tail`) on 100,000 runs, as a whole process,
  * next to the baselines `deno run hello.ts` and `handoff --version` (main.ts answering before
  * it imports anything), and the same completion on an empty ledger.
@@ -24,21 +24,21 @@ try {
   await Deno.writeTextFile(hello, 'console.log("hello");\n');
   const env = await cleanEnv(home);
   const probe = await new Deno.Command(handoffArgv()[0], {
-    args: handoffArgv("__complete", "bash", "tail", "--", "").slice(1),
+    args: handoffArgv("complete-args", "bash", "tail", "--", "").slice(1),
     env: { ...env, HANDOFF_HOME: big },
     clearEnv: true,
     stdout: "piped",
   }).output();
   const offered = new TextDecoder().decode(probe.stdout).trim().split("\n");
   const prefix = offered[0]?.slice(0, 7) ?? "";
-  console.log(`# completion: handoff __complete on a ledger of ${rows.toLocaleString("en")} runs
+  console.log(`# completion: handoff complete-args on a ledger of ${rows.toLocaleString("en")} runs
 
 timer     ${timerName()}, 3 warm-ups, 20 runs
 check     \`tail <Tab>\` offers ${offered.length} values, first ${offered[0]}; prefix "${prefix}"
 `);
   const tab = (label: string, p: string) => ({
     name: `tail ${p || "(nothing typed)"} <Tab> (${label})`,
-    argv: handoffArgv("__complete", "bash", "tail", "--", p),
+    argv: handoffArgv("complete-args", "bash", "tail", "--", p),
   });
   const opts = { warmup: 3, runs: 20, cwd: dir };
   const results = [

@@ -7,7 +7,7 @@
  *   deliver (internal) hands stored events to the event sinks, see core/delivery.ts
  *   acp-bridge (internal) the ACP client behind every `type: acp` run, see acp/bridge.ts
  *   approval-hook  the PermissionRequest hook of Claude Code and Codex (approvals/hook.ts)
- *   __complete (internal) the values for shell completion, see completion/complete.ts
+ *   complete-args (internal) the values for shell completion, see completion/complete.ts
  * Each handler takes the arguments after its name and returns the exit code; each
  * reports its own errors (a hook must never fail the agent that called it).
  * `handoff plugin disable gate|notify|approvals` is honoured here too: a disabled gate
@@ -47,7 +47,7 @@ export const hotCommands: Record<string, () => Promise<(args: string[]) => Promi
     }
     return (await import("./approvals/hook.ts")).approvalHookMain;
   },
-  __complete: async () => {
+  "complete-args": async () => {
     const { completeMain } = await import("./completion/complete.ts");
     return (args) =>
       completeMain(args, async () => await (await import("./mod.ts")).pluginRegistry());

@@ -1,5 +1,5 @@
 /**
- * `handoff __complete <shell> <words…> -- <current>` (internal, a hot command): the values
+ * `handoff complete-args <shell> <words…> -- <current>` (internal, a hot command): the values
  * for the word being typed, one per line, from the words before it. Never fails: a
  * problem means no values (the shell then completes file names).
  */

@@ -1,6 +1,6 @@
 /**
  * The completion plugin: `handoff completion <shell>` prints a script that asks the hot
- * command `handoff __complete` for the values of the moment (plugins/hot.ts).
+ * command `handoff complete-args` for the values of the moment (plugins/hot.ts).
  */
 import { lazyCommand, type Plugin } from "../../core/registry.ts";
 
