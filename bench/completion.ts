@@ -10,7 +10,7 @@
  */
 import { join } from "node:path";
 import { buildLedger } from "./list_100k.ts";
-import { cleanEnv, handoffArgv, intFlag, measure, ms, stats, table, timerName } from "./lib.ts";
+import { baselineTable, cleanEnv, handoffArgv, intFlag, measure, timerName } from "./lib.ts";
 
 const rows = intFlag("--rows", 100_000);
 const dir = await Deno.makeTempDir({ prefix: "handoff-bench-completion-" });
@@ -53,21 +53,7 @@ check     \`tail <Tab>\` offers ${offered.length} values, first ${offered[0]}; p
     }),
     ...await measure([tab("empty", "")], { ...opts, env: { ...env, HANDOFF_HOME: empty } }),
   ];
-  const base = stats(results[0].times).median;
-  console.log(table([
-    ["", "median", "mean", "min", "max", "median / baseline"],
-    ...results.map((r) => {
-      const s = stats(r.times);
-      return [
-        r.name,
-        ms(s.median),
-        ms(s.mean),
-        ms(s.min),
-        ms(s.max),
-        `${(s.median / base).toFixed(2)}×`,
-      ];
-    }),
-  ]));
+  console.log(baselineTable(results));
   console.log("\ntarget: a completion on 100k runs ≤ 50 ms");
 } finally {
   await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -253,3 +253,22 @@ export function intFlag(name: string, fallback: number): number {
   }
   return n;
 }
+
+/** The usual figures table, the first result being the baseline the others are set against. */
+export function baselineTable(results: Measured[]): string {
+  const base = stats(results[0].times).median;
+  return table([
+    ["", "median", "mean", "min", "× baseline", "+ baseline"],
+    ...results.map((r) => {
+      const s = stats(r.times);
+      return [
+        r.name,
+        ms(s.median),
+        ms(s.mean),
+        ms(s.min),
+        (s.median / base).toFixed(2),
+        ms(s.median - base),
+      ];
+    }),
+  ]);
+}

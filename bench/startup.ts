@@ -7,7 +7,7 @@
  *   deno run -A bench/startup.ts
  */
 import { join } from "node:path";
-import { cleanEnv, handoffArgv, measure, ms, stats, table, timerName } from "./lib.ts";
+import { baselineTable, cleanEnv, handoffArgv, measure, timerName } from "./lib.ts";
 
 async function main() {
   const dir = await Deno.makeTempDir({ prefix: "handoff-bench-startup-" });
@@ -32,21 +32,7 @@ baseline  deno run -A --quiet hello.ts (console.log only)
       { name: "handoff env --json (no config)", argv: handoffArgv("env", "--json") },
     ], { warmup: 5, runs: 30, env, cwd: dir });
 
-    const base = stats(results[0].times).median;
-    console.log(table([
-      ["", "median", "mean", "min", "× baseline", "+ baseline"],
-      ...results.map((r) => {
-        const s = stats(r.times);
-        return [
-          r.name,
-          ms(s.median),
-          ms(s.mean),
-          ms(s.min),
-          (s.median / base).toFixed(2),
-          ms(s.median - base),
-        ];
-      }),
-    ]));
+    console.log(baselineTable(results));
     console.log("\ntarget: --version ≤ 60 ms warm");
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -8,10 +8,10 @@ import { paths } from "../../core/paths.ts";
 import { openDb } from "../../core/store.ts";
 import { DEFAULT_APPROVAL_WAIT_S } from "../notify/hook_config.ts";
 import { listDevices } from "../gate/devices_db.ts";
-import { createRequest, resolveRequest } from "./requests.ts";
+import { createRequest } from "./requests.ts";
 import { canAnswer } from "./rights.ts";
 import { isOptionKind, type RequestOption, shortLine } from "./summary.ts";
-import { waitForAnswer } from "./wait.ts";
+import { waitOrClose } from "./wait.ts";
 
 export interface AskPhones {
   /** Who asks, as phones show it: `acp:gemini`. */
@@ -74,19 +74,15 @@ export async function askPhones(a: AskPhones): Promise<PhoneAnswer> {
     if (!created) return { optionId: null, why: "nobody" };
     kickDeliveryIfSinks(p.home, db);
     const id = created.request.requestId;
-    const answer = await waitForAnswer({
+    const answer = await waitOrClose({
       db,
       dbFile: p.db,
+      home: p.home,
       requestId: id,
       until: created.request.expiresMs,
       signal: a.signal,
     });
     if (answer === "timeout" || answer === "abort") {
-      resolveRequest(db, id, {
-        status: "expired",
-        by: answer === "abort" ? "agent" : "timeout",
-      }, new Date());
-      kickDeliveryIfSinks(p.home, db);
       return { optionId: null, why: answer === "abort" ? "cancelled" : "timeout" };
     }
     if (answer.optionId === null) return { optionId: null, why: "timeout" };

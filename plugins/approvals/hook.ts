@@ -19,11 +19,11 @@ import { listDevices } from "../gate/devices_db.ts";
 import { DEFAULT_APPROVAL_WAIT_S } from "../notify/hook_config.ts";
 import { readStdinPayload } from "../notify/notify.ts";
 import { tabOfPane } from "../tmux/pane.ts";
-import { createRequest, type PermissionRequest, resolveRequest } from "./requests.ts";
+import { createRequest, type PermissionRequest } from "./requests.ts";
 import { canAnswer } from "./rights.ts";
 import { claudeOptions, claudeRequestSummary } from "./summary.ts";
 import { pendingToolUseId, toolResult, TranscriptTail } from "./transcript.ts";
-import { waitForAnswer } from "./wait.ts";
+import { waitOrClose } from "./wait.ts";
 
 const BUSY_TIMEOUT_MS = 3000;
 
@@ -156,25 +156,16 @@ async function run(source: "claude-code" | "codex", waitS: number): Promise<void
     }
     kickDeliveryIfSinks(p.home, db);
     const id = created.request.requestId;
-    const answer = await waitForAnswer({
+    const answer = await waitOrClose({
       db,
       dbFile: p.db,
+      home: p.home,
       requestId: id,
       until: created.request.expiresMs,
       signal: stopSignal(),
       elsewhere: deskWatch(str(payload.transcript_path), tool, payload.tool_input),
     });
-    if (answer === "timeout" || answer === "abort") {
-      resolveRequest(
-        db,
-        id,
-        { status: "expired", by: answer === "abort" ? "agent" : "timeout" },
-        new Date(),
-      );
-      kickDeliveryIfSinks(p.home, db);
-      return;
-    }
-    kickDeliveryIfSinks(p.home, db);
+    if (answer === "timeout" || answer === "abort") return;
     const out = decisionOutput(answer, payload.permission_suggestions);
     if (out) console.log(JSON.stringify(out));
   } finally {

@@ -3,6 +3,7 @@
 // the database (the agent's own prompt answered, the agent went away).
 
 import { ChangeWatcher } from "../../core/event_log.ts";
+import { kickDeliveryIfSinks } from "../../core/delivery_kick.ts";
 import type { Db } from "../../core/store.ts";
 import {
   type PermissionRequest,
@@ -59,4 +60,24 @@ export async function waitForAnswer(
   } finally {
     watcher.close();
   }
+}
+
+/**
+ * waitForAnswer, then a request nobody answered is closed as expired (`timeout`, or by
+ * the `agent` when it stopped waiting), so every phone is told; an answer that came in the
+ * instant between is the answer after all. Sinks are kicked for what was written.
+ */
+export async function waitOrClose(
+  o: WaitOptions & { home: string },
+): Promise<PermissionRequest | "timeout" | "abort"> {
+  const answer = await waitForAnswer(o);
+  if (answer === "timeout" || answer === "abort") {
+    const by = answer === "abort" ? "agent" : "timeout";
+    const closed = resolveRequest(o.db, o.requestId, { status: "expired", by }, new Date());
+    kickDeliveryIfSinks(o.home, o.db);
+    const late = closed.ok ? null : requestById(o.db, o.requestId);
+    return late && late.status !== "open" && late.status !== "expired" ? late : answer;
+  }
+  kickDeliveryIfSinks(o.home, o.db);
+  return answer;
 }

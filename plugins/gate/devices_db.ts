@@ -402,21 +402,22 @@ export function endStream(db: Db, id: number, now: string): void {
 }
 
 /** A device brought over from the original tool, with the rights and history it had there. */
-export interface ImportedDevice {
-  name: string;
-  fingerprint: string;
-  sessions: string[];
-  readOnly: boolean;
-  nonce: string;
-  createdAt: string;
-  softExpiry: string | null;
-  hardExpiry: string | null;
-  renewalRequested: boolean;
-  lastSeen: string | null;
-  lastCommand: string | null;
-  publicKey: string;
-  authorizedKeys: string;
-}
+export type ImportedDevice =
+  & Pick<
+    Device,
+    | "name"
+    | "fingerprint"
+    | "sessions"
+    | "readOnly"
+    | "nonce"
+    | "createdAt"
+    | "softExpiry"
+    | "hardExpiry"
+    | "renewalRequested"
+    | "lastSeen"
+    | "lastCommand"
+  >
+  & { publicKey: string; authorizedKeys: string };
 
 /** Inserts an imported device as active, under a name no live device has. */
 export function insertImported(db: Db, d: ImportedDevice): StoredDevice {

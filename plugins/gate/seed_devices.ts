@@ -3,23 +3,13 @@
 // what can be read and says, per entry, what was skipped and why.
 
 import { parseInstant } from "../../core/instant.ts";
+import type { ImportedDevice } from "./devices_db.ts";
 import { validDeviceName, validSessionPattern } from "./grammar.ts";
 
-/** One device of the original tool, as handoff stores it. */
-export interface SeedDevice {
-  name: string;
-  fingerprint: string;
+/** One device of the original tool, as handoff stores it (its key comes from its line). */
+export type SeedDevice = Omit<ImportedDevice, "publicKey" | "authorizedKeys"> & {
   status: "active" | "pending" | "revoked";
-  sessions: string[];
-  readOnly: boolean;
-  nonce: string;
-  createdAt: string;
-  softExpiry: string | null;
-  hardExpiry: string | null;
-  renewalRequested: boolean;
-  lastSeen: string | null;
-  lastCommand: string | null;
-}
+};
 
 export interface SeedSkip {
   /** The entry's name (or its index when it has none). */
