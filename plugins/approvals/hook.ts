@@ -163,7 +163,10 @@ async function run(source: "claude-code" | "codex", waitS: number): Promise<void
       requestId: id,
       until: created.request.expiresMs,
       signal: stopSignal(),
-      elsewhere: deskWatch(str(payload.transcript_path), tool, payload.tool_input),
+      // Codex waits for the hook before it shows its own prompt: nothing to watch there.
+      elsewhere: source === "claude-code"
+        ? deskWatch(str(payload.transcript_path), tool, payload.tool_input)
+        : undefined,
     });
     if (answer === "timeout" || answer === "abort") return;
     const out = decisionOutput(answer, payload.permission_suggestions);

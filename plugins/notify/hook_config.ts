@@ -40,8 +40,9 @@ export const APPROVAL_TIMEOUT_MARGIN_S = 30;
 export function approvalHook(
   handoff: string[],
   waitS: number,
+  source: "claude-code" | "codex" = "claude-code",
 ): { command: string; timeout: number } {
-  const argv = [...handoff, "approval-hook", "--source", "claude-code", "--wait", String(waitS)];
+  const argv = [...handoff, "approval-hook", "--source", source, "--wait", String(waitS)];
   return {
     command: argv.map(shQuote).join(" ") + ` ${HOOK_MARKER}`,
     timeout: waitS + APPROVAL_TIMEOUT_MARGIN_S,

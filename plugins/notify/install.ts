@@ -105,7 +105,36 @@ export async function installHooks(
     writeFileAtomic(toml, r.text);
     say.ok(`Codex notify: ${r.action === "create" ? "set in" : "updated in"} ${tildePath(toml)}`);
   }
+  if (approvals) problems += installCodexApprovals(dirs.codex, argv, approvals.waitS, say);
   return problems;
+}
+
+/**
+ * Codex reads its hooks from `$CODEX_HOME/hooks.json`, in Claude Code's format: the
+ * PermissionRequest hook goes there. Codex runs a new hook only once it was reviewed in
+ * its own interface, and waits for the hook before it shows its own prompt.
+ */
+function installCodexApprovals(dir: string, argv: string[], waitS: number, say: Reporter): number {
+  const file = join(dir, "hooks.json");
+  try {
+    const hook = approvalHook(argv, waitS, "codex");
+    const edit = addClaudeHooks(readTextOrNull(file), tildePath(file), hook.command, [
+      "PermissionRequest",
+    ], { PermissionRequest: hook });
+    if (edit.changed.length) {
+      Deno.mkdirSync(dir, { recursive: true });
+      writeFileAtomic(file, edit.text);
+      say.ok(
+        `Codex PermissionRequest hook: ${tildePath(file)} (Codex asks you to review it once ` +
+          "before it runs it; its own prompt shows after the hook's wait)",
+      );
+    } else say.skip(`Codex PermissionRequest hook: ${tildePath(file)} is up to date`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    say.warn(e.message);
+    return 1;
+  }
 }
 
 export function removeHooks(dirs: { claude: string; codex: string }, say: Reporter): number {
@@ -117,6 +146,18 @@ export function removeHooks(dirs: { claude: string; codex: string }, say: Report
       writeFileAtomic(settings, edit.text);
       say.ok(`Claude Code hooks removed (${edit.changed.join(", ")}): ${tildePath(settings)}`);
     } else say.skip(`Claude Code hooks: none of handoff's in ${tildePath(settings)}`);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    say.warn(e.message);
+    problems++;
+  }
+  const hooks = join(dirs.codex, "hooks.json");
+  try {
+    const edit = removeClaudeHooks(readTextOrNull(hooks), tildePath(hooks));
+    if (edit.changed.length) {
+      writeFileAtomic(hooks, edit.text);
+      say.ok(`Codex hooks removed (${edit.changed.join(", ")}): ${tildePath(hooks)}`);
+    }
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     say.warn(e.message);
