@@ -82,3 +82,17 @@ export function pluginsDir(home: string): string {
 export function lockPath(home: string): string {
   return join(pluginsDir(home), "lock.json");
 }
+
+/**
+ * True when the plugin lock names the plugin as disabled. For hot paths: it reads one
+ * field, not the lock's parser and manifests; an unreadable lock disables nothing here
+ * (the commands that manage plugins report it).
+ */
+export function disabledInLock(home: string, name: string): boolean {
+  try {
+    const lock = JSON.parse(Deno.readTextFileSync(lockPath(home)));
+    return Array.isArray(lock?.disabled) && lock.disabled.includes(name);
+  } catch {
+    return false;
+  }
+}

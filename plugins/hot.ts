@@ -61,15 +61,8 @@ export const hotCommands: Record<string, () => Promise<(args: string[]) => Promi
   },
 };
 
-/** True when the lock names the plugin as disabled; an unreadable lock disables nothing here
- * (the commands that manage plugins report it). */
 async function isDisabled(name: string): Promise<boolean> {
   // paths.ts, not lock.ts: the lock's parser and manifests stay out of the gate.
-  const { handoffHome, lockPath } = await import("../core/paths.ts");
-  try {
-    const lock = JSON.parse(Deno.readTextFileSync(lockPath(handoffHome())));
-    return Array.isArray(lock?.disabled) && lock.disabled.includes(name);
-  } catch {
-    return false;
-  }
+  const { disabledInLock, handoffHome } = await import("../core/paths.ts");
+  return disabledInLock(handoffHome(), name);
 }

@@ -291,6 +291,8 @@ export async function acpBridgeMain(_args: string[]): Promise<number> {
       ? "no phone answered in time"
       : answer.why === "cancelled"
       ? "the run was stopped"
+      : answer.why === "disabled"
+      ? "the approvals plugin is disabled"
       : answer.why;
     const a = answerPermission(cancelled ? "read-only" : "ask", params, why);
     for (const ev of a.events) emit(ev);

@@ -4,7 +4,7 @@
  * options), scoped to the tab the run was started from, and waits for the first answer.
  */
 import { kickDeliveryIfSinks } from "../../core/delivery_kick.ts";
-import { paths } from "../../core/paths.ts";
+import { disabledInLock, paths } from "../../core/paths.ts";
 import { openDb } from "../../core/store.ts";
 import { DEFAULT_APPROVAL_WAIT_S } from "../notify/hook_config.ts";
 import { listDevices } from "../gate/devices_db.ts";
@@ -30,7 +30,7 @@ export interface AskPhones {
 /** What the phones said: the option chosen and by whom; or why there is no answer. */
 export type PhoneAnswer =
   | { optionId: string; allowed: boolean; by: string }
-  | { optionId: null; why: "nobody" | "timeout" | "cancelled" };
+  | { optionId: null; why: "nobody" | "timeout" | "cancelled" | "disabled" };
 
 /** ACP permission options → request options (unknown kinds are left out). */
 export function acpOptions(options: unknown[]): RequestOption[] {
@@ -49,6 +49,7 @@ function waitSeconds(): number {
 /** Asks every phone that may answer for this run's tab; resolves with the first answer. */
 export async function askPhones(a: AskPhones): Promise<PhoneAnswer> {
   const p = paths();
+  if (disabledInLock(p.home, "approvals")) return { optionId: null, why: "disabled" };
   const db = openDb(p.db);
   try {
     const run = a.runId === null ? undefined : db.prepare(
