@@ -60,6 +60,16 @@ export interface AccessGrant {
  * authorized_keys file); callers serialise writers (handoff holds its database write
  * lock around each call), and each call is atomic on its own.
  */
+/** An installed grant as the transport has it: the key, and its own limits. */
+export interface InstalledAccess {
+  /** `ssh-ed25519 AAAA… comment` */
+  key: string;
+  /** Where the key may log in from (sshd's `from=` patterns), if limited. */
+  from: string | null;
+  /** When the transport stops accepting the key (ms), if it does. */
+  expiresMs: number | null;
+}
+
 export interface DeviceAccess {
   newKey(comment: string): DeviceKey;
   /** Where grants go when the user configured nothing. */
@@ -68,8 +78,8 @@ export interface DeviceAccess {
   put(store: string, grant: AccessGrant, add: boolean): void;
   /** Removes every entry for the fingerprint; returns how many there were. */
   remove(store: string, fingerprint: string): number;
-  /** The public key installed for the fingerprint (verified against it), else null. */
-  installedKey?(store: string, fingerprint: string): string | null;
+  /** What is installed for the fingerprint (its key verified against it), else null. */
+  installed?(store: string, fingerprint: string): InstalledAccess | null;
 }
 
 /** A command `handoff setup` offers to run (asked first, or `--yes`). */

@@ -104,3 +104,36 @@ Deno.test("access.log rotates at its size limit, one old file kept, and concurre
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("audit lines: C1 controls, bidi overrides and line separators are escapes, not raw", async () => {
+  const { accessLogLine, unknownDeviceLogLine } = await import("../plugins/gate/audit.ts");
+  const cmd = 'list\u2028{"ts":"x","result":"ok"}\u0085\u202eevil\u009b31m\u2029';
+  const device = {
+    id: 1,
+    name: "P\u202e",
+    fingerprint: "SHA256:" + "A".repeat(43),
+    status: "active" as const,
+    sessions: ["*"],
+    readOnly: false,
+    nonce: "n",
+    createdAt: "2026-01-01T00:00:00Z",
+    softExpiry: null,
+    hardExpiry: null,
+    renewalRequested: false,
+    lastSeen: null,
+    lastCommand: null,
+  };
+  const lines = [
+    accessLogLine(device, cmd, { verb: "list" }, { allow: true }, new Date())!,
+    unknownDeviceLogLine("SHA256:x\u2028", cmd, new Date()),
+  ];
+  for (const line of lines) {
+    assert.doesNotMatch(line, /[\u0080-\u009f\u2028\u2029\u202e]/u);
+    assert.equal(
+      line.split(/\r\n|[\n\r\u0085\u2028\u2029]/u).length,
+      1,
+      "one line for every splitter",
+    );
+    assert.equal(JSON.parse(line).cmd, cmd, "the value itself is unchanged");
+  }
+});

@@ -99,6 +99,7 @@ Deno.test("seed home: old phones keep working through the real sshd, without pai
       "handoff:device_pending_9c2e",
     );
     const nokey = await generateClientKey(w.dir, "nokey", "nokey");
+    const gone = await generateClientKey(w.dir, "gone", "handoff:gone");
     const line = (k: { fingerprint: string; publicKey: string }, expiry: string | null) =>
       `command="${bin} gate ${k.fingerprint}",restrict,pty${
         expiry ? `,expiry-time="${expiry}"` : ""
@@ -106,7 +107,14 @@ Deno.test("seed home: old phones keep working through the real sshd, without pai
     const userLines = await Deno.readTextFile(w.authorizedKeys);
     await Deno.writeTextFile(
       w.authorizedKeys,
-      userLines + [line(pixel, null), line(tablet, day(9)), line(half, day(30))].join("\n") + "\n",
+      userLines +
+        [
+          line(pixel, null),
+          // A line the user limited by hand: its from= must stay.
+          line(tablet, day(9)).replace("command=", 'from="127.0.0.1,::1",command='),
+          line(half, day(30)),
+          line(gone, null),
+        ].join("\n") + "\n",
       { mode: 0o600 },
     );
     const soft = new Date(Date.now() + 7 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -162,6 +170,7 @@ Deno.test("seed home: old phones keep working through the real sshd, without pai
           last_command: null,
         },
         { name: "Lost phone", fingerprint: nokey.fingerprint, status: "active", sessions: ["*"] },
+        { name: "Old revoked", fingerprint: gone.fingerprint, status: "revoked", sessions: ["*"] },
         { name: "broken" },
       ],
     };
@@ -210,6 +219,8 @@ Deno.test("seed home: old phones keep working through the real sshd, without pai
     assert.ok(mine[0].endsWith(pixel.publicKey));
     const tabletLine = keys.split("\n").find((l) => l.includes(tablet.publicKey.split(" ")[1]))!;
     assert.match(tabletLine, /expiry-time="\d{8}/);
+    assert.match(tabletLine, /from="127\.0\.0\.1,::1"/, "the line's own limit is kept");
+    assert.ok(!keys.includes(gone.publicKey.split(" ")[1]), "a revoked device's line goes");
     assert.equal((await Deno.stat(w.authorizedKeys)).mode! & 0o777, 0o600);
     // The pairing the old tool never finished: its key can no longer log in.
     assert.ok(!keys.includes(half.publicKey.split(" ")[1]));
@@ -246,6 +257,7 @@ Deno.test("seed home: old phones keep working through the real sshd, without pai
     assert.deepEqual(report.skipped.map((s: { entry: string }) => s.entry).sort(), [
       "Google Pixel 7",
       "Lost phone",
+      "Old revoked",
       "Tablet",
       "broken",
       "pending",

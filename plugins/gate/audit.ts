@@ -1,6 +1,9 @@
 // access.log lines: one real JSON object per gate call, so a quote, backslash or newline in
-// the client's command can neither break the line nor forge fields (seed weakness 3).
+// the client's command can neither break the line nor forge fields (seed weakness 3), and
+// with every control, format and separator character as a \u escape, so not even a C1
+// control, a bidi override or U+2028 reaches a terminal or a line splitter raw.
 
+import { jsonVisible } from "../../core/output.ts";
 import type { Device } from "./device.ts";
 import { isoUtc } from "./expiry.ts";
 import type { GateRequest } from "./grammar.ts";
@@ -22,7 +25,7 @@ function clip(s: string): string {
   let cut = chars.length > MAX_LOGGED_COMMAND;
   if (cut) chars = chars.slice(0, MAX_LOGGED_COMMAND);
   // A command of control characters must not make a line of kilobytes either.
-  while (JSON.stringify(chars.join("")).length > MAX_LOGGED_BYTES) {
+  while (jsonVisible(chars.join("")).length > MAX_LOGGED_BYTES) {
     chars = chars.slice(0, Math.floor(chars.length * 0.75));
     cut = true;
   }
@@ -45,7 +48,7 @@ export function accessLogLine(
 ): string | null {
   if (device === null) return null;
   const renamed = decision.allow && req.verb === "pair" && req.name !== "";
-  return JSON.stringify({
+  return jsonVisible({
     ts: isoUtc(startedAt.getTime()),
     fp: device.fingerprint,
     name: loggedName ?? (renamed ? req.name : device.name),
@@ -64,7 +67,7 @@ export function unknownDeviceLogLine(
   rawCommand: string | undefined,
   startedAt: Date,
 ): string {
-  return JSON.stringify({
+  return jsonVisible({
     ts: isoUtc(startedAt.getTime()),
     fp: clip(fingerprint),
     name: null,
@@ -84,7 +87,7 @@ export function noticeLogLine(
   result: string,
   at: Date,
 ): string {
-  return JSON.stringify({
+  return jsonVisible({
     ts: isoUtc(at.getTime()),
     fp: device.fingerprint,
     name: device.name,

@@ -417,7 +417,7 @@ export type ImportedDevice =
     | "lastSeen"
     | "lastCommand"
   >
-  & { publicKey: string; authorizedKeys: string };
+  & { publicKey: string; authorizedKeys: string; keyFrom: string | null };
 
 /** Inserts an imported device as active, under a name no live device has. */
 export function insertImported(db: Db, d: ImportedDevice): StoredDevice {
@@ -426,8 +426,8 @@ export function insertImported(db: Db, d: ImportedDevice): StoredDevice {
     db.prepare(
       `INSERT INTO devices (name, fingerprint, status, sessions, read_only, nonce, created_at,
          soft_expiry, hard_expiry, renewal_requested, last_seen, last_command, public_key,
-         authorized_keys, name_locked)
-       VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+         authorized_keys, key_from, name_locked)
+       VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
     ).run(
       name,
       d.fingerprint,
@@ -442,6 +442,7 @@ export function insertImported(db: Db, d: ImportedDevice): StoredDevice {
       d.lastCommand,
       d.publicKey,
       d.authorizedKeys,
+      d.keyFrom,
     );
     return deviceByFingerprint(db, d.fingerprint)!;
   });

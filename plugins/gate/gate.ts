@@ -14,7 +14,7 @@
 
 import { type Db, getSetting, openDb, transaction } from "../../core/store.ts";
 import { paths } from "../../core/paths.ts";
-import { out } from "../../core/output.ts";
+import { jsonVisible, out } from "../../core/output.ts";
 import { isSameProcess, killPid, processStartTime } from "../../core/proc.ts";
 import type { GateDevice, GateVerb, Registry } from "../../core/registry.ts";
 import { accessLogLine, MAX_LOGGED_COMMAND, unknownDeviceLogLine } from "./audit.ts";
@@ -352,7 +352,7 @@ async function importSeedQuietly(db: Db, home: string, opts: GateOptions): Promi
 function withResult(line: string, result: string): string {
   const o = JSON.parse(line);
   o.result = result;
-  return JSON.stringify(o);
+  return jsonVisible(o);
 }
 
 /** The id of the session named exactly `name`, and every session's id; null: no such session. */

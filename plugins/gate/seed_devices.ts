@@ -7,7 +7,7 @@ import type { ImportedDevice } from "./devices_db.ts";
 import { validDeviceName, validSessionPattern } from "./grammar.ts";
 
 /** One device of the original tool, as handoff stores it (its key comes from its line). */
-export type SeedDevice = Omit<ImportedDevice, "publicKey" | "authorizedKeys"> & {
+export type SeedDevice = Omit<ImportedDevice, "publicKey" | "authorizedKeys" | "keyFrom"> & {
   status: "active" | "pending" | "revoked";
 };
 

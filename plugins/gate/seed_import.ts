@@ -88,43 +88,63 @@ export function importSeed(
       skip("already a handoff device");
       continue;
     }
-    if (d.status === "revoked") {
-      skip("revoked in the original tool");
-      continue;
-    }
-    if (!access) {
+    if (!access?.installed) {
       skip("no transport reads device keys (handoff plugin enable sshd)");
       continue;
     }
-    if (d.status === "pending") {
-      // A pairing nobody finished: its key may still log in (the old tool never removed it).
-      skip("a pairing that was never confirmed (pair the phone again)");
-      if (access.installedKey?.(store, d.fingerprint)) {
+    const line = access.installed(store, d.fingerprint);
+    if (d.status !== "active") {
+      // Revoked, or a pairing nobody finished: its key may still log in (the old tool
+      // never removed a pending one), and no device answers for it any more.
+      skip(
+        d.status === "revoked"
+          ? "revoked in the original tool"
+          : "a pairing that was never confirmed (pair the phone again)",
+      );
+      if (line) {
         if (!o.dryRun) transaction(db, () => access.remove(store, d.fingerprint));
         report.removedLines.push(d.name);
       }
       continue;
     }
-    const key = access.installedKey?.(store, d.fingerprint) ?? null;
-    if (key === null) {
+    if (line === null) {
       skip(`no key line for it in ${store} (the phone cannot log in; pair it again)`);
       continue;
     }
+    // The line's own limits stay: its from=, and the earlier of its expiry and the device's.
+    const hard = d.hardExpiry === null ? null : Date.parse(d.hardExpiry);
+    const until = line.expiresMs === null
+      ? hard
+      : hard === null
+      ? line.expiresMs
+      : Math.min(hard, line.expiresMs);
+    const key = line.key;
     if (o.dryRun) {
       report.imported.push({ name: d.name, fingerprint: d.fingerprint });
       continue;
     }
-    transaction(db, () => {
-      const stored = insertImported(db, { ...d, publicKey: key, authorizedKeys: store });
-      access.put(store, {
-        fingerprint: d.fingerprint,
-        publicKey: key,
-        command: gateCommand(home, d.fingerprint),
-        until: d.hardExpiry,
-        from: null,
-      }, false);
-      report.imported.push({ name: stored.name, fingerprint: d.fingerprint });
-    });
+    try {
+      transaction(db, () => {
+        const stored = insertImported(db, {
+          ...d,
+          hardExpiry: until === null ? null : isoUtc(until),
+          publicKey: key,
+          authorizedKeys: store,
+          keyFrom: line.from,
+        });
+        access.put(store, {
+          fingerprint: d.fingerprint,
+          publicKey: key,
+          command: gateCommand(home, d.fingerprint),
+          until: until === null ? null : isoUtc(until),
+          from: line.from,
+        }, false);
+        report.imported.push({ name: stored.name, fingerprint: d.fingerprint });
+      });
+    } catch (e) {
+      // One line handoff cannot write (say, a from= it cannot keep) costs only that device.
+      skip(`its key line could not be rewritten (${(e as Error).message}); left as it was`);
+    }
   }
   if (!o.dryRun) {
     setSetting(

@@ -7,7 +7,7 @@ import { authorizedKeysExpiry } from "./expiry_time.ts";
 import {
   addKeyLine,
   defaultAuthorizedKeys,
-  installedKeyOf,
+  installedLineOf,
   removeKeyLines,
   replaceKeyLine,
 } from "./keys_file.ts";
@@ -39,5 +39,5 @@ export const sshdAccess: DeviceAccess = {
     else replaceKeyLine(file, grant.fingerprint, line);
   },
   remove: removeKeyLines,
-  installedKey: installedKeyOf,
+  installed: installedLineOf,
 };

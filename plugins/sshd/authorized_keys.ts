@@ -85,10 +85,11 @@ function optionsField(line: string): string | null {
   return KEY_TYPE.test(field) ? null : field;
 }
 
-/** The dequoted `command="…"` value of a key line, or null. */
-export function forcedCommandOf(line: string): string | null {
+/** A key line's options (`name` → dequoted value, null for a flag); null when malformed. */
+export function lineOptions(line: string): Map<string, string | null> | null {
   const options = optionsField(line.replace(/\r$/, ""));
-  if (options === null) return null;
+  const found = new Map<string, string | null>();
+  if (options === null) return found;
   for (let i = 0; i < options.length;) {
     const name = /^[A-Za-z0-9-]+/.exec(options.slice(i))?.[0] ?? "";
     i += name.length;
@@ -102,11 +103,16 @@ export function forcedCommandOf(line: string): string | null {
       if (i >= options.length) return null; // missing end quote: sshd rejects the line
       i++;
     }
-    if (name.toLowerCase() === "command" && value !== null) return value;
+    if (!found.has(name.toLowerCase())) found.set(name.toLowerCase(), value);
     if (i < options.length && options[i] !== ",") return null;
     i++;
   }
-  return null;
+  return found;
+}
+
+/** The dequoted `command="…"` value of a key line, or null. */
+export function forcedCommandOf(line: string): string | null {
+  return lineOptions(line)?.get("command") ?? null;
 }
 
 /** Split a command line the way sh would for plain words and quotes; null if unbalanced. */
@@ -163,19 +169,47 @@ export function hasGateLine(text: string, fingerprint: string): boolean {
   return text.split("\n").some((l) => isGateLineFor(l, fingerprint));
 }
 
+/** What a device's gate line grants beyond the forced command. */
+export interface InstalledLine {
+  /** `ssh-ed25519 AAAA… comment`, verified to have the line's fingerprint. */
+  key: string;
+  /** The line's `from=` patterns, if any. */
+  from: string | null;
+  /** The line's `expiry-time=` as an instant (ms), if any. */
+  expiresMs: number | null;
+}
+
+/** sshd's `expiry-time` (`YYYYMMDD[HHMM[SS]]`, local time unless it ends in `Z`) → ms. */
+export function parseExpiryTime(text: string): number | null {
+  const m = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?(Z?)$/.exec(text);
+  if (!m) return null;
+  const [y, mo, d, h = "0", mi = "0", sec = "0"] = m.slice(1, 7).map((x) => x ?? "0");
+  const parts = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec)] as const;
+  return m[7] ? Date.UTC(...parts) : new Date(...parts).getTime();
+}
+
 /**
- * The key (`ssh-ed25519 AAAA… comment`) of this device's gate line, when the key really has
- * that fingerprint; null when there is no such line, or its key is not the fingerprint's
- * (the forced command's identity would then be a lie).
+ * This device's gate line, when its key really has that fingerprint; null when there is no
+ * such line, or its key is not the fingerprint's (the forced command's identity would then
+ * be a lie).
  */
-export function gateLineKey(text: string, fingerprint: string): string | null {
+export function installedLine(text: string, fingerprint: string): InstalledLine | null {
   for (const line of text.split("\n")) {
     if (!isGateLineFor(line, fingerprint)) continue;
     const options = optionsField(line.replace(/\r$/, "")) ?? "";
     const key = line.replace(/^[ \t]+/, "").slice(options.length).trim();
     try {
-      if (fingerprintOfPublicKeyLine(key) === fingerprint) return key;
-    } catch { /* not a key: look on */ }
+      if (fingerprintOfPublicKeyLine(key) !== fingerprint) continue;
+    } catch {
+      continue; // not a key: look on
+    }
+    const opts = lineOptions(line);
+    const expiry = opts?.get("expiry-time");
+    return {
+      key,
+      from: opts?.get("from") ?? null,
+      expiresMs: expiry ? parseExpiryTime(expiry) ?? 0 : null, // unreadable: already expired
+    };
   }
   return null;
 }

@@ -9,7 +9,12 @@ import { dirname, join } from "node:path";
 import type { Db } from "../../core/store.ts";
 import { transaction } from "../../core/store.ts";
 import { userHome } from "../../core/paths.ts";
-import { gateLineKey, hasGateLine, removeGateLines } from "./authorized_keys.ts";
+import {
+  hasGateLine,
+  type InstalledLine,
+  installedLine,
+  removeGateLines,
+} from "./authorized_keys.ts";
 
 export function defaultAuthorizedKeys(): string {
   return join(userHome(), ".ssh", "authorized_keys");
@@ -86,7 +91,7 @@ export function fileHasKeyLine(file: string, fingerprint: string): boolean {
   return hasGateLine(readOrEmpty(realTarget(file)), fingerprint);
 }
 
-/** The verified key of this fingerprint's gate line, if the file has one. */
-export function installedKeyOf(file: string, fingerprint: string): string | null {
-  return gateLineKey(readOrEmpty(realTarget(file)), fingerprint);
+/** This fingerprint's gate line (its key verified), if the file has one. */
+export function installedLineOf(file: string, fingerprint: string): InstalledLine | null {
+  return installedLine(readOrEmpty(realTarget(file)), fingerprint);
 }
