@@ -137,3 +137,39 @@ Deno.test("audit lines: C1 controls, bidi overrides and line separators are esca
     assert.equal(JSON.parse(line).cmd, cmd, "the value itself is unchanged");
   }
 });
+
+Deno.test("audit: calls of keys no device has share one log budget per window", async () => {
+  const { runHandoff } = await import("./helpers/handoff.ts");
+  const { UNKNOWN_LOG_LINES } = await import("../plugins/gate/gate.ts");
+  const home = Deno.makeTempDirSync({ prefix: "handoff-unknown-" });
+  try {
+    const env = {
+      PATH: "/usr/bin:/bin",
+      HOME: home,
+      HANDOFF_HOME: home,
+      DENO_DIR: Deno.env.get("DENO_DIR") ?? join(Deno.env.get("HOME") ?? "/root", ".cache", "deno"),
+    };
+    const call = () =>
+      runHandoff(["gate", `SHA256:${"C".repeat(43)}`], {
+        env: { ...env, SSH_ORIGINAL_COMMAND: `list ${"x".repeat(500)}` },
+        cwd: home,
+      });
+    const replies: string[] = [];
+    // More than two budgets: the calls may straddle the end of a window.
+    for (let i = 0; i < 2 * UNKNOWN_LOG_LINES + 10; i += 10) {
+      replies.push(...(await Promise.all(Array.from({ length: 10 }, call))).map((r) => r.stdout));
+    }
+    assert.ok(
+      replies.every((r) => r === "error:not_found\n"),
+      "unknown keys look alike throughout",
+    );
+    const lines = Deno.readTextFileSync(join(home, "access.log")).trim().split("\n");
+    // One window of 10 s may be crossed while the calls run: at most two budgets.
+    assert.ok(
+      lines.length <= 2 * UNKNOWN_LOG_LINES && lines.length < replies.length,
+      String(lines.length),
+    );
+  } finally {
+    Deno.removeSync(home, { recursive: true });
+  }
+});

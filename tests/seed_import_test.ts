@@ -247,7 +247,7 @@ Deno.test("seed home: old phones keep working through the real sshd, without pai
     assert.equal(byName["Tablet"].read_only, true);
     assert.equal(byName["Tablet"].renewal_requested, true);
     assert.match(devices.stderr, /private key file\(s\) on disk/);
-    assert.match(devices.stderr, /rm -f .*keys\/device_pending /);
+    assert.match(devices.stderr, /rm -f .*keys\/device_pending' /);
     const again = await w.handoff(["devices"]);
     assert.doesNotMatch(again.stderr, /private key/, "said once");
     const dry = await w.handoff(["devices", "import-seed", "--dry-run", "--json"]);

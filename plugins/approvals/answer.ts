@@ -5,7 +5,14 @@ import type { Command } from "@commander-js/extra-typings";
 import { setExitCode } from "../../core/cli.ts";
 import { kickDeliveryIfSinks } from "../../core/delivery_kick.ts";
 import { HandoffError, usageError } from "../../core/errors.ts";
-import { errColors, errLine, isPrintable, jsonVisible, outLine } from "../../core/output.ts";
+import {
+  errColors,
+  errLine,
+  escapeControls,
+  isPrintable,
+  jsonVisible,
+  outLine,
+} from "../../core/output.ts";
 import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { type Db, openDb } from "../../core/store.ts";
 import { MAX_DENY_MESSAGE } from "./gate_verbs.ts";
@@ -30,12 +37,28 @@ export function findOpen(db: Db, id: string, now: Date): PermissionRequest {
   );
 }
 
+/** Variables an agent sets for the commands it runs (handoff's own runs set the first). */
+const AGENT_MARKERS = ["HANDOFF_RUN_ID", "CLAUDECODE", "CODEX_SANDBOX", "CODEX_THREAD_ID"];
+
+/** The marker of the agent whose shell this is, if it is one. */
+export function insideAgent(env: (name: string) => string | undefined): string | null {
+  return AGENT_MARKERS.find((m) => (env(m) ?? "") !== "") ?? null;
+}
+
 export function answerAtDesk(
   ctx: CommandContext,
   answer: "once" | "always" | "deny",
   id: string,
   f: { message?: string; json?: boolean },
 ): number {
+  const agent = insideAgent((n) => Deno.env.get(n));
+  if (agent) {
+    throw usageError(
+      `refused inside an agent's shell (${agent} is set): an agent must not answer ` +
+        "permission requests, its own or another's",
+      "answer from your terminal, the full-screen handoff list, or the phone",
+    );
+  }
   const message = f.message?.trim() ?? "";
   if (!isPrintable(message) || Array.from(message).length > MAX_DENY_MESSAGE) {
     throw usageError(`-m: at most ${MAX_DENY_MESSAGE} printable characters on one line`);
@@ -48,7 +71,7 @@ export function answerAtDesk(
     if (!option) {
       throw usageError(
         `the agent does not offer "${answer}" for this request (it offers ${
-          req.options.map((o) => o.id).join(", ")
+          req.options.map((o) => escapeControls(o.id)).join(", ")
         })`,
       );
     }

@@ -4,6 +4,7 @@
  * options), scoped to the tab the run was started from, and waits for the first answer.
  */
 import { kickDeliveryIfSinks } from "../../core/delivery_kick.ts";
+import { isPrintable } from "../../core/output.ts";
 import { disabledInLock, paths } from "../../core/paths.ts";
 import { openDb } from "../../core/store.ts";
 import { DEFAULT_APPROVAL_WAIT_S } from "../notify/hook_config.ts";
@@ -36,7 +37,9 @@ export type PhoneAnswer =
 export function acpOptions(options: unknown[]): RequestOption[] {
   return options.flatMap((o) => {
     const x = o as { optionId?: unknown; kind?: unknown; name?: unknown };
+    // An id that is not plain text is the agent's problem, not something to show a phone.
     if (typeof x?.optionId !== "string" || !isOptionKind(x.kind)) return [];
+    if (!isPrintable(x.optionId) || x.optionId.length > 200) return [];
     return [{ id: x.optionId, kind: x.kind, label: shortLine(String(x.name ?? x.optionId), 60) }];
   });
 }

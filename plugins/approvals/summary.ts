@@ -23,11 +23,29 @@ export function isOptionKind(s: unknown): s is OptionKind {
   return typeof s === "string" && KINDS.includes(s);
 }
 
-/** Untrusted text as one visible line of at most `max` code points. */
+function unicodeEscape(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
+
+/** Letters that draw nothing (Hangul fillers, the braille blank): shown as escapes. */
+const BLANK_LETTERS = /[\u115f\u1160\u3164\uffa0\u2800]/g;
+
+/**
+ * Untrusted text as one visible line of at most `max` code points. Whitespace runs become
+ * one space, spaces other than U+0020 and blank letters become escapes (nothing can pad
+ * the end out of sight), and a long text keeps its start and its end: what a command
+ * ends with (`| sh`) is often what matters.
+ */
 export function shortLine(text: string, max = MAX_SUMMARY): string {
-  const line = escapeControls(text.replace(/[ \t\r\n]+/g, " ").trim());
+  const line = escapeControls(
+    text.replace(/[ \t\r\n]+/g, " ").trim()
+      .replace(/\p{Zs}/gu, (c) => c === " " ? c : unicodeEscape(c))
+      .replace(BLANK_LETTERS, unicodeEscape),
+  );
   const chars = Array.from(line);
-  return chars.length > max ? chars.slice(0, max - 1).join("") + "…" : line;
+  if (chars.length <= max) return line;
+  const tail = Math.floor(max / 3);
+  return chars.slice(0, max - tail - 3).join("") + " … " + chars.slice(-tail).join("");
 }
 
 type Json = Record<string, unknown>;

@@ -19,7 +19,7 @@ export function requestRow(r: PermissionRequest, now: Date): string[] {
     state,
     tabText(r),
     escapeControls(r.agent),
-    r.options.map((o) => o.id).join("/"),
+    r.options.map((o) => escapeControls(o.id)).join("/"),
     r.summary,
   ];
 }

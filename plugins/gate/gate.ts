@@ -12,7 +12,7 @@
 // someone else is attached to. Every name a phone sends is matched exactly against
 // tmux's own listing and turned into an id first.
 
-import { type Db, getSetting, openDb, transaction } from "../../core/store.ts";
+import { type Db, getSetting, openDb, setSetting, transaction } from "../../core/store.ts";
 import { paths } from "../../core/paths.ts";
 import { jsonVisible, out } from "../../core/output.ts";
 import { isSameProcess, killPid, processStartTime } from "../../core/proc.ts";
@@ -61,6 +61,11 @@ interface Outcome {
   /** Over its rate limit again: refused without a log line (the first refusal said so). */
   quiet?: boolean;
 }
+
+/** The settings row counting calls of unknown keys in the current window. */
+const UNKNOWN_RATE = "gate.unknown_calls";
+/** Log lines for unknown keys per window, all of them together. */
+export const UNKNOWN_LOG_LINES = 30;
 
 /** Calls one device may make per RATE_WINDOW_S (a phone's polling makes a few a second). */
 export const RATE_WINDOW_S = 10;
@@ -123,7 +128,15 @@ function decideAndRecord(
   return transaction(db, () => {
     const device = deviceByFingerprint(db, fingerprint);
     let decision = decide(device, req, now);
-    if (device === null) return { device, decision };
+    if (device === null) {
+      // Keys no device has (a leftover line, a revoked device's): answered alike, but their
+      // log lines share one budget per window, so they cannot push the audit trail out.
+      const window = Math.floor(now.getTime() / 1000 / RATE_WINDOW_S);
+      const seen = JSON.parse(getSetting(db, UNKNOWN_RATE) ?? "{}") as { w?: number; n?: number };
+      const n = seen.w === window ? (seen.n ?? 0) + 1 : 1;
+      setSetting(db, UNKNOWN_RATE, JSON.stringify({ w: window, n }));
+      return { device, decision, quiet: n > UNKNOWN_LOG_LINES };
+    }
     const ts = isoUtc(now.getTime());
     db.prepare("UPDATE devices SET last_seen = ? WHERE id = ?").run(ts, device.id);
     // A flood (a script with the key) is cut off, and logs one line per window, so it can
@@ -248,7 +261,7 @@ export async function runGate(args: string[], opts: GateOptions): Promise<number
       appendAuditLine(home.home, result ? withResult(line, result) : line);
     };
     if (quiet) {
-      out("error:too_many\n");
+      out(device ? "error:too_many\n" : "error:not_found\n");
       return 1;
     }
     if (!decision.allow || device === null) {

@@ -14,6 +14,11 @@ import {
 } from "../gate/seed_import.ts";
 import { SETTING } from "../gate/settings.ts";
 
+/** One word for sh: the paths are pasted into a terminal by the user. */
+function shellWord(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
 /** Set once the user was told where the old tool's private keys are. */
 const KEYS_TOLD = "seed.private_keys_told";
 
@@ -52,7 +57,7 @@ function tellPrivateKeys(db: Db, files: string[], dryRun = false): void {
     `${errColors().yellow("!")} the original tool kept ${files.length} private key file(s) on ` +
       "disk (handoff never reads them, and phones do not need them): delete them with",
   );
-  errLine(`    rm -f ${files.map((f) => tildePath(f)).join(" ")}`);
+  errLine(`    rm -f ${files.map((f) => shellWord(escapeControls(f))).join(" ")}`);
   if (!dryRun) setSetting(db, KEYS_TOLD, "1");
 }
 

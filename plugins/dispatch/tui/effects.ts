@@ -14,6 +14,7 @@ import { paths } from "../../../core/paths.ts";
 import { openRequests, resolveRequest } from "../../approvals/requests.ts";
 import { pickOption } from "../../approvals/summary.ts";
 import { tabText } from "../../approvals/view.ts";
+import { insideAgent } from "../../approvals/answer.ts";
 
 /** A permission request an agent waits on, as the list shows it. */
 export interface Waiting {
@@ -59,6 +60,8 @@ function waitingRequests(db: Db): Waiting[] {
 }
 
 function answerRequest(db: Db, id: string, allow: boolean): [string, "info" | "error"] {
+  const agent = insideAgent((n) => Deno.env.get(n));
+  if (agent) return [`not answered: this is an agent's shell (${agent} is set)`, "error"];
   const req = openRequests(db, new Date()).find((r) => r.requestId === id);
   const option = req && pickOption(req.options, allow ? "once" : "deny");
   if (!req || !option) return ["that request is no longer waiting", "error"];
