@@ -3,16 +3,13 @@
  * agent's `session/request_permission` into a request here (with the agent's own
  * options), scoped to the tab the run was started from, and waits for the first answer.
  */
-import { kickDeliveryIfSinks } from "../../core/delivery_kick.ts";
 import { isPrintable } from "../../core/output.ts";
 import { disabledInLock, paths } from "../../core/paths.ts";
+import { getRun } from "../../core/ledger.ts";
 import { openDb } from "../../core/store.ts";
 import { DEFAULT_APPROVAL_WAIT_S } from "../notify/hook_config.ts";
-import { listDevices } from "../gate/devices_db.ts";
-import { createRequest } from "./requests.ts";
-import { canAnswer } from "./rights.ts";
 import { isOptionKind, type RequestOption, shortLine } from "./summary.ts";
-import { waitOrClose } from "./wait.ts";
+import { anyoneMayAnswer, askAndWait } from "./wait.ts";
 
 export interface AskPhones {
   /** Who asks, as phones show it: `acp:gemini`. */
@@ -55,37 +52,30 @@ export async function askPhones(a: AskPhones): Promise<PhoneAnswer> {
   if (disabledInLock(p.home, "approvals")) return { optionId: null, why: "disabled" };
   const db = openDb(p.db);
   try {
-    const run = a.runId === null ? undefined : db.prepare(
-      "SELECT tmux_session, tmux_window FROM runs WHERE run_id = ?",
-    ).get(a.runId) as { tmux_session: string | null; tmux_window: number | null } | undefined;
+    const run = a.runId === null ? null : getRun(db, a.runId);
     const session = run?.tmux_session ?? null;
     const now = new Date();
-    if (!listDevices(db).some((d) => canAnswer(d, { session }, now))) {
-      return { optionId: null, why: "nobody" };
-    }
-    const created = createRequest(db, {
-      agent: a.agent,
-      source: "handoff",
-      tool: a.tool,
-      summary: shortLine(a.summary),
-      options: acpOptions(a.options),
-      session,
-      window: run?.tmux_window ?? null,
-      cwd: a.cwd,
-      runId: a.runId,
-      waitMs: (a.waitS ?? waitSeconds()) * 1000,
-    }, now);
-    if (!created) return { optionId: null, why: "nobody" };
-    kickDeliveryIfSinks(p.home, db);
-    const id = created.request.requestId;
-    const answer = await waitOrClose({
+    if (!anyoneMayAnswer(db, session, now)) return { optionId: null, why: "nobody" };
+    const answer = await askAndWait({
       db,
       dbFile: p.db,
       home: p.home,
-      requestId: id,
-      until: created.request.expiresMs,
+      now,
+      request: {
+        agent: a.agent,
+        source: "handoff",
+        tool: a.tool,
+        summary: shortLine(a.summary),
+        options: acpOptions(a.options),
+        session,
+        window: run?.tmux_window ?? null,
+        cwd: a.cwd,
+        runId: a.runId,
+        waitMs: (a.waitS ?? waitSeconds()) * 1000,
+      },
       signal: a.signal,
     });
+    if (answer === "flooded") return { optionId: null, why: "nobody" };
     if (answer === "timeout" || answer === "abort") {
       return { optionId: null, why: answer === "abort" ? "cancelled" : "timeout" };
     }

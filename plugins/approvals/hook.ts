@@ -14,16 +14,14 @@ import { parseArgs } from "node:util";
 import { insertEvent } from "../../core/event_log.ts";
 import { kickDeliveryIfSinks } from "../../core/delivery_kick.ts";
 import { paths } from "../../core/paths.ts";
-import { type Db, openDb, transaction } from "../../core/store.ts";
-import { listDevices } from "../gate/devices_db.ts";
+import { openDb, transaction } from "../../core/store.ts";
 import { DEFAULT_APPROVAL_WAIT_S } from "../notify/hook_config.ts";
 import { readStdinPayload } from "../notify/notify.ts";
 import { tabOfPane } from "../tmux/pane.ts";
-import { createRequest, type PermissionRequest } from "./requests.ts";
-import { canAnswer } from "./rights.ts";
+import type { PermissionRequest } from "./requests.ts";
 import { claudeOptions, claudeRequestSummary } from "./summary.ts";
 import { pendingToolUseId, toolResult, TranscriptTail } from "./transcript.ts";
-import { waitOrClose } from "./wait.ts";
+import { anyoneMayAnswer, askAndWait } from "./wait.ts";
 
 const BUSY_TIMEOUT_MS = 3000;
 
@@ -71,11 +69,6 @@ export function waitSeconds(text: string | undefined): number {
   if (text === undefined) return DEFAULT_APPROVAL_WAIT_S;
   const n = Number(text);
   return Number.isFinite(n) && n >= 1 && n <= 3600 ? n : DEFAULT_APPROVAL_WAIT_S;
-}
-
-/** Whether any device could answer a request from this session now. */
-function someoneCanAnswer(db: Db, session: string | null, now: Date): boolean {
-  return listDevices(db).some((d) => canAnswer(d, { session }, now));
 }
 
 export async function approvalHookMain(args: string[]): Promise<number> {
@@ -128,7 +121,7 @@ async function run(source: "claude-code" | "codex", waitS: number): Promise<void
       agentSessionId: str(payload.session_id),
       runId: Deno.env.get("HANDOFF_RUN_ID") || null,
     };
-    if (!someoneCanAnswer(db, base.session, now)) {
+    if (!anyoneMayAnswer(db, base.session, now)) {
       // Phones that may only look are still told, as `notify` would tell them.
       transaction(db, () =>
         insertEvent(db, {
@@ -140,34 +133,31 @@ async function run(source: "claude-code" | "codex", waitS: number): Promise<void
       kickDeliveryIfSinks(p.home, db);
       return;
     }
-    const created = createRequest(db, {
-      ...base,
-      agent: source,
-      tool,
-      summary,
-      options: source === "codex"
-        ? claudeOptions(null)
-        : claudeOptions(payload.permission_suggestions),
-      waitMs: waitS * 1000,
-    }, now);
-    if (!created) {
-      say("too many requests wait for this tab already: the agent's own prompt decides");
-      return;
-    }
-    kickDeliveryIfSinks(p.home, db);
-    const id = created.request.requestId;
-    const answer = await waitOrClose({
+    const answer = await askAndWait({
       db,
       dbFile: p.db,
       home: p.home,
-      requestId: id,
-      until: created.request.expiresMs,
+      now,
+      request: {
+        ...base,
+        agent: source,
+        tool,
+        summary,
+        options: source === "codex"
+          ? claudeOptions(null)
+          : claudeOptions(payload.permission_suggestions),
+        waitMs: waitS * 1000,
+      },
       signal: stopSignal(),
       // Codex waits for the hook before it shows its own prompt: nothing to watch there.
       elsewhere: source === "claude-code"
         ? deskWatch(str(payload.transcript_path), tool, payload.tool_input)
         : undefined,
     });
+    if (answer === "flooded") {
+      say("too many requests wait for this tab already: the agent's own prompt decides");
+      return;
+    }
     if (answer === "timeout" || answer === "abort") return;
     const out = decisionOutput(answer, payload.permission_suggestions);
     if (out) console.log(JSON.stringify(out));

@@ -1,16 +1,20 @@
-// Waiting for the answer to one request: woken by every database commit (the watch on the
+// Asking, and waiting for the answer to one request: woken by every database commit (the watch on the
 // WAL that the event stream uses), with a short poll only for the checks that are not in
 // the database (the agent's own prompt answered, the agent went away).
 
 import { ChangeWatcher } from "../../core/event_log.ts";
 import { kickDeliveryIfSinks } from "../../core/delivery_kick.ts";
 import type { Db } from "../../core/store.ts";
+import { listDevices } from "../gate/devices_db.ts";
 import {
+  createRequest,
+  type NewRequest,
   type PermissionRequest,
   requestById,
   type Resolution,
   resolveRequest,
 } from "./requests.ts";
+import { canAnswer } from "./rights.ts";
 
 /** A commit's last WAL write precedes its visibility: look again this soon after a wake. */
 const SETTLE_MS = 30;
@@ -80,4 +84,26 @@ export async function waitOrClose(
   }
   kickDeliveryIfSinks(o.home, o.db);
   return answer;
+}
+
+/** Whether any device could answer a request from this tmux session now. */
+export function anyoneMayAnswer(db: Db, session: string | null, now: Date): boolean {
+  return listDevices(db).some((d) => canAnswer(d, { session }, now));
+}
+
+/**
+ * Records the request (its `permission` event goes out) and waits for the first answer, as
+ * waitOrClose; "flooded" when too many requests wait for its tab already.
+ */
+export async function askAndWait(
+  o: Omit<WaitOptions, "requestId" | "until"> & { home: string; request: NewRequest; now: Date },
+): Promise<PermissionRequest | "timeout" | "abort" | "flooded"> {
+  const created = createRequest(o.db, o.request, o.now);
+  if (!created) return "flooded";
+  kickDeliveryIfSinks(o.home, o.db);
+  return await waitOrClose({
+    ...o,
+    requestId: created.request.requestId,
+    until: created.request.expiresMs,
+  });
 }

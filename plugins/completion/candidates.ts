@@ -18,8 +18,16 @@ type Tree = {
   options: { long?: string; short?: string; required: boolean; optional: boolean }[];
 };
 
-/** The command tree for one command path (or the program alone for `[]`). */
-async function treeFor(registry: Registry, path: string[]): Promise<Tree | null> {
+const trees = new Map<string, Promise<Tree | null>>();
+
+/** The command tree for one command path (or the program alone for `[]`), built once. */
+function treeFor(registry: Registry, path: string[]): Promise<Tree | null> {
+  const key = path.join(" ");
+  if (!trees.has(key)) trees.set(key, buildTree(registry, path));
+  return trees.get(key)!;
+}
+
+async function buildTree(registry: Registry, path: string[]): Promise<Tree | null> {
   const { newProgram } = await import("../../core/cli.ts");
   const { io } = await import("../../core/io.ts");
   const program = await newProgram() as unknown as Tree & { parse?: unknown };

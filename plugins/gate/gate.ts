@@ -39,7 +39,7 @@ import {
 } from "./devices_db.ts";
 import { appendAuditLine } from "./audit_file.ts";
 import { seedImportDue } from "./seed_due.ts";
-import { limitValue, SETTING } from "./settings.ts";
+import { accessStore, limitValue, SETTING } from "./settings.ts";
 import { noServer, resolveTmux, serverArgs, tmux, tmuxEnv, type TmuxServer } from "../tmux/tmux.ts";
 import {
   idTarget,
@@ -356,9 +356,9 @@ export async function runGate(args: string[], opts: GateOptions): Promise<number
 async function importSeedQuietly(db: Db, home: string, opts: GateOptions): Promise<void> {
   try {
     const access = await (await opts.registry()).access();
-    const store = getSetting(db, SETTING.authorizedKeys) ?? access?.defaultStore() ?? "";
+    if (!access) return; // nothing can read the keys: `handoff devices import-seed` says so
     const { importSeed } = await import("./seed_import.ts");
-    importSeed(db, home, access, store);
+    importSeed(db, home, access, accessStore(db, access));
   } catch { /* the phone's call is answered anyway; `handoff devices import-seed` says why */ }
 }
 

@@ -146,7 +146,8 @@ export function importSeed(
       skip(`its key line could not be rewritten (${(e as Error).message}); left as it was`);
     }
   }
-  if (!o.dryRun) {
+  // Without a transport that reads keys nothing could be imported: the next call tries again.
+  if (!o.dryRun && access?.installed) {
     setSetting(
       db,
       SEED_IMPORTED,

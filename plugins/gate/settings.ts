@@ -1,4 +1,8 @@
 // Setting keys (core/store.ts `settings`) shared by the gate and the commands.
+
+import { type Db, getSetting } from "../../core/store.ts";
+import type { DeviceAccess } from "../../core/transport.ts";
+
 export const SETTING = {
   /** Absolute tmux binary, resolved at setup/pair time (sshd's PATH is minimal). */
   tmuxPath: "tmux.path",
@@ -30,4 +34,9 @@ export type LimitKey = keyof typeof LIMIT_DEFAULTS;
 export function limitValue(key: LimitKey, stored: string | undefined): number {
   const n = Number(stored);
   return stored !== undefined && Number.isInteger(n) && n > 0 ? n : LIMIT_DEFAULTS[key];
+}
+
+/** Where devices' access goes: the setting (`setup --authorized-keys`), else the default. */
+export function accessStore(db: Db, access: Pick<DeviceAccess, "defaultStore">): string {
+  return getSetting(db, SETTING.authorizedKeys) ?? access.defaultStore();
 }

@@ -19,11 +19,11 @@ import {
 } from "../gate/devices_db.ts";
 import { resolveTmux } from "../tmux/tmux.ts";
 import { applyScopeHooks } from "../tmux/scope_hooks.ts";
-import { SETTING } from "../gate/settings.ts";
+import { accessStore, SETTING } from "../gate/settings.ts";
 
 export { gateCommand };
 
-export { SETTING };
+export { accessStore, SETTING };
 
 /** The transport that installs device keys (sshd); an error saying what to do without one. */
 export async function deviceAccess(registry: Registry): Promise<DeviceAccess> {
@@ -36,11 +36,6 @@ export async function deviceAccess(registry: Registry): Promise<DeviceAccess> {
     );
   }
   return access;
-}
-
-/** Where new devices' access goes: the setting (`setup --authorized-keys`), else the default. */
-export function accessStore(db: Db, access: DeviceAccess): string {
-  return getSetting(db, SETTING.authorizedKeys) ?? access.defaultStore();
 }
 
 /** The device's grant: forced gate command, expiry (`until`, ISO) and from=. */

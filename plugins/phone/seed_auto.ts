@@ -12,7 +12,7 @@ import {
   seedImportDue,
   seedPrivateKeys,
 } from "../gate/seed_import.ts";
-import { SETTING } from "../gate/settings.ts";
+import { accessStore } from "../gate/settings.ts";
 
 /** One word for sh: the paths are pasted into a terminal by the user. */
 function shellWord(s: string): string {
@@ -68,8 +68,7 @@ function tellPrivateKeys(db: Db, files: string[], dryRun = false): void {
 export function importSeedIfDue(db: Db, access: DeviceAccess): void {
   const home = paths().home;
   if (seedImportDue(db, home)) {
-    const store = getSetting(db, SETTING.authorizedKeys) ?? access.defaultStore();
-    reportSeedImport(db, importSeed(db, home, access, store));
+    reportSeedImport(db, importSeed(db, home, access, accessStore(db, access)));
   } else if (
     getSetting(db, SEED_IMPORTED) !== undefined && getSetting(db, KEYS_TOLD) === undefined
   ) {
