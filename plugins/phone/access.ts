@@ -108,8 +108,16 @@ export async function revokeEverywhere(
 }
 
 /**
- * Before any phone command looks at devices: the original tool's are imported if due, and
- * pending devices whose pairing window has passed (their `handoff pair` was killed, or a
+ * Before a phone command looks at devices: the original tool's come over the first time
+ * (see seed_auto.ts), and stale pendings go (pruneExpiredPending).
+ */
+export async function prepareDevices(db: Db, access: DeviceAccess): Promise<void> {
+  (await import("./seed_auto.ts")).importSeedIfDue(db, access);
+  await pruneExpiredPending(db, access);
+}
+
+/**
+ * Pending devices whose pairing window has passed (their `handoff pair` was killed, or a
  * `--no-wait` pairing was never approved) are removed with their key line.
  */
 export async function pruneExpiredPending(
@@ -117,8 +125,6 @@ export async function pruneExpiredPending(
   access: DeviceAccess,
   now = new Date(),
 ): Promise<number> {
-  // The original tool's devices come over the first time a phone command meets them.
-  (await import("./seed_auto.ts")).importSeedIfDue(db, access);
   const rows = db.prepare(
     "SELECT id FROM devices WHERE status = 'pending' AND pending_until IS NOT NULL AND pending_until < ?",
   ).all(isoUtc(now.getTime())) as unknown as { id: number }[];

@@ -9,7 +9,7 @@ import { openDb } from "../../core/store.ts";
 import { isSameProcess } from "../../core/proc.ts";
 import { listDevices, openAttachments } from "../gate/devices_db.ts";
 import { relativeExpiry } from "../gate/expiry.ts";
-import { deviceAccess, pruneExpiredPending } from "./access.ts";
+import { deviceAccess, prepareDevices } from "./access.ts";
 import { deviceJson, patternsAreSoft, shownStatus } from "./view.ts";
 import { shown } from "./ui.ts";
 import { registerDevicesEdit } from "./devices_edit.ts";
@@ -26,7 +26,7 @@ export async function devicesList(
   const access = await deviceAccess(ctx.registry);
   const db = openDb(paths().db);
   try {
-    await pruneExpiredPending(db, access);
+    await prepareDevices(db, access);
     const now = new Date();
     const devices = listDevices(db, { all: f.all });
     const attached = new Map<number, string[]>();

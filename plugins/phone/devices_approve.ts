@@ -9,7 +9,7 @@ import { errColors, errLine, jsonVisible, outLine } from "../../core/output.ts";
 import { paths } from "../../core/paths.ts";
 import { openDb } from "../../core/store.ts";
 import { verificationCode } from "../gate/verification.ts";
-import { deviceAccess, pruneExpiredPending } from "./access.ts";
+import { deviceAccess, prepareDevices } from "./access.ts";
 import type { CommandContext } from "../../core/registry.ts";
 
 import { mustFind } from "./lookup.ts";
@@ -34,7 +34,7 @@ export async function devicesApprove(
   const access = await deviceAccess(ctx.registry);
   const db = openDb(paths().db);
   try {
-    await pruneExpiredPending(db, access);
+    await prepareDevices(db, access);
     const d = mustFind(db, name);
     if (d.status !== "pending") throw new HandoffError(`"${shown(d.name)}" is already ${d.status}`);
     if (!d.pairRequestedAt) {

@@ -33,7 +33,7 @@ import {
   accessStore,
   deviceAccess,
   installAccess,
-  pruneExpiredPending,
+  prepareDevices,
   revokeEverywhere,
   SETTING,
 } from "./access.ts";
@@ -316,7 +316,7 @@ export async function pair(ctx: CommandContext, f: PairFlags): Promise<number> {
   const handlers = signals.map((s) => [s, onSignal(s)] as const);
   for (const [s, h] of handlers) Deno.addSignalListener(s, h);
   try {
-    await pruneExpiredPending(db, access);
+    await prepareDevices(db, access);
     if (f.tmuxSocket) setSetting(db, SETTING.tmuxSocket, resolve(expandHome(f.tmuxSocket)));
     const plan = await makePlan(db, ctx.registry, access, f);
     setSetting(db, SETTING.tmuxPath, plan.tmuxPath);

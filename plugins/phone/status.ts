@@ -12,7 +12,7 @@ import { listDevices } from "../gate/devices_db.ts";
 import { relativeExpiry } from "../gate/expiry.ts";
 import { findTmux, resolveTmux, tmux } from "../tmux/tmux.ts";
 import { parseStatusWindows, STATUS_WINDOW_FORMAT, type StatusSession } from "../tmux/format.ts";
-import { pruneExpiredPending, SETTING } from "./access.ts";
+import { prepareDevices, SETTING } from "./access.ts";
 import { type Check, checkTmux, transportChecks } from "./checks.ts";
 import { checkLine } from "./render_checks.ts";
 import { deviceJson, shownStatus } from "./view.ts";
@@ -58,7 +58,7 @@ export async function status(ctx: CommandContext, f: { json?: boolean }): Promis
   const db = openDb(paths().db);
   try {
     const access = await ctx.registry.access();
-    if (access) await pruneExpiredPending(db, access);
+    if (access) await prepareDevices(db, access);
     const bin = resolveTmux(getSetting(db, SETTING.tmuxPath)) ?? findTmux();
     let sessions: StatusSession[] = [];
     if (bin) {
