@@ -463,7 +463,12 @@ Deno.test("tui list: an agent's permission request shows above the list; a / d a
     const p = await handoffPane(t, w, "list", ["list"]);
     await t.waitFor(p, has(" handoff · 0 runs"), 15_000);
     const first = ask("touch made.txt");
-    let s = await t.waitFor(p, has("claude-code in proj:2 asks: Bash: touch made.txt"), 10_000);
+    // A frame caught while ink redraws may show the new line before the rest moved down.
+    let s = await t.waitFor(
+      p,
+      (x) => has("claude-code in proj:2 asks: Bash: touch made.txt")(x) && /⚑/.test(lines(x)[1]),
+      10_000,
+    );
     assert.match(lines(s)[1], /⚑/, "the line under the title");
     await t.sendKeys(p, "a");
     await t.waitFor(p, has("Allow Bash: touch made.txt? y = allow, n = keep it waiting"));
