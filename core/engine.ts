@@ -8,7 +8,7 @@
  *   stderr  progress lines `HH:MM:SS text`; `RESULT=<abs .result.md>` as the LAST line
  */
 import { lines } from "./lines.ts";
-import { resolve } from "node:path";
+import { resolve } from "./path.ts";
 import {
   type BackendConfig,
   checkToken,

@@ -1,5 +1,5 @@
 /** Small file helpers shared by everything that edits a user's files in place. */
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join } from "./path.ts";
 
 /** The file's text, or null when it does not exist (any other error is thrown). */
 export function readTextOrNull(path: string): string | null {

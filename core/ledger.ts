@@ -4,7 +4,7 @@ import { transaction } from "./store.ts";
 import { formatRunId, localDay, parseRunId, parseSeqCode } from "./runid.ts";
 import type { Usage } from "./events.ts";
 import { isSameProcess, killTreeNow } from "./proc.ts";
-import { basename } from "node:path";
+import { basename } from "./path.ts";
 import { paths, runFiles } from "./paths.ts";
 import { lastLines, lostResultBody } from "./rebuild.ts";
 import { insertEvent, runNoticeEvent } from "./event_log.ts";

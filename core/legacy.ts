@@ -5,7 +5,7 @@
  * shows them and `handoff resume <old id>` keeps working.
  */
 import { DatabaseSync } from "node:sqlite";
-import { join } from "node:path";
+import { join } from "./path.ts";
 import { parseRunId, promptTitle } from "./runid.ts";
 
 interface SeedRow {

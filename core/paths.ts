@@ -1,9 +1,22 @@
-import { join, resolve } from "node:path";
-import { homedir } from "node:os";
+import { join, resolve } from "./path.ts";
 
 /** The user's home directory ($HOME first, so tests and sshd sessions can point it elsewhere). */
 export function userHome(): string {
-  return Deno.env.get("HOME") || homedir();
+  const home = Deno.env.get("HOME") || passwdHome();
+  if (!home) throw new Error("HOME is not set and /etc/passwd has no home for this user: set HOME");
+  return home;
+}
+
+/** The home field of this user's /etc/passwd line (what node:os falls back to, minus NSS). */
+function passwdHome(): string | null {
+  try {
+    const uid = String(Deno.uid());
+    for (const line of Deno.readTextFileSync("/etc/passwd").split("\n")) {
+      const f = line.split(":");
+      if (f[2] === uid && f[5]) return f[5];
+    }
+  } catch { /* no passwd file */ }
+  return null;
 }
 
 /** `~` and `~/x` expand to the home directory; other paths are returned unchanged. */

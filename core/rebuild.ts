@@ -6,7 +6,7 @@
  * the backend type, session id and working directory. A run with a result file finished
  * (its first line says how); one without is `lost`, and gets a result file saying so.
  */
-import { join } from "node:path";
+import { join } from "./path.ts";
 import type { DatabaseSync } from "node:sqlite";
 import { localDay, parseRunId, promptTitle } from "./runid.ts";
 

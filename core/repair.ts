@@ -4,7 +4,7 @@
  * us read is copied back: runs (richer than what files tell), counters, settings, devices
  * and events (with their ids, which phones keep as cursors). Run files are not touched.
  */
-import { join } from "node:path";
+import { join } from "./path.ts";
 import { openDb } from "./store.ts";
 
 export interface RepairReport {

@@ -3,8 +3,7 @@
 // no Homebrew), which needs an absolute program. A compiled binary is its own program;
 // from source, a small shim under $HANDOFF_HOME/bin execs the absolute deno on main.ts.
 
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fromFileUrl, join } from "./path.ts";
 import { ensurePrivateDir } from "./paths.ts";
 
 const MAIN_TS = new URL("../main.ts", import.meta.url);
@@ -18,7 +17,7 @@ export function runningFromSource(): boolean {
 /** The argv that starts this handoff: the binary, or deno running main.ts. */
 export function selfArgv(): string[] {
   return runningFromSource()
-    ? [Deno.execPath(), "run", "-A", "--quiet", fileURLToPath(MAIN_TS)]
+    ? [Deno.execPath(), "run", "-A", "--quiet", fromFileUrl(MAIN_TS)]
     : [Deno.execPath()];
 }
 
@@ -84,7 +83,7 @@ export function selfProgram(home: string): string {
   const dir = join(home, "bin");
   ensurePrivateDir(dir);
   const shim = join(dir, "handoff");
-  const text = shimScript(Deno.execPath(), fileURLToPath(MAIN_TS));
+  const text = shimScript(Deno.execPath(), fromFileUrl(MAIN_TS));
   let current: string | null = null;
   try {
     current = Deno.readTextFileSync(shim);

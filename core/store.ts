@@ -5,7 +5,7 @@
 import { errLine } from "./output.ts";
 import { DatabaseSync } from "node:sqlite";
 import { ensurePrivateDir, paths } from "./paths.ts";
-import { dirname } from "node:path";
+import { dirname } from "./path.ts";
 import { importSeedLedger } from "./legacy.ts";
 import { rebuildFromFiles } from "./rebuild.ts";
 

@@ -4,7 +4,7 @@
  * only when a plugin's code is about to run (node:crypto costs start-up time).
  */
 import { createHash } from "node:crypto";
-import { join, relative } from "node:path";
+import { join, relative } from "../path.ts";
 import { HandoffError } from "../errors.ts";
 
 /** Folders a plugin's digest leaves out: version control and caches, not code that runs. */

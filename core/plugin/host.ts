@@ -8,8 +8,7 @@
  */
 import { err, errLine, out } from "../output.ts";
 import { io } from "../io.ts";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { join, toFileUrl } from "../path.ts";
 import { checkRunEvents, type RunEvent } from "../events.ts";
 import type { EventRecord } from "../event_log.ts";
 import type {
@@ -154,7 +153,7 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
       }
       let mod: Record<string, unknown>;
       try {
-        mod = await import(pathToFileURL(real).href);
+        mod = await import(toFileUrl(real).href);
       } catch (e) {
         throw new PluginError(name, `its module failed to load: ${(e as Error).message}`);
       }

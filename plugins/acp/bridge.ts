@@ -6,7 +6,7 @@
  * the acp launcher's parser passes through. On SIGTERM or SIGINT it sends `session/cancel`,
  * gives the turn a moment to end, then stops the agent's group.
  */
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join } from "../../core/path.ts";
 import type { RunEvent } from "../../core/events.ts";
 import { lines } from "../../core/lines.ts";
 import { handoffHome } from "../../core/paths.ts";

@@ -2,7 +2,7 @@
 // which session mode makes an agent ask before acting, and opencode's own permission
 // setting. Pure functions; the bridge and the launcher apply them.
 
-import { basename } from "node:path";
+import { basename } from "../../core/path.ts";
 
 /**
  * The session mode to set when the backend names none, so that `permission_mode` decides:

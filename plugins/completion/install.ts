@@ -1,7 +1,7 @@
 // `handoff init --completions`: the completion script where the user's shell loads it by
 // itself, replaced each time (so it is idempotent, and new commands are picked up).
 
-import { dirname, join } from "node:path";
+import { dirname, join } from "../../core/path.ts";
 import { writeFileAtomic } from "../../core/files.ts";
 import { readTextOrNull } from "../../core/files.ts";
 import { tildePath, userHome } from "../../core/paths.ts";

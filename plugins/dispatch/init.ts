@@ -3,7 +3,7 @@
  * Idempotent. A file the user changed since handoff installed it is never overwritten
  * without asking (or --force).
  */
-import { dirname, join } from "node:path";
+import { dirname, join } from "../../core/path.ts";
 import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { errColors, errLine } from "../../core/output.ts";

@@ -1,7 +1,7 @@
 /** Where a prompt comes from: an argument, a file, or stdin. */
 import { err } from "../../core/output.ts";
 import { usageError } from "../../core/errors.ts";
-import { resolve } from "node:path";
+import { resolve } from "../../core/path.ts";
 
 export type PromptSource = "text" | "file" | "stdin";
 

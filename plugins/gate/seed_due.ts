@@ -1,7 +1,7 @@
 // Whether the original phone tool's registry still has to be imported: cheap enough for
 // every gate call (one settings row, one stat); the import itself is seed_import.ts.
 
-import { join } from "node:path";
+import { join } from "../../core/path.ts";
 import { type Db, getSetting } from "../../core/store.ts";
 
 /** The settings key that records the import (so the automatic one runs once). */

@@ -9,7 +9,7 @@
  * file is never changed or removed. The old tool's private keys (`keys/`, `pair_qr.png`)
  * are never read: the import only says where they are and how to delete them.
  */
-import { join } from "node:path";
+import { join } from "../../core/path.ts";
 import { isoUtc } from "../../core/instant.ts";
 import { type Db, setSetting, transaction } from "../../core/store.ts";
 import type { DeviceAccess } from "../../core/transport.ts";

@@ -4,7 +4,7 @@
  * `deno bundle` does the work (Deno on PATH; from source, the Deno running handoff); the
  * result goes to `<dir>/dist/` with a manifest naming it, ready for `plugin add <dir>/dist`.
  */
-import { join, resolve } from "node:path";
+import { join, resolve } from "../../core/path.ts";
 import { HandoffError, usageError } from "../../core/errors.ts";
 import { errColors, errLine } from "../../core/output.ts";
 import { runningFromSource } from "../../core/self.ts";

@@ -2,7 +2,7 @@
  * What `plugin add` shows before asking, and what `plugin list` and `info` print. Pure:
  * a manifest and lock entry in, lines out (the shebang is read by the caller).
  */
-import { join } from "node:path";
+import { join } from "../../core/path.ts";
 import { type Manifest, providesSummary } from "../../core/plugin/manifest.ts";
 import type { LockEntry } from "../../core/plugin/lock.ts";
 import { escapeControls as safeText } from "../../core/output.ts";

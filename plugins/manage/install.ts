@@ -4,7 +4,7 @@
  * (a local directory is linked instead) and record it in the lock. Shared by `add` and
  * `upgrade`. Nothing is changed until the user agrees; a failure leaves the old install.
  */
-import { join, relative } from "node:path";
+import { join, relative } from "../../core/path.ts";
 import { HandoffError, usageError } from "../../core/errors.ts";
 import { confirm } from "../../core/ask.ts";
 import { errLine } from "../../core/output.ts";

@@ -3,7 +3,7 @@
  * `gh extension create`: a manifest, an entry that adds the command `<name>`, a README,
  * and a test (`node test.mjs`). `handoff plugin add ./<name>` accepts it as it is.
  */
-import { join, resolve } from "node:path";
+import { join, resolve } from "../../core/path.ts";
 import { usageError } from "../../core/errors.ts";
 import { errColors, errLine } from "../../core/output.ts";
 import { PLUGIN_API_VERSION } from "../../core/registry.ts";

@@ -3,7 +3,7 @@
  * GitHub `owner/repo[@ref]`, an npm package, or a tarball URL. `parseSource` is pure;
  * `fetchSource` brings the plugin into a staging folder and says what it resolved to.
  */
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "../../core/path.ts";
 import { HandoffError, usageError } from "../../core/errors.ts";
 import { expandHome } from "../../core/paths.ts";
 import type { SourceKind } from "../../core/plugin/lock.ts";

@@ -4,7 +4,7 @@
  */
 import { selfArgv } from "../../core/self.ts";
 import { readTextOrNull, writeFileAtomic } from "../../core/files.ts";
-import { join } from "node:path";
+import { join } from "../../core/path.ts";
 import { commandVersion, which } from "../../core/proc.ts";
 import { tildePath } from "../../core/paths.ts";
 import {

@@ -2,7 +2,7 @@
 // letting the client set environment variables, a tmux socket in a directory another
 // user can write, and tmux versions whose read-only clients may enter copy mode.
 
-import { dirname } from "node:path";
+import { dirname } from "../../core/path.ts";
 import type { Db } from "../../core/store.ts";
 import { getSetting } from "../../core/store.ts";
 import { SETTING } from "../gate/settings.ts";

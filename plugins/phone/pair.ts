@@ -5,7 +5,7 @@
 // until the pairing window closes, in the gate and in sshd (`expiry-time`).
 
 import { userInfo } from "node:os";
-import { resolve } from "node:path";
+import { resolve } from "../../core/path.ts";
 import type { CommandContext, CommandSpec, Registry } from "../../core/registry.ts";
 import type { DeviceAccess } from "../../core/transport.ts";
 import { setExitCode } from "../../core/cli.ts";

@@ -3,7 +3,7 @@
 // with Homebrew and explains Remote Login and iTerm2's tmux integration. Every change is
 // asked first on a terminal (or --yes); without either it only reports.
 
-import { resolve } from "node:path";
+import { resolve } from "../../core/path.ts";
 import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import type { SetupStep } from "../../core/transport.ts";
 import { setExitCode } from "../../core/cli.ts";

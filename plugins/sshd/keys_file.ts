@@ -5,7 +5,7 @@
 // lines.
 
 import { writeFileAtomic } from "../../core/files.ts";
-import { dirname, join } from "node:path";
+import { dirname, join } from "../../core/path.ts";
 import type { Db } from "../../core/store.ts";
 import { transaction } from "../../core/store.ts";
 import { userHome } from "../../core/paths.ts";
