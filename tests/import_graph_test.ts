@@ -140,3 +140,55 @@ Deno.test("import graph: the checker sees what it must (a cycle, an undeclared i
   assert.equal(owner("core/store.ts"), "core");
   assert.equal(relative(REPO_ROOT, join(REPO_ROOT, "core")), "core");
 });
+
+// `import … from "y"`, `export … from "y"`, `import "y"`: what loads with the module.
+const STATIC_IMPORT =
+  /(?:import|export)\s[^"';]*?from\s*["']([^"']+)["']|import\s+["']([^"']+)["']/g;
+
+/** The `node:` modules that load with `entry`, each with the file that imports it. */
+function nodeModulesLoadedBy(entry: string): Map<string, string> {
+  const found = new Map<string, string>();
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = Deno.readTextFileSync(join(REPO_ROOT, file));
+    for (const m of text.matchAll(STATIC_IMPORT)) {
+      const spec = m[1] ?? m[2];
+      if (spec.startsWith("node:")) found.set(spec, found.get(spec) ?? file);
+      else if (spec.startsWith(".")) visit(normalize(join(dirname(file), spec)));
+    }
+  };
+  visit(entry);
+  return found;
+}
+
+Deno.test("import graph: the hot paths start without Deno's Node compatibility layer", () => {
+  // Any node: module but node:sqlite costs 11–16 ms to load (see core/path.ts).
+  const entries = [
+    "main.ts",
+    "plugins/hot.ts",
+    "plugins/mod.ts",
+    "plugins/gate/gate.ts",
+    "plugins/gate/guard.ts",
+    "plugins/notify/notify.ts",
+    "plugins/approvals/hook.ts",
+    "plugins/completion/complete.ts",
+    "core/delivery.ts",
+    "core/cli.ts",
+    "core/engine.ts",
+    "plugins/dispatch/run.ts",
+    "plugins/dispatch/resume.ts",
+    "plugins/acp/bridge.ts",
+  ];
+  for (const entry of entries) {
+    const extra = [...nodeModulesLoadedBy(entry)].filter(([spec]) => spec !== "node:sqlite");
+    assert.deepEqual(
+      extra,
+      [],
+      `${entry} loads ${extra.map(([s, f]) => `${s} (${f})`).join(", ")}`,
+    );
+  }
+  // The checker sees a node: import where there is one.
+  assert.ok(nodeModulesLoadedBy("plugins/sshd/sshkey.ts").has("node:crypto"));
+});

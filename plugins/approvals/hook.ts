@@ -10,7 +10,7 @@
  * while the hook runs) is answered at the desk as before. Answered there, the request is
  * closed as soon as the agent's transcript shows the tool call's result.
  */
-import { parseArgs } from "node:util";
+import { parseFlags } from "../../core/flags.ts";
 import { insertEvent } from "../../core/event_log.ts";
 import { kickDeliveryIfSinks } from "../../core/delivery_kick.ts";
 import { paths } from "../../core/paths.ts";
@@ -72,16 +72,11 @@ export function waitSeconds(text: string | undefined): number {
 }
 
 export async function approvalHookMain(args: string[]): Promise<number> {
-  let flags: { source?: string; wait?: string; help?: boolean };
-  try {
-    flags = parseArgs({
-      args,
-      options: { source: { type: "string" }, wait: { type: "string" }, help: { type: "boolean" } },
-      strict: false,
-    }).values as typeof flags;
-  } catch {
-    flags = {};
-  }
+  const flags = parseFlags(args, {
+    source: { type: "string" },
+    wait: { type: "string" },
+    help: { type: "boolean" },
+  }, false).values as { source?: string; wait?: string; help?: boolean };
   if (flags.help) {
     console.log(APPROVAL_HOOK_USAGE);
     return 0;

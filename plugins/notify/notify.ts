@@ -1,13 +1,13 @@
 /**
  * `handoff notify`: append one event to the event log. Runs on every agent turn (as a
- * Claude Code or Codex hook), so it takes the fast path: node:util parseArgs, no
- * commander, no config file.
+ * Claude Code or Codex hook), so it takes the fast path: core/flags.ts, no commander, no
+ * config file.
  *
  * Called as a hook (a hook payload on stdin or as a JSON argument) it never fails the
  * agent: whatever goes wrong is said on stderr and the exit status is 0 — never 2, which
  * Claude Code reads as "block".
  */
-import { parseArgs } from "node:util";
+import { type FlagSpec, parseFlags } from "../../core/flags.ts";
 import {
   appendEvent,
   CONTROL_TYPES,
@@ -47,7 +47,7 @@ const OPTIONS = {
   "run-id": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
-} as const;
+} as const satisfies Record<string, FlagSpec>;
 
 export const NOTIFY_USAGE = `Usage: handoff notify [options] [<codex-json>]
 
@@ -204,11 +204,11 @@ export function buildEvent(
 
 function parse(args: string[]): { flags: Flags; positionals: string[]; problem?: string } {
   try {
-    const r = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-    return { flags: r.values, positionals: r.positionals };
+    const r = parseFlags(args, OPTIONS, true);
+    return { flags: r.values as Flags, positionals: r.positionals };
   } catch (e) {
     // Keep what can be read: a hook with a stray flag should still be recorded.
-    const r = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: false });
+    const r = parseFlags(args, OPTIONS, false);
     return {
       flags: r.values as Flags,
       positionals: r.positionals,
