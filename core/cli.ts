@@ -75,13 +75,21 @@ export async function runCli(
       ),
     );
   }
-  const program = await newProgram();
   const ctx: CommandContext = {
     registry,
     io: io(),
     paths: () => paths(),
     now: () => new Date(),
   };
+  if (own?.quick) {
+    try {
+      const code = await own.quick(args.slice(1), ctx);
+      if (code !== null) return code;
+    } catch (e) {
+      return reportError(e);
+    }
+  }
+  const program = await newProgram();
   // Building every command costs start-up time (some import their modules to declare their
   // options): a known command gets only itself; help, aliases and typos get the full tree.
   const named = registry.command(args[0] ?? "");

@@ -106,6 +106,12 @@ export interface CommandSpec {
    * after its name; returns the exit code. Used when there is no `register`.
    */
   run?: (args: string[]) => number | Promise<number>;
+  /**
+   * Runs a plain command line without building the commander tree (its start-up is paid
+   * on every dispatch): handed everything after the name; returns the exit code, or null
+   * to let `register`'s commander command parse the line (help, errors, rare spellings).
+   */
+  quick?: (args: string[], ctx: CommandContext) => Promise<number | null>;
 }
 
 /** A paired device as the gate hands it to an event sink (already authorised). */
@@ -218,6 +224,7 @@ export function lazyCommand(
   return {
     name,
     summary,
+    quick: async (args, ctx) => (await (await load()).quick?.(args, ctx)) ?? null,
     register: async (program: Command, ctx: CommandContext) =>
       (await load()).register?.(program, ctx),
   };

@@ -43,3 +43,30 @@ Deno.test("in-process: commands write to the streams they are given, and each ca
     Deno.removeSync(home, { recursive: true });
   }
 });
+
+Deno.test("in-process: every command's listed summary is the one its module registers", async () => {
+  const { newProgram } = await import("../core/cli.ts");
+  const registry = await pluginRegistry();
+  const ctx = { registry } as Parameters<NonNullable<(typeof specs)[0]["register"]>>[1];
+  const specs = registry.commands();
+  for (const spec of specs) {
+    if (!spec.register) continue;
+    const program = await newProgram();
+    await spec.register(program, ctx);
+    const registered = program.commands.find((c) => c.name() === spec.name);
+    assert.ok(registered, `${spec.name} registers no command of that name`);
+    assert.equal(registered.summary(), spec.summary, spec.name);
+  }
+  // And the first-party manifests say the same (`plugin list` / `info` show them).
+  for (const k of registry.known()) {
+    const m = await k.manifest() as {
+      provides?: { commands?: { name: string; summary?: string }[] };
+    };
+    for (const c of m.provides?.commands ?? []) {
+      const spec = registry.command(c.name);
+      if (spec && c.summary !== undefined) {
+        assert.equal(c.summary, spec.summary, `${k.name} manifest: ${c.name}`);
+      }
+    }
+  }
+});

@@ -71,7 +71,7 @@ export async function kill(
 
 export const killCommand: CommandSpec = {
   name: "kill",
-  summary: "stop a running run",
+  summary: "stop a running run (or cancel a reservation)",
   register(program, ctx) {
     program.command("kill")
       .alias("cancel")

@@ -6,6 +6,7 @@ import { cleanSlug } from "../../core/runid.ts";
 import { paths } from "../../core/paths.ts";
 import { readPrompt } from "./prompt_input.ts";
 import { adoption, detachSelf, RUN_OPTIONS, type RunFlags, runTimeoutMs } from "./run.ts";
+import { type OptionLine, quickArgs } from "../../core/quick_args.ts";
 
 export async function resume(
   ctx: CommandContext,
@@ -76,9 +77,23 @@ export async function resume(
   });
 }
 
+const RESUME_OPTIONS: OptionLine[] = [
+  ["-b, --backend <name>", "another backend of the same type (default: the run's)"],
+  ...RUN_OPTIONS,
+  ["--force", "start the turn even while another turn of the conversation runs"],
+];
+
+/** `resume`'s command line parsed without commander (null: commander parses it). */
+export const quickResumeArgs = (args: string[]) =>
+  quickArgs(args, RESUME_OPTIONS, { required: 1, optional: 1 });
+
 export const resumeCommand: CommandSpec = {
   name: "resume",
   summary: "continue a run's conversation (a new linked run)",
+  async quick(args, ctx) {
+    const q = quickResumeArgs(args);
+    return q && await resume(ctx, q.positionals[0], q.positionals[1], q.flags as RunFlags);
+  },
   register(program, ctx) {
     const c = program.command("resume")
       .summary("continue a run's conversation (a new linked run)")
@@ -92,13 +107,8 @@ export const resumeCommand: CommandSpec = {
         "<run>",
         "run id, id prefix, name (slug), seq code (03), RESULT path, or latest",
       )
-      .argument("[prompt]", "prompt text, a prompt file, or - for stdin")
-      .option(
-        "-b, --backend <name>",
-        "another backend of the same type (default: the run's)",
-      );
-    for (const [flags, text] of RUN_OPTIONS) c.option(flags, text);
-    c.option("--force", "start the turn even while another turn of the conversation runs");
+      .argument("[prompt]", "prompt text, a prompt file, or - for stdin");
+    for (const [flags, text] of RESUME_OPTIONS) c.option(flags, text);
     c.action(async (sel, arg, f) => setExitCode(await resume(ctx, sel, arg, f as RunFlags)));
   },
 };

@@ -1,11 +1,12 @@
 /** `handoff run`: hand one task to a backend and wait for its result. */
-import { basename, dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "../../core/path.ts";
 import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { usageError } from "../../core/errors.ts";
 import { cleanSlug, parseRunId } from "../../core/runid.ts";
 import { paths, runFiles } from "../../core/paths.ts";
 import { durationFlag } from "../../core/duration.ts";
+import { type OptionLine, quickArgs } from "../../core/quick_args.ts";
 import { readPrompt } from "./prompt_input.ts";
 
 export interface RunFlags {
@@ -107,7 +108,7 @@ export async function run(
 }
 
 /** Options shared by `run` and `resume`. */
-export const RUN_OPTIONS: [flags: string, description: string][] = [
+export const RUN_OPTIONS: OptionLine[] = [
   ["--pro", "use the backend's pro_model"],
   ["-m, --model <model>", "use this model instead of the backend's"],
   ["-s, --slug <slug>", "up to three words naming the task in its run id"],
@@ -125,9 +126,22 @@ export const RUN_OPTIONS: [flags: string, description: string][] = [
   ["--json", "stdout: one JSON document at the end (the run and its answer), no RUN_ID= line"],
 ];
 
+const BACKEND_OPTION: OptionLine = [
+  "-b, --backend <name>",
+  "backend from config.yaml (default: the first)",
+];
+
+/** `run`'s command line parsed without commander (null: commander parses it). */
+export const quickRunArgs = (args: string[]) =>
+  quickArgs(args, [BACKEND_OPTION, ...RUN_OPTIONS], { required: 0, optional: 1 });
+
 export const runCommand: CommandSpec = {
   name: "run",
   summary: "hand a task to a backend agent CLI",
+  async quick(args, ctx) {
+    const q = quickRunArgs(args);
+    return q && await run(ctx, q.positionals[0], q.flags as RunFlags);
+  },
   register(program, ctx) {
     const c = program.command("run")
       .summary("hand a task to a backend agent CLI")
@@ -142,10 +156,7 @@ export const runCommand: CommandSpec = {
         "[prompt]",
         "prompt text, a prompt file, - for stdin, or a run id / prompt file from `handoff new`",
       )
-      .option(
-        "-b, --backend <name>",
-        "backend from config.yaml (default: the first)",
-      );
+      .option(...BACKEND_OPTION);
     for (const [flags, text] of RUN_OPTIONS) c.option(flags, text);
     c.action(async (arg, f) => setExitCode(await run(ctx, arg, f as RunFlags)));
   },

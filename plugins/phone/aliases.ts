@@ -15,23 +15,39 @@ import { registerDevicesRenew } from "./devices_renew.ts";
 import { registerDevicesRm } from "./devices_rm.ts";
 import { askYesNo, interactive, shown } from "./ui.ts";
 
-export const revokeCommand: CommandSpec = {
-  name: "revoke",
-  summary: "revoke a device (handoff devices rm)",
-  register: (program, ctx) => registerDevicesRm(program as unknown as Command, ctx, "revoke", []),
-};
+/** An alias of a `devices` subcommand: the same command, summarised as the alias it is. */
+function alias(
+  name: string,
+  summary: string,
+  register: (program: Command, ctx: CommandContext) => void,
+): CommandSpec {
+  return {
+    name,
+    summary,
+    register(program, ctx) {
+      register(program as unknown as Command, ctx);
+      program.commands.find((c) => c.name() === name)?.summary(summary);
+    },
+  };
+}
 
-export const renewCommand: CommandSpec = {
-  name: "renew",
-  summary: "extend a device's access (handoff devices renew)",
-  register: (program, ctx) => registerDevicesRenew(program as unknown as Command, ctx),
-};
+export const revokeCommand = alias(
+  "revoke",
+  "revoke a device (handoff devices rm)",
+  (program, ctx) => registerDevicesRm(program, ctx, "revoke", []),
+);
 
-export const logsCommand: CommandSpec = {
-  name: "logs",
-  summary: "the gate's audit log (handoff devices log)",
-  register: (program) => registerDevicesLog(program as unknown as Command, "logs", []),
-};
+export const renewCommand = alias(
+  "renew",
+  "extend a device's access (handoff devices renew)",
+  (program, ctx) => registerDevicesRenew(program, ctx),
+);
+
+export const logsCommand = alias(
+  "logs",
+  "the gate's audit log (handoff devices log)",
+  (program) => registerDevicesLog(program, "logs", []),
+);
 
 /** `handoff unpair`: every device revoked (key lines, live sessions); asks first. */
 export async function unpair(ctx: CommandContext, f: { yes?: boolean }): Promise<number> {

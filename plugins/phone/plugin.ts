@@ -10,17 +10,29 @@ export const phonePlugin: Plugin = {
   commands: [
     lazy(
       "status",
-      "tmux sessions, paired devices, readiness",
+      "tmux sessions, paired devices, readiness (also: handoff with no arguments)",
       async () => (await import("./status.ts")).statusCommand,
     ),
-    lazy("pair", "pair a phone", async () => (await import("./pair.ts")).pairCommand),
-    lazy("devices", "paired phones", async () => (await import("./devices.ts")).devicesCommand),
+    lazy(
+      "pair",
+      "pair a phone: QR code, six-digit confirmation",
+      async () => (await import("./pair.ts")).pairCommand,
+    ),
+    lazy(
+      "devices",
+      "paired phones: list, approve, edit, renew, rm, log",
+      async () => (await import("./devices.ts")).devicesCommand,
+    ),
     lazy(
       "setup",
-      "get this machine ready for phones",
+      "get this machine ready for phones (tmux, sshd, keys)",
       async () => (await import("./setup.ts")).setupCommand,
     ),
-    lazy("doctor", "check the phone path", async () => (await import("./doctor.ts")).doctorCommand),
+    lazy(
+      "doctor",
+      "check everything a phone connection needs, with fixes",
+      async () => (await import("./doctor.ts")).doctorCommand,
+    ),
     // The original tool's top-level names.
     lazy(
       "revoke",
