@@ -3,7 +3,7 @@
  * type launches lives in code (backends/), not here. Every problem is reported as
  * `file:line:col: message` with exit 2, before anything starts.
  */
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "./path.ts";
 import { expandHome, paths, userHome } from "./paths.ts";
 import { checkTemplate, renderTemplate, TemplateError } from "./template.ts";
 import { HandoffError, usageError } from "./errors.ts";
@@ -119,6 +119,14 @@ async function parseFile(file: string): Promise<Located> {
     }
     throw usageError(`cannot read ${file}: ${(e as Error).message}`);
   }
+  const cached = cachedParse(file, text);
+  if (cached) return cached;
+  const parsed = await parseYaml(file, text);
+  saveParse(file, text, parsed);
+  return parsed;
+}
+
+async function parseYaml(file: string, text: string): Promise<Located> {
   const YAML = await import("./yaml.ts");
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) {
@@ -158,6 +166,72 @@ async function parseFile(file: string): Promise<Located> {
   visit(doc.contents, "");
   where.set("", `${file}:1:1`);
   return { value: doc.toJS() ?? {}, where };
+}
+
+/**
+ * The last parses, by file, with the text they were made from: loading the YAML parser
+ * and its first parse cost ~20 ms, paid by every run. Used only when the file's text is
+ * the same, byte for byte; a value JSON cannot carry exactly (`.inf`) is not kept.
+ */
+interface ParseCache {
+  [file: string]: { text: string; value: unknown; where: [string, string][] };
+}
+
+const PARSE_CACHE_ENTRIES = 8;
+
+function parseCacheFile(): string {
+  return join(paths().home, "cache", "config-parse.json");
+}
+
+function readParseCache(): ParseCache {
+  try {
+    const c = JSON.parse(Deno.readTextFileSync(parseCacheFile()));
+    return isMap(c) ? c as ParseCache : {};
+  } catch {
+    return {};
+  }
+}
+
+function cachedParse(file: string, text: string): Located | null {
+  const hit = readParseCache()[file];
+  if (!hit || hit.text !== text || !Array.isArray(hit.where)) return null;
+  return { value: hit.value, where: new Map(hit.where) };
+}
+
+function jsonExact(v: unknown): boolean {
+  if (v === null || typeof v === "string" || typeof v === "boolean") return true;
+  if (typeof v === "number") return Number.isFinite(v) && !Object.is(v, -0);
+  if (Array.isArray(v)) return v.every(jsonExact);
+  return isMap(v) && Object.getPrototypeOf(v) === Object.prototype &&
+    Object.values(v).every(jsonExact);
+}
+
+function saveParse(file: string, text: string, parsed: Located): void {
+  if (!jsonExact(parsed.value)) return;
+  const cache = readParseCache();
+  delete cache[file];
+  const kept = Object.entries(cache).slice(-(PARSE_CACHE_ENTRIES - 1));
+  const next = Object.fromEntries([
+    ...kept,
+    [file, { text, value: parsed.value, where: [...parsed.where] }],
+  ]);
+  const target = parseCacheFile();
+  const tmp = `${target}.${Deno.pid}.tmp`;
+  try {
+    // Inside an existing home only: reading a config never creates a home.
+    Deno.mkdirSync(dirname(target), { mode: 0o700 });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AlreadyExists)) return;
+  }
+  try {
+    Deno.writeTextFileSync(tmp, JSON.stringify(next), { mode: 0o600 });
+    Deno.renameSync(tmp, target);
+  } catch {
+    // A read-only home only loses the speed-up.
+    try {
+      Deno.removeSync(tmp);
+    } catch { /* never written */ }
+  }
 }
 
 function isMap(v: unknown): v is Record<string, unknown> {

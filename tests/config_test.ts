@@ -204,3 +204,41 @@ Deno.test("env: ${VAR} from the environment, {model}/{cwd} filled, unset names t
     checkToken(b, { ANTHROPIC_AUTH_TOKEN: "sk-1" }, "f");
   });
 });
+
+Deno.test("the parse cache: used only for the same text, never creates a home", async () => {
+  await withFiles({
+    "config.yaml": "backends:\n  one:\n    model: aaa\n",
+    "home/.keep": "",
+  }, async (dir) => {
+    const before = Deno.env.get("HANDOFF_HOME");
+    try {
+      // A home that does not exist stays so.
+      Deno.env.set("HANDOFF_HOME", join(dir, "none"));
+      await loadConfig(lookup, join(dir, "config.yaml"));
+      assert.throws(() => Deno.statSync(join(dir, "none")));
+
+      Deno.env.set("HANDOFF_HOME", join(dir, "home"));
+      const first = await loadConfig(lookup, join(dir, "config.yaml"));
+      const cache = join(dir, "home", "cache", "config-parse.json");
+      assert.equal(Deno.statSync(cache).mode! & 0o777, 0o600);
+      assert.deepEqual(await loadConfig(lookup, join(dir, "config.yaml")), first);
+      // The same size, at once: the new text wins.
+      await Deno.writeTextFile(join(dir, "config.yaml"), "backends:\n  one:\n    model: bbb\n");
+      const second = await loadConfig(lookup, join(dir, "config.yaml"));
+      assert.equal(second.backends[0].model, "bbb");
+      // An error is reported from the cached text's position as from a fresh parse.
+      await Deno.writeTextFile(join(dir, "config.yaml"), "backends:\n  one:\n    modle: bbb\n");
+      const fresh = (await configError(dir)).message;
+      assert.equal((await configError(dir)).message, fresh);
+      assert.match(fresh, /config\.yaml:3:5/);
+      // A damaged cache file is ignored.
+      await Deno.writeTextFile(cache, "{not json");
+      assert.equal(await loadConfig(lookup, join(dir, "config.yaml")).catch(() => null), null);
+      await Deno.writeTextFile(join(dir, "config.yaml"), "backends:\n  one:\n    model: ccc\n");
+      assert.equal((await loadConfig(lookup, join(dir, "config.yaml"))).backends[0].model, "ccc");
+    } finally {
+      if (before === undefined) Deno.env.delete("HANDOFF_HOME");
+      else Deno.env.set("HANDOFF_HOME", before);
+    }
+  });
+});
