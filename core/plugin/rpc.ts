@@ -11,7 +11,7 @@
 import { HandoffError } from "../errors.ts";
 import { err, errLine, escapeControls } from "../output.ts";
 import { PLUGIN_API_VERSIONS } from "../registry.ts";
-import { lines, LineTooLong } from "../lines.ts";
+import { JsonRpcPeer } from "../jsonrpc.ts";
 
 /** How long a plugin may take to start and answer `initialize`. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -40,12 +40,6 @@ export interface Handshake {
   apiVersion: number;
 }
 
-type Pending = {
-  resolve: (v: unknown) => void;
-  reject: (e: Error) => void;
-  timer: ReturnType<typeof setTimeout>;
-};
-
 /** Timeouts from the environment, so a test can make a hang quick to see (milliseconds). */
 function envTimeout(name: string, fallback: number): number {
   const n = Number(Deno.env.get(name));
@@ -55,9 +49,7 @@ function envTimeout(name: string, fallback: number): number {
 export class PluginProcess {
   private child: Deno.ChildProcess;
   private writer: WritableStreamDefaultWriter<Uint8Array>;
-  private nextId = 1;
-  private pending = new Map<number, Pending>();
-  private failure: PluginError | null = null;
+  private peer: JsonRpcPeer;
   private stderrTail = "";
   private exited: Promise<void>;
   /** Notifications other than `log` (a command's `output`, say). */
@@ -81,7 +73,33 @@ export class PluginProcess {
       throw new PluginError(name, `cannot start ${program}: ${(e as Error).message}`);
     }
     this.writer = this.child.stdin.getWriter();
-    this.readStdout().catch((e) => this.fail(`reading its output failed: ${(e as Error).message}`));
+    this.peer = new JsonRpcPeer(this.writer, this.child.stdout, {
+      maxLineChars: MAX_LINE_BYTES,
+      // A plugin that breaks the protocol once cannot be trusted with the next request.
+      onProtocolError: (what) => {
+        this.fail(what);
+        this.kill();
+      },
+      onNotification: (method, raw) => {
+        const params = (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
+        if (method === "log") {
+          const text = typeof params.message === "string" ? params.message : JSON.stringify(params);
+          errLine(`plugin ${this.name}: ${escapeControls(text).slice(0, 2000)}`);
+        } else this.onNotification(method, params);
+      },
+      timeoutError: (method, ms) => {
+        // A plugin that hangs once cannot be trusted with the next request either.
+        this.fail(`stopped after it did not answer ${method}`);
+        this.kill();
+        return new PluginError(this.name, `${method} got no answer within ${ms} ms`);
+      },
+      answerError: (error) => {
+        const e = error as { message?: unknown } | null;
+        const text = typeof e?.message === "string" ? e.message : JSON.stringify(error);
+        return new PluginError(this.name, escapeControls(text).slice(0, 500));
+      },
+    });
+    this.peer.closed.catch((e) => this.fail(`reading its output failed: ${(e as Error).message}`));
     this.readStderr().catch(() => {});
     this.exited = this.child.status.then((s) => {
       const how = s.signal ? `was killed by ${s.signal}` : `exited with status ${s.code}`;
@@ -142,7 +160,7 @@ export class PluginProcess {
 
   /** True once the plugin crashed, hung or broke the protocol: start a new one. */
   get failed(): boolean {
-    return this.failure !== null;
+    return this.peer.failed !== null;
   }
 
   /** One request; rejects with a PluginError on an error answer, a timeout or a crash. */
@@ -151,22 +169,7 @@ export class PluginProcess {
     params: unknown,
     timeoutMs = envTimeout("HANDOFF_PLUGIN_TIMEOUT_MS", REQUEST_TIMEOUT_MS),
   ): Promise<unknown> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new PluginError(this.name, `${method} got no answer within ${timeoutMs} ms`));
-        // A plugin that hangs once cannot be trusted with the next request.
-        this.fail(`stopped after it did not answer ${method}`);
-        this.kill();
-      }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      const line = JSON.stringify({ jsonrpc: "2.0", id, method, params }) + "\n";
-      this.writer.write(new TextEncoder().encode(line)).catch(() => {
-        this.fail("its input closed");
-      });
-    });
+    return this.peer.request(method, params, timeoutMs);
   }
 
   /** Ends the plugin: stdin closes (it should exit), and after a grace period it is killed. */
@@ -189,13 +192,7 @@ export class PluginProcess {
   }
 
   private fail(what: string): void {
-    if (this.failure) return;
-    this.failure = new PluginError(this.name, what);
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(this.failure);
-      this.pending.delete(id);
-    }
+    this.peer.fail(new PluginError(this.name, what));
   }
 
   private async readStderr(): Promise<void> {
@@ -205,66 +202,5 @@ export class PluginProcess {
         err(`[${this.name}] ${chunk}`);
       }
     }
-  }
-
-  private async readStdout(): Promise<void> {
-    try {
-      for await (const raw of lines(this.child.stdout, { maxChars: MAX_LINE_BYTES })) {
-        const line = raw.trim();
-        if (line !== "") this.handle(line);
-        if (this.failure) return;
-      }
-    } catch (e) {
-      if (!(e instanceof LineTooLong)) throw e;
-      this.fail(`sent a message over ${MAX_LINE_BYTES >> 20} MiB`);
-      this.kill();
-    }
-  }
-
-  private handle(line: string): void {
-    let msg: Record<string, unknown>;
-    try {
-      msg = JSON.parse(line);
-      if (!msg || typeof msg !== "object" || Array.isArray(msg)) throw new Error();
-    } catch {
-      this.fail(`sent something that is not JSON-RPC: ${JSON.stringify(line.slice(0, 80))}`);
-      this.kill();
-      return;
-    }
-    if (typeof msg.method === "string") {
-      if (msg.id !== undefined) {
-        // handoff serves no requests (yet): say so, as JSON-RPC asks.
-        const reply = {
-          jsonrpc: "2.0",
-          id: msg.id,
-          error: { code: -32601, message: "method not found" },
-        };
-        this.writer.write(new TextEncoder().encode(JSON.stringify(reply) + "\n")).catch(() => {});
-        return;
-      }
-      const params = (msg.params && typeof msg.params === "object" ? msg.params : {}) as Record<
-        string,
-        unknown
-      >;
-      if (msg.method === "log") {
-        const text = typeof params.message === "string" ? params.message : JSON.stringify(params);
-        errLine(`plugin ${this.name}: ${escapeControls(text).slice(0, 2000)}`);
-      } else this.onNotification(msg.method, params);
-      return;
-    }
-    const id = msg.id;
-    const p = typeof id === "number" ? this.pending.get(id) : undefined;
-    if (!p) {
-      this.fail(`answered a request it was never sent (id ${JSON.stringify(id)})`);
-      this.kill();
-      return;
-    }
-    this.pending.delete(id as number);
-    clearTimeout(p.timer);
-    if (msg.error !== undefined) {
-      const e = msg.error as { message?: unknown } | null;
-      const text = typeof e?.message === "string" ? e.message : JSON.stringify(msg.error);
-      p.reject(new PluginError(this.name, escapeControls(text).slice(0, 500)));
-    } else p.resolve(msg.result);
   }
 }

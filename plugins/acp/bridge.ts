@@ -8,7 +8,7 @@
  */
 import { basename, dirname, join } from "../../core/path.ts";
 import type { RunEvent } from "../../core/events.ts";
-import { lines } from "../../core/lines.ts";
+import { JsonRpcPeer, METHOD_NOT_FOUND, RpcError } from "../../core/jsonrpc.ts";
 import { handoffHome } from "../../core/paths.ts";
 import { answerPermission, permissionSubject, Turn } from "./updates.ts";
 import { modeFor } from "./quirks.ts";
@@ -33,12 +33,6 @@ const INIT_TIMEOUT_MS = Number(Deno.env.get("HANDOFF_ACP_INIT_TIMEOUT_MS") ?? 60
 type Json = Record<string, unknown>;
 const isMap = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
-class RpcError extends Error {
-  constructor(readonly code: number, message: string) {
-    super(message);
-  }
-}
-
 function emit(ev: RunEvent): void {
   try {
     Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(ev) + "\n"));
@@ -49,14 +43,10 @@ function emit(ev: RunEvent): void {
 class Agent {
   private child: Deno.ChildProcess;
   private writer: WritableStreamDefaultWriter<Uint8Array>;
-  private nextId = 1;
-  private pending = new Map<
-    number,
-    { resolve: (v: unknown) => void; reject: (e: Error) => void }
-  >();
+  private peer: JsonRpcPeer;
   onUpdate: (params: unknown) => void = () => {};
   onRequest: (method: string, params: unknown) => Promise<unknown> = () =>
-    Promise.reject(new RpcError(-32601, "method not found"));
+    Promise.reject(new RpcError(METHOD_NOT_FOUND, "method not found"));
   readonly exited: Promise<Deno.CommandStatus>;
 
   constructor(argv: string[], cwd: string) {
@@ -70,79 +60,37 @@ class Agent {
       detached: true,
     }).spawn();
     this.writer = this.child.stdin.getWriter();
-    this.exited = this.child.status;
-    this.exited.then((s) => {
-      for (const p of this.pending.values()) {
-        p.reject(new Error(`the agent exited (${s.signal ?? `code ${s.code}`}) before answering`));
-      }
-      this.pending.clear();
+    this.peer = new JsonRpcPeer(this.writer, this.child.stdout, {
+      // Agents print banners on stdout now and then: not ours to answer, not fatal.
+      onProtocolError: () => {},
+      onRequest: (method, params) => this.onRequest(method, params),
+      onNotification: (method, params) => {
+        if (method === "session/update") this.onUpdate(params);
+      },
+      timeoutError: (method, ms) =>
+        new Error(`the agent did not answer ${method} within ${ms / 1000} s`),
+      onLine: TRACE
+        ? (line) => Deno.writeTextFileSync(TRACE, line + "\n", { append: true })
+        : undefined,
     });
-    this.read();
+    this.exited = this.child.status;
+    this.exited.then((s) =>
+      this.peer.fail(
+        new Error(`the agent exited (${s.signal ?? `code ${s.code}`}) before answering`),
+      )
+    );
   }
 
   get pid(): number {
     return this.child.pid;
   }
 
-  private send(msg: Json): void {
-    this.writer.write(new TextEncoder().encode(JSON.stringify({ jsonrpc: "2.0", ...msg }) + "\n"))
-      .catch(() => {/* the agent is gone: `exited` reports it */});
-  }
-
   request(method: string, params: unknown, timeoutMs?: number): Promise<unknown> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`the agent did not answer ${method} within ${timeoutMs / 1000} s`));
-      }, timeoutMs);
-      this.pending.set(id, {
-        resolve: (v) => (clearTimeout(timer), resolve(v)),
-        reject: (e) => (clearTimeout(timer), reject(e)),
-      });
-      this.send({ id, method, params });
-    });
+    return this.peer.request(method, params, timeoutMs);
   }
 
   notify(method: string, params: unknown): void {
-    this.send({ method, params });
-  }
-
-  private async read(): Promise<void> {
-    for await (const line of lines(this.child.stdout)) if (line.trim()) this.handle(line.trim());
-  }
-
-  private handle(line: string): void {
-    if (TRACE) Deno.writeTextFileSync(TRACE, line + "\n", { append: true });
-    let msg: Json;
-    try {
-      const parsed = JSON.parse(line);
-      if (!isMap(parsed)) return;
-      msg = parsed;
-    } catch {
-      return; // agents print banners on stdout now and then: not ours to answer
-    }
-    const method = typeof msg.method === "string" ? msg.method : null;
-    if (method && msg.id !== undefined) {
-      // A request from the agent: answered by policy, or -32601, never left hanging.
-      this.onRequest(method, msg.params).then(
-        (result) => this.send({ id: msg.id, result }),
-        (e) =>
-          this.send({
-            id: msg.id,
-            error: { code: e instanceof RpcError ? e.code : -32603, message: String(e.message) },
-          }),
-      );
-    } else if (method) {
-      if (method === "session/update") this.onUpdate(msg.params);
-    } else if (typeof msg.id === "number") {
-      const p = this.pending.get(msg.id);
-      if (!p) return;
-      this.pending.delete(msg.id);
-      if (isMap(msg.error)) {
-        p.reject(new RpcError(Number(msg.error.code), String(msg.error.message)));
-      } else p.resolve(msg.result);
-    }
+    this.peer.notify(method, params);
   }
 
   /** Closes stdin (most agents exit on it), then stops the group. */
@@ -250,7 +198,7 @@ export async function acpBridgeMain(_args: string[]): Promise<number> {
   };
   agent.onRequest = (method, params) => {
     if (method !== "session/request_permission") {
-      return Promise.reject(new RpcError(-32601, `${method} is not offered by handoff`));
+      return Promise.reject(new RpcError(METHOD_NOT_FOUND, `${method} is not offered by handoff`));
     }
     const call = (params as { toolCall?: unknown } | null)?.toolCall;
     for (const ev of turn.tool(call, { now: true })) emit(ev);
