@@ -3,7 +3,7 @@
  * (the Claude ACP adapter, on a fake Anthropic server that answers at once) versus the
  * same agent driven by a bare ACP client (bench/acp_client.ts: initialize, session/new,
  * one prompt, nothing else), both Deno processes. The difference is handoff: start-up,
- * config, ledger, files, the bridge process and the event mapping.
+ * config, ledger, files and the event mapping.
  *
  *   deno run -A bench/acp_overhead.ts [--runs N]     (default 7)
  */

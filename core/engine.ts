@@ -18,7 +18,7 @@ import {
   resolveValue,
 } from "./config.ts";
 import { EXIT, usageError } from "./errors.ts";
-import { emptyUsage, subtractUsage, type Usage } from "./events.ts";
+import { emptyUsage, type RunEvent, subtractUsage, type Usage } from "./events.ts";
 import {
   finishRun,
   getRun,
@@ -363,7 +363,7 @@ async function supervise(
       cwd: spec.cwd,
       env: spec.env,
       clearEnv: true,
-      stdin: spec.stdin === null ? "null" : "piped",
+      stdin: spec.stdin === null && !p.launcher.drive ? "null" : "piped",
       stdout: "piped",
       stderr: "piped",
       // Its own session and process group: `kill` stops the whole tree, and a Ctrl-C
@@ -382,7 +382,9 @@ async function supervise(
   // The prompt first: a CLI that waits only so long for stdin (claude: 3 s) must not wait
   // on our bookkeeping below, whose SQLite writes block this thread while the database is
   // busy. Bounded: a backend that never reads its stdin must still be recorded and guarded.
-  const promptWritten = spec.stdin === null ? Promise.resolve() : writePrompt(child, spec.stdin);
+  const promptWritten = spec.stdin === null || p.launcher.drive
+    ? Promise.resolve()
+    : writePrompt(child, spec.stdin);
   let bound: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([promptWritten, new Promise((r) => bound = setTimeout(r, 2000))]);
   clearTimeout(bound);
@@ -390,9 +392,12 @@ async function supervise(
   // Asked while the backend starts, so it costs the dispatch nothing.
   const tab = await origin;
   if (tab) setOrigin(db, runId, tab);
-  const guard = guardChild(child.pid, {
+  // A driven CLI's turn is ended by its driver first (ACP: session/cancel).
+  const stopping = new AbortController();
+  const pid = child.pid;
+  const guard = guardChild(pid, {
     timeoutMs: req.timeoutMs,
-    gracefully: p.launcher.stopsGracefully,
+    gracefully: p.launcher.drive ? () => stopping.abort() : undefined,
     onTimeout: (ms) => progress([`timed out after ${formatDuration(ms)}: stopping the backend`]),
     onHangup: () =>
       progress([
@@ -414,23 +419,45 @@ async function supervise(
       if (stderrTail.length > 20) stderrTail.shift();
     }
   })();
-  const parse = p.launcher.createParser();
-  for await (const line of lines(child.stdout)) {
-    writeText(logs.raw, line + "\n");
-    for (const ev of await parse.push(line)) {
-      const session = tally.sessionId;
-      progress(tally.apply(ev));
-      if (tally.sessionId && tally.sessionId !== session) setSession(db, runId, tally.sessionId);
-      if (ev.kind === "permission_denied") {
-        announce(db, req.registry, {
-          kind: "permission_denied",
-          runId,
-          backend: p.backend.name,
-          cwd: p.cwd,
-          detail: ev.detail,
-          tab,
-        });
-      }
+  const onEvent = (ev: RunEvent) => {
+    const session = tally.sessionId;
+    progress(tally.apply(ev));
+    if (tally.sessionId && tally.sessionId !== session) setSession(db, runId, tally.sessionId);
+    if (ev.kind === "permission_denied") {
+      announce(db, req.registry, {
+        kind: "permission_denied",
+        runId,
+        backend: p.backend.name,
+        cwd: p.cwd,
+        detail: ev.detail,
+        tab,
+      });
+    }
+  };
+  let drivenCode: number | null = null;
+  if (p.launcher.drive) {
+    drivenCode = await p.launcher.drive(
+      {
+        stdin: child.stdin,
+        stdout: child.stdout,
+        pid,
+        exited: child.status,
+        stop: stopping.signal,
+        runId,
+        emit: onEvent,
+        raw: (line) => writeText(logs.raw, line + "\n"),
+      },
+      task,
+      req.prompt,
+    ).catch((e) => {
+      onEvent({ kind: "result", text: `handoff: ${(e as Error).message}`, isError: true });
+      return EXIT.FAILED;
+    });
+  } else {
+    const parse = p.launcher.createParser();
+    for await (const line of lines(child.stdout)) {
+      writeText(logs.raw, line + "\n");
+      for (const ev of await parse.push(line)) onEvent(ev);
     }
   }
   await readStderr;
@@ -442,8 +469,9 @@ async function supervise(
   const v = verdict(
     tally,
     {
-      code: status.code,
-      signal: status.signal,
+      // A driven CLI is stopped by its driver after the turn: the driver's status counts.
+      code: drivenCode ?? status.code,
+      signal: drivenCode === null ? status.signal : null,
       interrupted,
       timedOutAfterMs: guard.timedOut ? req.timeoutMs! : null,
     },
@@ -491,8 +519,8 @@ function guardChild(
     timeoutMs?: number;
     onTimeout: (ms: number) => void;
     onHangup: () => void;
-    /** Signal only the CLI first (see BackendLauncher.stopsGracefully). */
-    gracefully?: boolean;
+    /** How to ask the CLI to stop before its tree is signalled (BackendLauncher.drive). */
+    gracefully?: () => void;
   },
   tick: () => void,
 ) {
@@ -506,7 +534,7 @@ function guardChild(
     stopping = true;
     // Collected before the first signal: once the CLI dies its tools are reparented.
     tree = processTree(pid);
-    if (limit.gracefully) killPid(pid, "SIGTERM");
+    if (limit.gracefully) limit.gracefully();
     else signalTree(pid, tree, "SIGTERM");
     killTimer = setTimeout(() => signalTree(pid, tree, "SIGKILL"), KILL_GRACE_MS);
   };

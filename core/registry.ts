@@ -42,6 +42,22 @@ export interface LaunchSpec {
   stdin: string | null;
 }
 
+/** A started CLI as a driving launcher gets it (see BackendLauncher.drive). */
+export interface DrivenCli {
+  stdin: WritableStream<Uint8Array>;
+  stdout: ReadableStream<Uint8Array>;
+  /** Also its process group's id: it runs in a session of its own. */
+  pid: number;
+  exited: Promise<Deno.CommandStatus>;
+  /** Aborts when the run is to stop. */
+  stop: AbortSignal;
+  runId: string;
+  /** One of the run's events, as a parser's would be. */
+  emit(ev: RunEvent): void;
+  /** One line for the run's raw log, which the launcher's parser reads back (`tail --json`). */
+  raw(line: string): void;
+}
+
 /**
  * Turns a backend's stdout into normalized events, one line at a time, in order. An
  * out-of-process plugin answers asynchronously; the caller awaits each line before the next.
@@ -63,10 +79,15 @@ export interface BackendLauncher {
   /** True when a resume only finds its conversation from the original cwd. */
   resumeNeedsCwd: boolean;
   /**
-   * True when the CLI ends its own turn on SIGTERM (the ACP bridge cancels the session):
-   * a stop signals it alone first, and the rest of its tree only after the grace period.
+   * For a CLI spoken to over its stdio (ACP) rather than one that reads the prompt on
+   * stdin and prints a stream: the engine starts `launch()`'s argv with stdin and stdout
+   * piped (not writing `stdin`) and hands them here with the run's prompt; `drive` reports
+   * the run's events and resolves with the run's exit status (0 success). When `cli.stop`
+   * aborts (kill, --timeout, Ctrl-C) it ends the turn its own way; the engine stops the
+   * process group if the CLI is still there after the grace period. `createParser` is not
+   * used for such a backend.
    */
-  stopsGracefully?: boolean;
+  drive?(cli: DrivenCli, task: LaunchTask, prompt: string): Promise<number>;
   /** True when usage events count the whole conversation, not just this run (codex). */
   usageIsThreadTotal?: boolean;
   /** Non-interactive run (fresh or resumed); the prompt goes to stdin. */

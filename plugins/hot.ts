@@ -5,7 +5,6 @@
  *   notify  runs on every agent turn (Claude Code and Codex hooks)
  *   attach-guard  (internal) watches one attached phone for the gate, see gate/guard.ts
  *   deliver (internal) hands stored events to the event sinks, see core/delivery.ts
- *   acp-bridge (internal) the ACP client behind every `type: acp` run, see acp/bridge.ts
  *   approval-hook  the PermissionRequest hook of Claude Code and Codex (approvals/hook.ts)
  *   complete-args (internal) the values for shell completion, see completion/complete.ts
  * Each handler takes the arguments after its name and returns the exit code; each
@@ -53,7 +52,6 @@ export const hotCommands: Record<string, () => Promise<(args: string[]) => Promi
       completeMain(args, async () => await (await import("./mod.ts")).pluginRegistry());
   },
   "attach-guard": async () => (await import("./gate/guard.ts")).guardMain,
-  "acp-bridge": async () => (await import("./acp/bridge.ts")).acpBridgeMain,
   deliver: async () => {
     const { deliverMain } = await import("../core/delivery.ts");
     return (args) =>

@@ -169,7 +169,7 @@ for (const agent of AGENTS) {
         assert.equal((await child.status).code, 130);
         await child.stderr.cancel();
         assert.equal((await listRuns(w)).find((x) => x.run_id === runId)?.status, "interrupted");
-        // Nothing handoff started is left in the run's folder: not the bridge, not the agent.
+        // Nothing handoff started is left in the run's folder: not the agent, not its tools.
         await waitFor(() => processesIn(w.work).length === 0, 10_000).catch(() => {
           throw new Error(`left running in ${w.work}: ${processesIn(w.work).join(", ")}`);
         });
@@ -177,3 +177,52 @@ for (const agent of AGENTS) {
     },
   });
 }
+
+Deno.test("acp agents end when their input closes (a handoff killed outright leaves none behind)", async () => {
+  // handoff drives the agent over its stdio; the only thing that can stop it after a
+  // SIGKILL of handoff is the end of its input. Each agent the tests install, asserted.
+  const dir = await Deno.makeTempDir({ prefix: "handoff-acp-eof-" });
+  try {
+    const agents: [string, string[]][] = [
+      ["gemini", ["--acp"]],
+      ["qwen", ["--acp"]],
+      ["opencode", ["acp"]],
+      ["claude-agent-acp", []],
+    ];
+    for (const [bin, args] of agents) {
+      const child = new Deno.Command(join(BIN_DIR, bin), {
+        args,
+        cwd: dir,
+        env: {
+          HOME: dir,
+          PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+          IS_SANDBOX: "1",
+          OPENCODE_DISABLE_AUTOUPDATE: "1",
+          OPENCODE_DISABLE_MODELS_FETCH: "1",
+        },
+        clearEnv: true,
+        stdin: "piped",
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      // One request first, so the agent is up and reading before its input closes.
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "initialize",
+          params: { protocolVersion: 1, clientCapabilities: {} },
+        }) + "\n",
+      ));
+      await new Promise((r) => setTimeout(r, 1500));
+      await w.close();
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      const status = await child.status;
+      clearTimeout(timer);
+      assert.equal(status.signal, null, `${bin} did not end within 30 s of its input closing`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});

@@ -376,7 +376,7 @@ Deno.test("acp backend with a minimal agent: vendor requests get -32601, mode is
   });
 });
 
-/** Replays a recorded agent's lines through the mapping, as the bridge would. */
+/** Replays a recorded agent's lines through the mapping, as the driver would. */
 function replay(file: string) {
   const turn = new Turn();
   const events = [];

@@ -179,7 +179,7 @@ Deno.test("import graph: the hot paths start without Deno's Node compatibility l
     "core/engine.ts",
     "plugins/dispatch/run.ts",
     "plugins/dispatch/resume.ts",
-    "plugins/acp/bridge.ts",
+    "plugins/acp/driver.ts",
   ];
   for (const entry of entries) {
     const extra = [...nodeModulesLoadedBy(entry)].filter(([spec]) => spec !== "node:sqlite");

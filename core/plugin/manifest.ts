@@ -73,7 +73,6 @@ const RESERVED_COMMANDS = new Set([
   "notify",
   "attach-guard",
   "deliver",
-  "acp-bridge",
 ]);
 
 type Json = Record<string, unknown>;

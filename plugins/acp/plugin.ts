@@ -1,14 +1,12 @@
 /**
  * The acp plugin: one backend type, `acp`, for every agent that speaks the Agent Client
  * Protocol (`gemini --acp`, `qwen --acp`, `opencode acp`, `claude-agent-acp`,
- * `codex-acp`, `goose acp`, …). The run's process is handoff's own ACP client
- * (`handoff acp-bridge`, bridge.ts), which starts the agent and prints normalized events.
+ * `codex-acp`, `goose acp`, …). The engine starts the agent; handoff's own ACP client
+ * (driver.ts) speaks to it over its stdio and reports normalized events.
  */
 import { checkRunEvents } from "../../core/events.ts";
 import { HandoffError } from "../../core/errors.ts";
 import type { BackendLauncher, Plugin } from "../../core/registry.ts";
-import { selfArgv } from "../../core/self.ts";
-import type { BridgeTask } from "./bridge.ts";
 
 /** How `permission_mode` answers `session/request_permission` (updates.ts answerPermission). */
 const PERMISSION_MODES = ["bypass", "read-only", "plan", "ask"] as const;
@@ -22,28 +20,22 @@ export const acpLauncher: BackendLauncher = {
   defaultPermissionMode: "bypass",
   choosesSessionId: false,
   resumeNeedsCwd: true,
-  stopsGracefully: true,
 
   // Every start-up registers this plugin: its other modules load only for an acp run.
-  async launch(task, prompt) {
+  async launch(task) {
     const { agentEnv } = await import("./quirks.ts");
-    const bridge: BridgeTask = {
-      argv: [task.command, ...task.args],
-      cwd: task.cwd,
-      prompt: task.systemPrompt ? `${task.systemPrompt}\n\n${prompt}` : prompt,
-      model: task.model,
-      mode: task.mode,
-      permissionMode: task.permissionMode,
-      resumeSession: task.resumeSession ?? null,
-    };
-    const self = selfArgv();
     return {
-      argv: [...self, "acp-bridge"],
+      argv: [task.command, ...task.args],
       env: agentEnv(task.command, task.permissionMode, { ...task.inheritedEnv, ...task.env }),
       cwd: task.cwd,
-      // The task, prompt included, travels on stdin: never in argv or the environment.
-      stdin: JSON.stringify(bridge),
+      // The prompt goes in session/prompt (driver.ts): never in argv or the environment.
+      stdin: null,
     };
+  },
+
+  async drive(cli, task, prompt) {
+    const { driveAcp } = await import("./driver.ts");
+    return await driveAcp(cli, task, prompt);
   },
 
   interactive() {
@@ -54,7 +46,7 @@ export const acpLauncher: BackendLauncher = {
     );
   },
 
-  // The bridge prints handoff's own events, one JSON object per line.
+  // The run's raw log holds the driver's events, one JSON object per line (`tail --json`).
   createParser: () => ({
     push(line: string) {
       if (!line.startsWith("{")) return [];

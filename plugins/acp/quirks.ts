@@ -1,6 +1,6 @@
 // What particular ACP agents need beyond the protocol, each found by running them:
 // which session mode makes an agent ask before acting, and opencode's own permission
-// setting. Pure functions; the bridge and the launcher apply them.
+// setting. Pure functions; the driver and the launcher apply them.
 
 import { basename } from "../../core/path.ts";
 

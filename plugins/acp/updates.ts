@@ -1,6 +1,6 @@
 // Pure mapping from what an ACP agent says to handoff's normalized run events: the
 // `session/update` notifications of a turn, its permission requests and its stop reason.
-// No I/O here (bridge.ts does it), so every case is a unit test.
+// No I/O here (driver.ts does it), so every case is a unit test.
 
 import { addUsage, emptyUsage, oneLine, type RunEvent, type Usage } from "../../core/events.ts";
 

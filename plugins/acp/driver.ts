@@ -1,20 +1,21 @@
 /**
- * `handoff acp-bridge` (internal): the ACP client behind every `type: acp` backend. The
- * engine starts it as the backend CLI; it reads the task as one JSON document on stdin,
- * starts the agent in a process group of its own, speaks ACP (newline-delimited JSON-RPC
- * 2.0) to it, and prints handoff's normalized run events as JSON lines on stdout, which
- * the acp launcher's parser passes through. On SIGTERM or SIGINT it sends `session/cancel`,
- * gives the turn a moment to end, then stops the agent's group.
+ * handoff's ACP client, behind every `type: acp` backend: the engine starts the agent (in a
+ * process group of its own, as every backend) and hands its stdio here. This speaks ACP
+ * (newline-delimited JSON-RPC 2.0) to it and reports handoff's normalized run events.
+ * When the run is stopped it sends `session/cancel`, gives the turn a moment to end, then
+ * closes the agent's input and stops its group. Every agent tried exits when its input
+ * closes, which is also what happens when handoff itself is killed outright.
  */
 import { basename, dirname, join } from "../../core/path.ts";
 import type { RunEvent } from "../../core/events.ts";
 import { JsonRpcPeer, METHOD_NOT_FOUND, RpcError } from "../../core/jsonrpc.ts";
+import type { DrivenCli, LaunchTask } from "../../core/registry.ts";
 import { handoffHome } from "../../core/paths.ts";
 import { answerPermission, permissionSubject, Turn } from "./updates.ts";
 import { modeFor } from "./quirks.ts";
 
-/** What the acp launcher hands the bridge on stdin. */
-export interface BridgeTask {
+/** A run as the driver sees it. */
+interface AcpTask {
   argv: string[];
   cwd: string;
   prompt: string;
@@ -22,6 +23,8 @@ export interface BridgeTask {
   mode: string | null;
   permissionMode: string;
   resumeSession: string | null;
+  /** The agent's environment. */
+  env: Record<string, string>;
 }
 
 const PROTOCOL_VERSION = 1;
@@ -33,34 +36,17 @@ const INIT_TIMEOUT_MS = Number(Deno.env.get("HANDOFF_ACP_INIT_TIMEOUT_MS") ?? 60
 type Json = Record<string, unknown>;
 const isMap = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function emit(ev: RunEvent): void {
-  try {
-    Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(ev) + "\n"));
-  } catch { /* handoff is gone (killed): the orphan watch stops the agent */ }
-}
-
-/** The agent process and the JSON-RPC connection over its stdio. */
+/** The JSON-RPC connection over the agent's stdio, and how to stop the agent. */
 class Agent {
-  private child: Deno.ChildProcess;
   private writer: WritableStreamDefaultWriter<Uint8Array>;
   private peer: JsonRpcPeer;
   onUpdate: (params: unknown) => void = () => {};
   onRequest: (method: string, params: unknown) => Promise<unknown> = () =>
     Promise.reject(new RpcError(METHOD_NOT_FOUND, "method not found"));
-  readonly exited: Promise<Deno.CommandStatus>;
 
-  constructor(argv: string[], cwd: string) {
-    this.child = new Deno.Command(argv[0], {
-      args: argv.slice(1),
-      cwd,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "inherit",
-      // Its own group: a stop reaches the bridge first, which cancels the turn itself.
-      detached: true,
-    }).spawn();
-    this.writer = this.child.stdin.getWriter();
-    this.peer = new JsonRpcPeer(this.writer, this.child.stdout, {
+  constructor(private readonly cli: DrivenCli) {
+    this.writer = cli.stdin.getWriter();
+    this.peer = new JsonRpcPeer(this.writer, cli.stdout, {
       // Agents print banners on stdout now and then: not ours to answer, not fatal.
       onProtocolError: () => {},
       onRequest: (method, params) => this.onRequest(method, params),
@@ -73,16 +59,11 @@ class Agent {
         ? (line) => Deno.writeTextFileSync(TRACE, line + "\n", { append: true })
         : undefined,
     });
-    this.exited = this.child.status;
-    this.exited.then((s) =>
+    cli.exited.then((s) =>
       this.peer.fail(
         new Error(`the agent exited (${s.signal ?? `code ${s.code}`}) before answering`),
       )
     );
-  }
-
-  get pid(): number {
-    return this.child.pid;
   }
 
   request(method: string, params: unknown, timeoutMs?: number): Promise<unknown> {
@@ -96,33 +77,22 @@ class Agent {
   /** Closes stdin (most agents exit on it), then stops the group. */
   async stop(): Promise<void> {
     await this.writer.close().catch(() => {});
-    const gone = await Promise.race([this.exited.then(() => true), sleep(1_000).then(() => false)]);
-    if (gone) return;
+    const exited = this.cli.exited.then(() => true);
+    if (await Promise.race([exited, sleep(1_000).then(() => false)])) return;
     try {
-      Deno.kill(-this.child.pid, "SIGTERM");
+      Deno.kill(-this.cli.pid, "SIGTERM");
     } catch { /* already gone */ }
-    const dead = await Promise.race([this.exited.then(() => true), sleep(2_000).then(() => false)]);
-    if (!dead) {
-      try {
-        Deno.kill(-this.child.pid, "SIGKILL");
-      } catch { /* already gone */ }
-    }
+    if (await Promise.race([exited, sleep(2_000).then(() => false)])) return;
+    try {
+      Deno.kill(-this.cli.pid, "SIGKILL");
+    } catch { /* already gone */ }
   }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function readTask(): Promise<BridgeTask> {
-  const text = await new Response(Deno.stdin.readable).text();
-  const t = JSON.parse(text);
-  if (!isMap(t) || !Array.isArray(t.argv) || typeof t.prompt !== "string") {
-    throw new Error("acp-bridge: stdin must be the task JSON (it is started by handoff run)");
-  }
-  return t as unknown as BridgeTask;
-}
-
 /** Loads (or resumes) the session with the method the agent advertises. */
-async function continueSession(agent: Agent, caps: Json, task: BridgeTask): Promise<void> {
+async function continueSession(agent: Agent, caps: Json, task: AcpTask): Promise<void> {
   const sessionCaps = isMap(caps.sessionCapabilities) ? caps.sessionCapabilities : {};
   const method = caps.loadSession === true
     ? "session/load"
@@ -138,7 +108,7 @@ async function continueSession(agent: Agent, caps: Json, task: BridgeTask): Prom
   await agent.request(method, { sessionId: task.resumeSession, cwd: task.cwd, mcpServers: [] });
 }
 
-/** Where the bridge notes when each session was last written (`<session id>` → ISO time). */
+/** Where the driver notes when each session was last written (`<session id>` → ISO time). */
 function lastUsedFile(sessionId: string): string | null {
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(sessionId)) return null;
   return join(handoffHome(), "plugins", ".data", "acp", "last-used", sessionId);
@@ -158,7 +128,11 @@ function noteUsed(sessionId: string): void {
  * minute it was last written makes it write over that file and lose the conversation.
  * So a resume of Gemini waits for the minute to turn (with a progress line).
  */
-async function waitForGeminiMinute(task: BridgeTask): Promise<void> {
+async function waitForGeminiMinute(
+  task: AcpTask,
+  emit: (ev: RunEvent) => void,
+  stop: AbortSignal,
+): Promise<void> {
   if (!task.resumeSession || !/gemini/i.test(basename(task.argv[0]))) return;
   const file = lastUsedFile(task.resumeSession);
   let last: number;
@@ -175,19 +149,37 @@ async function waitForGeminiMinute(task: BridgeTask): Promise<void> {
     text: `waiting ${Math.ceil(wait / 1000)} s for the clock minute to turn: Gemini CLI ` +
       "cannot load a session in the minute it was last written",
   });
-  await sleep(wait);
+  await Promise.race([sleep(wait), new Promise((r) => stop.addEventListener("abort", r))]);
 }
 
-export async function acpBridgeMain(_args: string[]): Promise<number> {
-  let task: BridgeTask;
-  try {
-    task = await readTask();
-  } catch (e) {
-    console.error(`handoff acp-bridge: ${(e as Error).message}`);
-    return 2;
-  }
-  await waitForGeminiMinute(task);
-  const agent = new Agent(task.argv, task.cwd);
+/** The run's task as the driver needs it (the system prompt goes before the prompt). */
+function acpTask(task: LaunchTask, prompt: string): AcpTask {
+  return {
+    argv: [task.command, ...task.args],
+    cwd: task.cwd,
+    prompt: task.systemPrompt ? `${task.systemPrompt}\n\n${prompt}` : prompt,
+    model: task.model,
+    mode: task.mode,
+    permissionMode: task.permissionMode,
+    resumeSession: task.resumeSession ?? null,
+    env: { ...task.inheritedEnv, ...task.env },
+  };
+}
+
+/** One turn with the agent the engine started: resolves with the run's exit status. */
+export async function driveAcp(
+  cli: DrivenCli,
+  launch: LaunchTask,
+  prompt: string,
+): Promise<number> {
+  const task = acpTask(launch, prompt);
+  // The raw log keeps handoff's events (the launcher's parser reads them back), not the
+  // agent's JSON-RPC: HANDOFF_ACP_TRACE records that.
+  const emit = (ev: RunEvent) => {
+    cli.raw(JSON.stringify(ev));
+    cli.emit(ev);
+  };
+  const agent = new Agent(cli);
   const turn = new Turn();
   let loading = false;
   let sessionId: string | null = null;
@@ -218,7 +210,7 @@ export async function acpBridgeMain(_args: string[]): Promise<number> {
       tool: subject.name,
       summary: subject.summary,
       options: Array.isArray(p.options) ? p.options : [],
-      runId: Deno.env.get("HANDOFF_RUN_ID") || null,
+      runId: cli.runId,
       cwd: task.cwd,
       signal: asking.signal,
     }).catch((e) => ({ optionId: null, why: `phones not asked: ${(e as Error).message}` }));
@@ -253,10 +245,9 @@ export async function acpBridgeMain(_args: string[]): Promise<number> {
     if (sessionId) agent.notify("session/cancel", { sessionId });
     setTimeout(() => agent.stop(), CANCEL_WAIT_MS);
   };
-  for (const s of ["SIGTERM", "SIGINT"] as const) Deno.addSignalListener(s, onStop);
-  // A handoff killed outright (SIGKILL) cannot stop us: its going makes us an orphan.
-  const parent = Deno.ppid;
-  const orphanWatch = setInterval(() => Deno.ppid !== parent && onStop(), 500);
+  if (cli.stop.aborted) onStop();
+  else cli.stop.addEventListener("abort", onStop, { once: true });
+  await waitForGeminiMinute(task, emit, cli.stop);
 
   try {
     const init = await agent.request("initialize", {
@@ -278,7 +269,7 @@ export async function acpBridgeMain(_args: string[]): Promise<number> {
       sessionId = String(session.sessionId);
     }
     emit({ kind: "session", id: sessionId });
-    await chooseModeAndModel(agent, sessionId, session, task);
+    await chooseModeAndModel(agent, sessionId, session, task, emit);
     const response = await agent.request("session/prompt", {
       sessionId,
       prompt: [{ type: "text", text: task.prompt }],
@@ -290,8 +281,7 @@ export async function acpBridgeMain(_args: string[]): Promise<number> {
     for (const ev of turn.end(null, (e as Error).message)) emit(ev);
     return 1;
   } finally {
-    for (const s of ["SIGTERM", "SIGINT"] as const) Deno.removeSignalListener(s, onStop);
-    clearInterval(orphanWatch);
+    cli.stop.removeEventListener("abort", onStop);
     await agent.stop();
   }
 }
@@ -301,7 +291,8 @@ async function chooseModeAndModel(
   agent: Agent,
   sessionId: string,
   session: Json,
-  task: BridgeTask,
+  task: AcpTask,
+  emit: (ev: RunEvent) => void,
 ): Promise<void> {
   const modes = isMap(session.modes) && Array.isArray(session.modes.availableModes)
     ? session.modes.availableModes.filter(isMap).map((m) => String(m.id))
@@ -321,10 +312,9 @@ async function chooseModeAndModel(
   if (task.mode) {
     if (modes.length && !modes.includes(task.mode)) {
       // The Claude adapter hides bypassPermissions from root unless IS_SANDBOX=1.
-      const why =
-        task.mode === "bypassPermissions" && Deno.uid() === 0 && !Deno.env.get("IS_SANDBOX")
-          ? `; as root the Claude ACP adapter offers it only with IS_SANDBOX: "1" in the backend's env`
-          : "";
+      const why = task.mode === "bypassPermissions" && Deno.uid() === 0 && !task.env.IS_SANDBOX
+        ? `; as root the Claude ACP adapter offers it only with IS_SANDBOX: "1" in the backend's env`
+        : "";
       throw new Error(
         `the agent has no mode "${task.mode}" (it offers: ${modes.join(", ")})${why}`,
       );
