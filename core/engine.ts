@@ -35,6 +35,7 @@ import {
 import { clock, err, errLine, formatDuration, out } from "./output.ts";
 import { ensurePrivateDir, paths, type RunFiles, runFiles } from "./paths.ts";
 import {
+  inNewSession,
   isSameProcess,
   killPid,
   processStartTime,
@@ -358,8 +359,9 @@ async function supervise(
   const origin = req.registry.runOrigin(Deno.env.toObject());
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(spec.argv[0], {
-      args: spec.argv.slice(1),
+    const start = inNewSession(spec.argv);
+    child = new Deno.Command(start.argv[0], {
+      args: start.argv.slice(1),
       cwd: spec.cwd,
       env: spec.env,
       clearEnv: true,
@@ -368,7 +370,7 @@ async function supervise(
       stderr: "piped",
       // Its own session and process group: `kill` stops the whole tree, and a Ctrl-C
       // in the caller's terminal reaches the backend only through us.
-      detached: true,
+      detached: start.detached,
     }).spawn();
   } catch (e) {
     const diagnostic = [`could not start ${spec.argv[0]}: ${(e as Error).message}`];

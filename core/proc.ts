@@ -172,3 +172,32 @@ export function asRoot(argv: string[]): string[] {
   if (Deno.uid() === 0) return argv;
   return which("sudo") ? ["sudo", ...argv] : argv;
 }
+
+let setsidPath: string | null | undefined;
+
+/** setsid(1) (util-linux): on Linux, not on macOS. */
+function setsidProgram(): string | null {
+  if (setsidPath !== undefined) return setsidPath;
+  for (const p of ["/usr/bin/setsid", "/bin/setsid"]) {
+    try {
+      if (Deno.statSync(p).isFile) return setsidPath = p;
+    } catch { /* not here */ }
+  }
+  return setsidPath = null;
+}
+
+/**
+ * How to start `argv` in a session and process group of its own. Deno's `detached` forks
+ * the whole (large) process before it calls setsid: ~8 ms for handoff, against ~2 ms for a
+ * plain spawn of setsid(1), which then calls setsid and execs in place (same pid). That is
+ * used where it exists and `argv[0]` is an absolute path to a file, so a missing program
+ * still fails the spawn itself with Deno's own error.
+ */
+export function inNewSession(argv: string[]): { argv: string[]; detached: boolean } {
+  const setsid = setsidProgram();
+  let direct = false;
+  try {
+    direct = argv[0].startsWith("/") && Deno.statSync(argv[0]).isFile;
+  } catch { /* missing: let the spawn say so */ }
+  return setsid && direct ? { argv: [setsid, ...argv], detached: false } : { argv, detached: true };
+}

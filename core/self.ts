@@ -5,6 +5,7 @@
 
 import { fromFileUrl, join } from "./path.ts";
 import { ensurePrivateDir } from "./paths.ts";
+import { inNewSession } from "./proc.ts";
 
 const MAIN_TS = new URL("../main.ts", import.meta.url);
 
@@ -31,31 +32,15 @@ export function spawnSelfDetached(
   args: string[],
   env?: Record<string, string>,
 ): void {
-  const argv = [...selfArgv(), "--home", home, ...args];
-  // A detached spawn forks the whole (large) process before it can call setsid: two to
-  // three times slower than a plain spawn. Where setsid(1) exists (Linux), it starts the
-  // new session instead, after a plain spawn.
-  const setsid = setsidProgram();
-  const [program, ...rest] = setsid ? [setsid, ...argv] : argv;
-  new Deno.Command(program, {
-    args: rest,
+  const start = inNewSession([...selfArgv(), "--home", home, ...args]);
+  new Deno.Command(start.argv[0], {
+    args: start.argv.slice(1),
     ...(env ? { env, clearEnv: true } : {}),
     stdin: "null",
     stdout: "null",
     stderr: "null",
-    detached: setsid === null,
+    detached: start.detached,
   }).spawn().unref();
-}
-
-let setsidPath: string | null | undefined;
-function setsidProgram(): string | null {
-  if (setsidPath !== undefined) return setsidPath;
-  for (const p of ["/usr/bin/setsid", "/bin/setsid"]) {
-    try {
-      if (Deno.statSync(p).isFile) return setsidPath = p;
-    } catch { /* not here */ }
-  }
-  return setsidPath = null;
 }
 
 /** sh single-quoting (the shim is the only script handoff writes). */
