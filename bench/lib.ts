@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SOURCE_RUN } from "../core/self.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
 export const MAIN = join(REPO_ROOT, "main.ts");
@@ -14,7 +15,7 @@ export const BIN_DIR = join(REPO_ROOT, "node_modules", ".bin");
 
 /** argv of `handoff <args>` exactly as a user runs it from a checkout. */
 export function handoffArgv(...args: string[]): string[] {
-  return [Deno.execPath(), "run", "-A", "--quiet", MAIN, ...args];
+  return [Deno.execPath(), ...SOURCE_RUN, MAIN, ...args];
 }
 
 /**

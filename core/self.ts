@@ -9,6 +9,19 @@ import { inNewSession } from "./proc.ts";
 
 const MAIN_TS = new URL("../main.ts", import.meta.url);
 
+/**
+ * How `deno` runs handoff from source. Without --unstable-lazy-dynamic-imports, `deno run`
+ * loads every module a literal `import("…")` names before the program starts: all of
+ * handoff's ~200 modules for every command (+25 ms for `--version`). A compiled binary
+ * embeds them either way; the flag is never given to `deno compile`.
+ */
+export const SOURCE_RUN: readonly string[] = [
+  "run",
+  "-A",
+  "--quiet",
+  "--unstable-lazy-dynamic-imports",
+];
+
 /** True when running from source (`deno run main.ts`), false in a `deno compile` binary. */
 export function runningFromSource(): boolean {
   const exe = Deno.execPath().split("/").pop() ?? "";
@@ -18,7 +31,7 @@ export function runningFromSource(): boolean {
 /** The argv that starts this handoff: the binary, or deno running main.ts. */
 export function selfArgv(): string[] {
   return runningFromSource()
-    ? [Deno.execPath(), "run", "-A", "--quiet", fromFileUrl(MAIN_TS)]
+    ? [Deno.execPath(), ...SOURCE_RUN, fromFileUrl(MAIN_TS)]
     : [Deno.execPath()];
 }
 
@@ -54,7 +67,7 @@ export function shimScript(denoPath: string, mainTs: string): string {
     "#!/bin/sh",
     "# Written by handoff (setup/pair): how sshd's forced command and scripts reach handoff",
     "# when running from source. Safe to delete; `handoff setup` writes it again.",
-    `exec ${sq(denoPath)} run -A --quiet ${sq(mainTs)} "$@"`,
+    `exec ${sq(denoPath)} ${SOURCE_RUN.join(" ")} ${sq(mainTs)} "$@"`,
     "",
   ].join("\n");
 }

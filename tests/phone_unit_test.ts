@@ -286,7 +286,10 @@ Deno.test("approve: code comparison", () => {
 Deno.test("shim, unique names, OpenSSH versions", () => {
   const shim = shimScript("/opt/deno it's/deno", "/src/main.ts");
   assert.match(shim, /^#!\/bin\/sh\n/);
-  assert.match(shim, /exec '\/opt\/deno it'\\''s\/deno' run -A --quiet '\/src\/main.ts' "\$@"\n$/);
+  assert.match(
+    shim,
+    /exec '\/opt\/deno it'\\''s\/deno' run -A --quiet --unstable-lazy-dynamic-imports '\/src\/main.ts' "\$@"\n$/,
+  );
   assert.equal(uniqueName("Pixel 7", new Set()), "Pixel 7");
   assert.equal(uniqueName("Pixel 7", new Set(["Pixel 7", "Pixel 7 (2)"])), "Pixel 7 (3)");
   assert.deepEqual(parseOpenSshVersion("OpenSSH_9.2p1 Debian-2+deb12u3, OpenSSL 3.0"), [9, 2]);

@@ -4,6 +4,7 @@
  * compiled binary, run here against `deno run` as the stand-in for the binary.
  */
 import assert from "node:assert/strict";
+import { SOURCE_RUN } from "../core/self.ts";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { MAIN } from "./helpers/handoff.ts";
@@ -81,9 +82,7 @@ Deno.test("the release smoke test passes against deno run (the binary's stand-in
     args: [
       join(REPO_ROOT, "tests", "smoke", "smoke.sh"),
       Deno.execPath(),
-      "run",
-      "-A",
-      "--quiet",
+      ...SOURCE_RUN,
       MAIN,
     ],
     cwd: Deno.makeTempDirSync({ prefix: "handoff-smoke-cwd-" }),

@@ -8,6 +8,7 @@ import { startFakeAnthropic } from "../fakes/fake_anthropic.ts";
 import { startFakeOpenAI } from "../fakes/fake_openai.ts";
 import type { FakeServer } from "../fakes/serve.ts";
 import { BIN_DIR, REPO_ROOT, writeCodexHome } from "./agents.ts";
+import { SOURCE_RUN } from "../../core/self.ts";
 
 export const MAIN = join(REPO_ROOT, "main.ts");
 
@@ -43,7 +44,7 @@ export function spawnHandoff(
   o: { env: Record<string, string>; cwd: string; stdin: "piped" | "null" },
 ): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
+    args: [...SOURCE_RUN, MAIN, ...args],
     cwd: o.cwd,
     env: o.env,
     clearEnv: true,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of a handoff program, run from a directory outside the source tree:
 #   tests/smoke/smoke.sh ./dist/handoff-linux-x64               (a release binary)
-#   tests/smoke/smoke.sh deno run -A --quiet "$PWD/main.ts"     (the stand-in from source)
+#   tests/smoke/smoke.sh deno run -A --quiet --unstable-lazy-dynamic-imports "$PWD/main.ts"   (from source)
 # It checks --version, init into a temporary home, env --json, plugin list, a gate `list`
 # for a device paired on the spot, and one run against the fake Anthropic server of the
 # tests with the real claude CLI. Needs: node, and `npm ci` done in this checkout (for
