@@ -43,6 +43,18 @@ export async function newProgram(): Promise<Command> {
     });
 }
 
+/** What every command is handed: the registry, the current streams, the files, the clock. */
+export function commandContext(registry: Registry): CommandContext {
+  return {
+    registry,
+    io: io(),
+    paths: () => paths(),
+    // Loaded on first use: commands that never open the ledger do not pay for SQLite.
+    openStore: async (o) => (await import("./store.ts")).openDb(paths().db, o),
+    now: () => new Date(),
+  };
+}
+
 /**
  * Runs one command line; resolves with its exit code. `o.io` replaces stdout and stderr
  * for the call (in-process tests), and the exit code starts from 0 each time.
@@ -75,12 +87,7 @@ export async function runCli(
       ),
     );
   }
-  const ctx: CommandContext = {
-    registry,
-    io: io(),
-    paths: () => paths(),
-    now: () => new Date(),
-  };
+  const ctx = commandContext(registry);
   if (own?.quick) {
     try {
       const code = await own.quick(args.slice(1), ctx);

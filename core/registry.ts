@@ -103,7 +103,7 @@ export interface BackendLauncher {
 
 /**
  * What every command is handed (like GitHub CLI's Factory): the registry, the streams it
- * writes to, where handoff's files are, and the clock. A test runs commands in-process by
+ * writes to, where handoff's files are, the ledger, and the clock. A test runs commands in-process by
  * giving `runCli` its own streams (core/io.ts `bufferIo`) and a HANDOFF_HOME of its own.
  */
 export interface CommandContext {
@@ -111,6 +111,8 @@ export interface CommandContext {
   io: IoStreams;
   /** handoff's files (HANDOFF_HOME, the ledger, the config), resolved when called. */
   paths: () => Paths;
+  /** The ledger of `paths()`, opened for the caller (who closes it). */
+  openStore: (o?: { readOnly?: boolean }) => Promise<Db>;
   now: () => Date;
 }
 

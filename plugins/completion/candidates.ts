@@ -28,14 +28,12 @@ function treeFor(registry: Registry, path: string[]): Promise<Tree | null> {
 }
 
 async function buildTree(registry: Registry, path: string[]): Promise<Tree | null> {
-  const { newProgram } = await import("../../core/cli.ts");
-  const { io } = await import("../../core/io.ts");
+  const { commandContext, newProgram } = await import("../../core/cli.ts");
   const program = await newProgram() as unknown as Tree & { parse?: unknown };
   if (path.length === 0) return program;
   const spec = registry.command(path[0]);
   if (!spec?.register) return null;
-  const ctx = { registry, io: io(), paths: () => paths(), now: () => new Date() };
-  await spec.register(program as never, ctx);
+  await spec.register(program as never, commandContext(registry));
   let node: Tree | undefined = program;
   for (const name of path) {
     node = node.commands.find((c) => c.name() === name || c.aliases().includes(name));

@@ -119,7 +119,7 @@ export async function backendsCheck(
 ): Promise<number> {
   const timeoutMs = durationFlag("--timeout", f.timeout, { zero: false }) ?? 120_000;
   const { loadConfig } = await import("../../core/config.ts");
-  const config = await loadConfig((t) => ctx.registry.backend(t), paths().config);
+  const config = await loadConfig((t) => ctx.registry.backend(t), ctx.paths().config);
   const chosen = name ? config.backends.filter((b) => b.name === name) : config.backends;
   if (name && chosen.length === 0) {
     throw usageError(

@@ -2,7 +2,6 @@
 import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { errLine, outLine } from "../../core/output.ts";
-import { paths } from "../../core/paths.ts";
 import { commandVersion, which } from "../../core/proc.ts";
 import { VERSION } from "../../core/version.ts";
 import { referencedVars } from "../../core/template.ts";
@@ -24,7 +23,7 @@ export async function env(
   ctx: CommandContext,
   f: { json?: boolean },
 ): Promise<number> {
-  const p = paths();
+  const p = ctx.paths();
   const info: Record<string, unknown> = {
     version: VERSION,
     deno: Deno.version.deno,

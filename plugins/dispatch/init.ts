@@ -7,7 +7,7 @@ import { dirname, join } from "../../core/path.ts";
 import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { errColors, errLine } from "../../core/output.ts";
-import { ensurePrivateDir, expandHome, paths, tildePath, userHome } from "../../core/paths.ts";
+import { ensurePrivateDir, expandHome, tildePath, userHome } from "../../core/paths.ts";
 import { confirm } from "../../core/ask.ts";
 import { readTextOrNull, writeFileAtomic } from "../../core/files.ts";
 import { which } from "../../core/proc.ts";
@@ -93,7 +93,7 @@ export async function init(
   },
 ) {
   const c = errColors();
-  const p = paths();
+  const p = ctx.paths();
   const ok = (s: string) => errLine(`${c.green("✓")} ${s}`);
   const skip = (s: string) => errLine(`${c.dim("·")} ${s}`);
   const warn = (s: string) => errLine(`${c.yellow("!")} ${s}`);
@@ -129,8 +129,8 @@ export async function init(
       warn("the skills are made from the configured backends: fix the config, then run init again");
       return 2;
     }
-    const { openDb, getSetting, setSetting } = await import("../../core/store.ts");
-    const db = openDb(p.db);
+    const { getSetting, setSetting } = await import("../../core/store.ts");
+    const db = await ctx.openStore();
     const hash = await sha256();
     try {
       const targets = await skillTargets(backends);

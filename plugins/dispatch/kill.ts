@@ -3,7 +3,6 @@ import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { HandoffError } from "../../core/errors.ts";
 import { errLine, outLine } from "../../core/output.ts";
-import { paths } from "../../core/paths.ts";
 import { isSameProcess, killPid, processTree, signalTree } from "../../core/proc.ts";
 import type { RunRow } from "../../core/ledger.ts";
 import type { Db } from "../../core/store.ts";
@@ -41,14 +40,13 @@ export async function stopRun(db: Db, row: RunRow): Promise<string> {
 }
 
 export async function kill(
-  _ctx: CommandContext,
+  ctx: CommandContext,
   selector: string,
   f: { json?: boolean } = {},
 ): Promise<number> {
-  const { openDb } = await import("../../core/store.ts");
   const { selectRun } = await import("../../core/select.ts");
   const { cancelReserved, reconcile } = await import("../../core/ledger.ts");
-  const db = openDb(paths().db);
+  const db = await ctx.openStore();
   try {
     reconcile(db);
     const row = selectRun(db, selector, { preferRunning: true });

@@ -3,7 +3,7 @@ import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { usageError } from "../../core/errors.ts";
 import { errLine, outColors, outLine, type Palette, safeText } from "../../core/output.ts";
-import { paths, tildePath } from "../../core/paths.ts";
+import { tildePath } from "../../core/paths.ts";
 import { RUN_STATUSES, type RunRow } from "../../core/ledger.ts";
 import {
   costTotal,
@@ -113,9 +113,8 @@ export async function list(
     const { listTui } = await import("./tui/mod.ts");
     return await listTui(ctx, { status: f.status, backend: f.backend });
   }
-  const { openDb } = await import("../../core/store.ts");
   const { listRuns, reconcile } = await import("../../core/ledger.ts");
-  const db = openDb(paths().db, { readOnly: true });
+  const db = await ctx.openStore({ readOnly: true });
   try {
     reconcile(db);
     const rows = listRuns(db, { limit, status: f.status, backend: f.backend });

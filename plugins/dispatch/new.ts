@@ -3,7 +3,7 @@ import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { usageError } from "../../core/errors.ts";
 import { outLine } from "../../core/output.ts";
-import { ensurePrivateDir, paths, runFiles } from "../../core/paths.ts";
+import { ensurePrivateDir, runFiles } from "../../core/paths.ts";
 import { cleanSlug } from "../../core/runid.ts";
 import { readStdin } from "./prompt_input.ts";
 
@@ -27,11 +27,10 @@ export async function newRun(
       throw usageError("--write got an empty prompt on stdin");
     }
   }
-  const { openDb } = await import("../../core/store.ts");
   const { insertRun, promptTitle } = await import("../../core/ledger.ts");
-  const dirs = paths();
+  const dirs = ctx.paths();
   ensurePrivateDir(dirs.tasks);
-  const db = openDb(dirs.db);
+  const db = await ctx.openStore();
   try {
     const row = insertRun(db, {
       backend: backend.name,

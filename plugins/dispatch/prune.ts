@@ -2,7 +2,6 @@
 import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { usageError } from "../../core/errors.ts";
-import { paths } from "../../core/paths.ts";
 import { durationFlag } from "../../core/duration.ts";
 import { RUN_STATUSES, type RunRow } from "../../core/ledger.ts";
 import { removeRuns } from "./rm.ts";
@@ -29,12 +28,11 @@ export function pruneStatuses(text: string | undefined): string[] {
   return list;
 }
 
-export async function prune(_ctx: CommandContext, f: PruneFlags): Promise<number> {
+export async function prune(ctx: CommandContext, f: PruneFlags): Promise<number> {
   const ms = durationFlag("--older-than", f.olderThan, { zero: false })!;
   const statuses = pruneStatuses(f.status);
-  const { openDb } = await import("../../core/store.ts");
   const { reconcile } = await import("../../core/ledger.ts");
-  const db = openDb(paths().db);
+  const db = await ctx.openStore();
   let rows: RunRow[];
   try {
     reconcile(db);

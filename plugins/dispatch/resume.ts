@@ -3,7 +3,6 @@ import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { HandoffError } from "../../core/errors.ts";
 import { cleanSlug } from "../../core/runid.ts";
-import { paths } from "../../core/paths.ts";
 import { readPrompt } from "./prompt_input.ts";
 import { adoption, detachSelf, RUN_OPTIONS, type RunFlags, runTimeoutMs } from "./run.ts";
 import { type OptionLine, quickArgs } from "../../core/quick_args.ts";
@@ -20,10 +19,9 @@ export async function resume(
   }
   const timeoutMs = runTimeoutMs(f);
   if (f.detach) return await detachSelf(promptArg, f);
-  const { openDb } = await import("../../core/store.ts");
   const { selectStarted } = await import("../../core/select.ts");
   const { reconcile, runningTurn } = await import("../../core/ledger.ts");
-  const db = openDb(paths().db);
+  const db = await ctx.openStore();
   let parent;
   try {
     reconcile(db);

@@ -63,14 +63,13 @@ export async function removeRuns(
 }
 
 export async function rm(
-  _ctx: CommandContext,
+  ctx: CommandContext,
   selectors: string[],
   f: { yes?: boolean; json?: boolean },
 ): Promise<number> {
-  const { openDb } = await import("../../core/store.ts");
   const { selectRun } = await import("../../core/select.ts");
   const { reconcile } = await import("../../core/ledger.ts");
-  const db = openDb(paths().db);
+  const db = await ctx.openStore();
   let rows: RunRow[];
   try {
     reconcile(db);

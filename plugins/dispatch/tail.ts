@@ -2,7 +2,7 @@
 import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { errLine, outLine } from "../../core/output.ts";
-import { paths, runFiles } from "../../core/paths.ts";
+import { runFiles } from "../../core/paths.ts";
 import { exitCodeForStatus, runToJson } from "../../core/run_view.ts";
 import type { RunRow } from "../../core/ledger.ts";
 import { printRunEnd } from "./run_end.ts";
@@ -18,10 +18,9 @@ export async function tail(
     // Null: the run has ended; below, it is printed as on any output.
     if (code !== null) return code;
   }
-  const { openDb } = await import("../../core/store.ts");
   const { selectStarted } = await import("../../core/select.ts");
   const { followRun } = await import("../../core/follow.ts");
-  const db = openDb(paths().db, { readOnly: true });
+  const db = await ctx.openStore({ readOnly: true });
   try {
     const row = selectStarted(db, selector, { preferRunning: true });
     const files = runFiles(row.run_id);

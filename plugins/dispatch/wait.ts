@@ -3,7 +3,6 @@ import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { EXIT } from "../../core/errors.ts";
 import { clock, err, errColors, errLine, formatDuration, outLine } from "../../core/output.ts";
-import { paths } from "../../core/paths.ts";
 import { durationFlag } from "../../core/duration.ts";
 import { exitCodeForStatus, runToJson } from "../../core/run_view.ts";
 import { printRunEnd } from "./run_end.ts";
@@ -12,15 +11,14 @@ const SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
 const QUIET_PROGRESS_MS = 60_000;
 
 export async function wait(
-  _ctx: CommandContext,
+  ctx: CommandContext,
   selector: string,
   f: { timeout?: string; json?: boolean },
 ): Promise<number> {
   const timeoutMs = durationFlag("--timeout", f.timeout, { zero: true });
-  const { openDb } = await import("../../core/store.ts");
   const { selectStarted } = await import("../../core/select.ts");
   const { followRun } = await import("../../core/follow.ts");
-  const db = openDb(paths().db, { readOnly: true });
+  const db = await ctx.openStore({ readOnly: true });
   try {
     const row = selectStarted(db, selector, { preferRunning: true });
     const tty = Deno.stderr.isTerminal();

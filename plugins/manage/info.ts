@@ -1,7 +1,7 @@
 /** `handoff plugin info <name>`: its manifest, where it came from, consent, sink state. */
 import { jsonVisible, outLine } from "../../core/output.ts";
 import { escapeControls } from "../../core/output.ts";
-import { handoffHome, paths, tildePath } from "../../core/paths.ts";
+import { handoffHome, tildePath } from "../../core/paths.ts";
 import { parseManifest, providesSummary } from "../../core/plugin/manifest.ts";
 import { readLock } from "../../core/plugin/lock.ts";
 import type { CommandContext } from "../../core/registry.ts";
@@ -18,9 +18,8 @@ export async function info(
   const entry = readLock(handoffHome()).plugins[name];
   let sinks: unknown[] = [];
   if (m.provides.sinks.length) {
-    const { openDb } = await import("../../core/store.ts");
     const { sinkStates } = await import("../../core/delivery.ts");
-    const db = openDb(paths().db, { readOnly: true });
+    const db = await ctx.openStore({ readOnly: true });
     try {
       sinks = sinkStates(db).filter((s) => s.sink.startsWith(`${name}/`));
     } finally {

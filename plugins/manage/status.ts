@@ -1,6 +1,5 @@
 /** `handoff plugin status`: how each event sink's deliveries go. */
 import { escapeControls, jsonVisible, outLine } from "../../core/output.ts";
-import { paths } from "../../core/paths.ts";
 import type { CommandContext } from "../../core/registry.ts";
 import { kickDelivery } from "../../core/delivery_kick.ts";
 
@@ -10,9 +9,8 @@ export async function status(ctx: CommandContext, f: { json?: boolean }): Promis
     if (!f.json) outLine("no event sinks registered");
     return 0;
   }
-  const { openDb } = await import("../../core/store.ts");
   const { pendingCount, sinkState } = await import("../../core/delivery.ts");
-  const db = openDb(paths().db);
+  const db = await ctx.openStore();
   let failing = 0;
   let waiting = false;
   try {
@@ -52,6 +50,6 @@ export async function status(ctx: CommandContext, f: { json?: boolean }): Promis
     db.close();
   }
   // Events wait (a back-off outlived its delivery process): try them again now.
-  if (waiting) kickDelivery(paths().home);
+  if (waiting) kickDelivery(ctx.paths().home);
   return failing ? 1 : 0;
 }

@@ -5,9 +5,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { setExitCode } from "../../core/cli.ts";
 import { errColors, errLine } from "../../core/output.ts";
-import { paths } from "../../core/paths.ts";
 import type { CommandContext, CommandSpec } from "../../core/registry.ts";
-import { openDb } from "../../core/store.ts";
 import { listDevices } from "../gate/devices_db.ts";
 import { deviceAccess, revokeEverywhere } from "./access.ts";
 import { registerDevicesLog } from "./devices_log.ts";
@@ -52,7 +50,7 @@ export const logsCommand = alias(
 /** `handoff unpair`: every device revoked (key lines, live sessions); asks first. */
 export async function unpair(ctx: CommandContext, f: { yes?: boolean }): Promise<number> {
   const access = await deviceAccess(ctx.registry);
-  const db = openDb(paths().db);
+  const db = await ctx.openStore();
   try {
     const live = listDevices(db).filter((d) => d.status !== "revoked");
     if (live.length === 0) {

@@ -4,8 +4,6 @@ import type { Command } from "@commander-js/extra-typings";
 import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { errLine, jsonVisible, outColors, outLine, table } from "../../core/output.ts";
-import { paths } from "../../core/paths.ts";
-import { openDb } from "../../core/store.ts";
 import { isSameProcess } from "../../core/proc.ts";
 import { listDevices, openAttachments } from "../gate/devices_db.ts";
 import { relativeExpiry } from "../gate/expiry.ts";
@@ -24,7 +22,7 @@ export async function devicesList(
   f: { json?: boolean; all?: boolean },
 ): Promise<number> {
   const access = await deviceAccess(ctx.registry);
-  const db = openDb(paths().db);
+  const db = await ctx.openStore();
   try {
     await prepareDevices(db, access);
     const now = new Date();

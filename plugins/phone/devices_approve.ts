@@ -6,8 +6,6 @@ import { timingSafeEqual } from "node:crypto";
 import { setExitCode } from "../../core/cli.ts";
 import { HandoffError, usageError } from "../../core/errors.ts";
 import { errColors, errLine, jsonVisible, outLine } from "../../core/output.ts";
-import { paths } from "../../core/paths.ts";
-import { openDb } from "../../core/store.ts";
 import { verificationCode } from "../gate/verification.ts";
 import { deviceAccess, prepareDevices } from "./access.ts";
 import type { CommandContext } from "../../core/registry.ts";
@@ -32,7 +30,7 @@ export async function devicesApprove(
 ): Promise<number> {
   if (!/^\d{3} ?\d{3}$/.test(f.code.trim())) throw usageError("--code: six digits, e.g. 071706");
   const access = await deviceAccess(ctx.registry);
-  const db = openDb(paths().db);
+  const db = await ctx.openStore();
   try {
     await prepareDevices(db, access);
     const d = mustFind(db, name);

@@ -6,8 +6,6 @@ import type { Command } from "@commander-js/extra-typings";
 import { setExitCode } from "../../core/cli.ts";
 import { HandoffError, usageError } from "../../core/errors.ts";
 import { errColors, errLine, jsonVisible, outLine } from "../../core/output.ts";
-import { paths } from "../../core/paths.ts";
-import { openDb } from "../../core/store.ts";
 import { liveNames, updateDevice } from "../gate/devices_db.ts";
 import { validDeviceName } from "../gate/grammar.ts";
 import { detachClients, deviceAccess } from "./access.ts";
@@ -49,7 +47,7 @@ export async function devicesEdit(
   if (f.name !== undefined && !validDeviceName(f.name)) {
     throw usageError(`--name: not a valid device name`);
   }
-  const db = openDb(paths().db);
+  const db = await ctx.openStore();
   try {
     const d = mustFind(db, target);
     if (d.status === "revoked") throw new HandoffError(`"${shown(d.name)}" is revoked`);

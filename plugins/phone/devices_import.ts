@@ -4,9 +4,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { setExitCode } from "../../core/cli.ts";
 import { errLine, jsonVisible, outLine } from "../../core/output.ts";
-import { paths } from "../../core/paths.ts";
 import type { CommandContext } from "../../core/registry.ts";
-import { openDb } from "../../core/store.ts";
 import { importSeed } from "../gate/seed_import.ts";
 import { accessStore, deviceAccess } from "./access.ts";
 import { reportSeedImport } from "./seed_auto.ts";
@@ -16,10 +14,10 @@ export async function devicesImportSeed(
   f: { dryRun?: boolean; json?: boolean; authorizedKeys?: string },
 ): Promise<number> {
   const access = await deviceAccess(ctx.registry);
-  const db = openDb(paths().db);
+  const db = await ctx.openStore();
   try {
     const store = f.authorizedKeys ?? accessStore(db, access);
-    const r = importSeed(db, paths().home, access, store, { dryRun: f.dryRun });
+    const r = importSeed(db, ctx.paths().home, access, store, { dryRun: f.dryRun });
     reportSeedImport(db, r, f.dryRun);
     if (f.json) outLine(jsonVisible(r, 2));
     if (r.unreadable) return 1;

@@ -5,8 +5,6 @@ import type { Command } from "@commander-js/extra-typings";
 import { setExitCode } from "../../core/cli.ts";
 import { HandoffError } from "../../core/errors.ts";
 import { errColors, errLine, jsonVisible, outLine } from "../../core/output.ts";
-import { paths } from "../../core/paths.ts";
-import { openDb } from "../../core/store.ts";
 import { updateDevice } from "../gate/devices_db.ts";
 import { expiryFor } from "../gate/expiry.ts";
 import { deviceAccess, installAccess } from "./access.ts";
@@ -24,7 +22,7 @@ export async function devicesRenew(
 ): Promise<number> {
   if (f.expires !== undefined) checkDuration(f.expires);
   const access = await deviceAccess(ctx.registry);
-  const db = openDb(paths().db);
+  const db = await ctx.openStore();
   try {
     const d = mustFind(db, name);
     if (d.status !== "active") {

@@ -4,8 +4,6 @@
 import type { Command } from "@commander-js/extra-typings";
 import { setExitCode } from "../../core/cli.ts";
 import { errColors, errLine } from "../../core/output.ts";
-import { paths } from "../../core/paths.ts";
-import { openDb } from "../../core/store.ts";
 import { deviceAccess, revokeEverywhere } from "./access.ts";
 import type { CommandContext } from "../../core/registry.ts";
 
@@ -18,7 +16,7 @@ export async function devicesRm(
   f: { yes?: boolean },
 ): Promise<number> {
   const access = await deviceAccess(ctx.registry);
-  const db = openDb(paths().db);
+  const db = await ctx.openStore();
   try {
     const d = mustFind(db, name);
     if (

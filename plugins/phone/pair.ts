@@ -11,8 +11,8 @@ import type { DeviceAccess } from "../../core/transport.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { HandoffError, usageError } from "../../core/errors.ts";
 import { colorEnabled, err, errColors, errLine, jsonVisible, outLine } from "../../core/output.ts";
-import { expandHome, paths } from "../../core/paths.ts";
-import { type Db, openDb, setSetting } from "../../core/store.ts";
+import { expandHome } from "../../core/paths.ts";
+import { type Db, setSetting } from "../../core/store.ts";
 import { expiryFor, isoUtc, parseDuration } from "../gate/expiry.ts";
 import { buildPairPayload } from "./payload.ts";
 import { validDeviceName } from "../gate/grammar.ts";
@@ -294,7 +294,7 @@ function removedWhilePending(now: StoredDevice | null): HandoffError {
 export async function pair(ctx: CommandContext, f: PairFlags): Promise<number> {
   const c = errColors();
   const access = await deviceAccess(ctx.registry);
-  const db = openDb(paths().db);
+  const db = await ctx.openStore();
   let started: Started | null = null;
   let finished = false;
   // Every way out except a confirmation removes the device, its key line and its clients.

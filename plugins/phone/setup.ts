@@ -8,8 +8,8 @@ import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import type { SetupStep } from "../../core/transport.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { errColors, errLine, outColors, outLine } from "../../core/output.ts";
-import { ensurePrivateDir, expandHome, paths } from "../../core/paths.ts";
-import { openDb, setSetting } from "../../core/store.ts";
+import { ensurePrivateDir, expandHome } from "../../core/paths.ts";
+import { setSetting } from "../../core/store.ts";
 import { asRoot, which } from "../../core/proc.ts";
 import { findTmux } from "../tmux/tmux.ts";
 import { auditLogPath } from "../gate/audit_file.ts";
@@ -104,7 +104,7 @@ export async function setup(ctx: CommandContext, f: SetupFlags): Promise<number>
   const maxStreams = limitFlag("--max-streams", f.maxStreams);
   const maxAttaches = limitFlag("--max-attaches", f.maxAttaches);
   const c = errColors();
-  const p = paths();
+  const p = ctx.paths();
   ensurePrivateDir(p.home);
   Deno.chmodSync(p.home, 0o700);
   // The audit log exists from the start, private.
@@ -130,7 +130,7 @@ export async function setup(ctx: CommandContext, f: SetupFlags): Promise<number>
     if (start) await perform(start, f);
   }
 
-  const db = openDb(p.db);
+  const db = await ctx.openStore();
   try {
     const tmuxPath = findTmux();
     if (tmuxPath) setSetting(db, SETTING.tmuxPath, tmuxPath);

@@ -7,7 +7,7 @@ import { jsonVisible, outColors, outLine, type Palette, safeText } from "../../c
 import { listRuns, reconcile } from "../../core/ledger.ts";
 import { formatAge, formatRunDuration, runToJson } from "../../core/run_view.ts";
 import { paths, tildePath } from "../../core/paths.ts";
-import { type Db, getSetting, openDb } from "../../core/store.ts";
+import { type Db, getSetting } from "../../core/store.ts";
 import { listDevices } from "../gate/devices_db.ts";
 import { relativeExpiry } from "../gate/expiry.ts";
 import { findTmux, resolveTmux, tmux } from "../tmux/tmux.ts";
@@ -55,7 +55,7 @@ function printRuns(db: Db, c: Palette): void {
 }
 
 export async function status(ctx: CommandContext, f: { json?: boolean }): Promise<number> {
-  const db = openDb(paths().db);
+  const db = await ctx.openStore();
   try {
     const access = await ctx.registry.access();
     if (access) await prepareDevices(db, access);

@@ -11,10 +11,8 @@ import process from "node:process";
 import { render } from "ink";
 import { createElement } from "react";
 import { colorEnabled } from "../../../core/output.ts";
-import { paths } from "../../../core/paths.ts";
 import type { CommandContext } from "../../../core/registry.ts";
 import { selectRun } from "../../../core/select.ts";
-import { openDb } from "../../../core/store.ts";
 import { App, type ExitRequest, listHeightFor } from "./app.tsx";
 import { LedgerView } from "./data.ts";
 import { realEffects } from "./effects.ts";
@@ -66,7 +64,7 @@ async function runTui(
   ctx: CommandContext,
   start: (ledger: LedgerView) => { state: Partial<State>; tail?: string } | null,
 ): Promise<number | null> {
-  const db = openDb(paths().db);
+  const db = await ctx.openStore();
   const input = new TerminalInput();
   let request: ExitRequest = { kind: "quit" };
   let signalled = 0;
