@@ -1,6 +1,7 @@
 /**
- * The acp backend type with more real agents from npm, against tests/fakes/fake_chat.ts
- * (OpenAI chat completions): Qwen Code (`qwen --acp`) and opencode (`opencode acp`). For
+ * The acp backend type with more real agents from npm: Qwen Code (`qwen --acp`) and
+ * opencode (`opencode acp`) against tests/fakes/fake_chat.ts (OpenAI chat completions), the
+ * Codex adapter (`codex-acp`, Codex underneath) against the OpenAI Responses fake. For
  * each: a run whose model writes a file, a resume whose request carries the first turn,
  * a read-only run whose write is refused (Qwen is put in its asking mode, opencode's
  * permissions set to ask), an API error giving exit 1, and kill giving interrupted.
@@ -40,7 +41,9 @@ function processesIn(dir: string): string[] {
 
 interface Agent {
   name: string;
-  backend: (fake: FakeServer, permission: string) => string;
+  /** The world's OpenAI Responses fake (the Codex adapter) instead of a chat-completions one. */
+  responses?: boolean;
+  backend: (fake: FakeServer, permission: string, w: World) => string;
 }
 
 const AGENTS: Agent[] = [
@@ -83,6 +86,21 @@ const AGENTS: Agent[] = [
       OPENCODE_DISABLE_AUTOUPDATE: "1"
 `,
   },
+  {
+    name: "codex-acp",
+    responses: true,
+    // Codex itself, configured by the world's CODEX_HOME (its provider is the OpenAI fake).
+    backend: (_fake, permission, w) =>
+      `  agent:
+    type: acp
+    command: ${join(BIN_DIR, "codex-acp")}
+    model: gpt-5.5
+    permission_mode: ${permission}
+    env:
+      CODEX_HOME: ${join(w.dir, "codex-home")}
+      FAKE_OPENAI_KEY: dummy
+`,
+  },
 ];
 
 async function withAgent(
@@ -90,13 +108,17 @@ async function withAgent(
   permission: string,
   fn: (w: World, fake: FakeServer) => Promise<void>,
 ) {
-  const fake = await startFakeChat();
+  const chat = agent.responses ? null : await startFakeChat();
+  let fake: FakeServer | null = chat;
   try {
-    await withWorld((w) => fn(w, fake), {
-      config: (w) => defaultConfig(w) + agent.backend(fake, permission),
+    await withWorld((w) => fn(w, fake!), {
+      config: (w) => {
+        fake ??= w.openai;
+        return defaultConfig(w) + agent.backend(fake, permission, w);
+      },
     });
   } finally {
-    await fake.close();
+    await chat?.close();
   }
 }
 
@@ -188,6 +210,7 @@ Deno.test("acp agents end when their input closes (a handoff killed outright lea
       ["qwen", ["--acp"]],
       ["opencode", ["acp"]],
       ["claude-agent-acp", []],
+      ["codex-acp", []],
     ];
     for (const [bin, args] of agents) {
       const child = new Deno.Command(join(BIN_DIR, bin), {

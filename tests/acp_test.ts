@@ -394,7 +394,7 @@ function replay(file: string) {
   return events;
 }
 
-Deno.test("acp updates on recorded lines: the Claude adapter, Gemini CLI, Qwen Code, opencode", () => {
+Deno.test("acp updates on recorded lines: the Claude and Codex adapters, Gemini CLI, Qwen Code, opencode", () => {
   const claude = replay("claude-agent-acp.ndjson");
   const tools = claude.filter((e) => e.kind === "tool");
   assert.equal(tools.length, 1, "one line for the call, not its pending announcement");
@@ -426,6 +426,38 @@ Deno.test("acp updates on recorded lines: the Claude adapter, Gemini CLI, Qwen C
     assert.equal(usage?.usage.inputTokens, input, file);
     assert.deepEqual(events.at(-1), { kind: "result", text: answer, isError: false }, file);
   }
+
+  // The Codex adapter names the file only in the call's diff content.
+  const codex = replay("codex-acp.ndjson");
+  const codexTools = codex.filter((e) => e.kind === "tool") as { summary: string }[];
+  assert.equal(codexTools.length, 1);
+  assert.match(codexTools[0].summary, /^write \/.*\/t2\.txt$/);
+  const codexUsage = codex.find((e) => e.kind === "usage") as { usage: { inputTokens: number } };
+  assert.ok(codexUsage.usage.inputTokens > 0);
+  assert.deepEqual(codex.at(-1), { kind: "result", text: "ok", isError: false });
+  // A failed model call reaches the client as a message and end_turn; the thread status
+  // (systemError) makes it the error it is.
+  const failed = new Turn();
+  const meta = (type: string) => ({ codex: { threadStatus: { type } } });
+  failed.update({ update: { sessionUpdate: "session_info_update", _meta: meta("active") } });
+  failed.update({ update: { sessionUpdate: "session_info_update", _meta: meta("systemError") } });
+  failed.update({
+    update: { sessionUpdate: "agent_message_chunk", content: { type: "text", text: "quota" } },
+  });
+  assert.deepEqual(failed.end({ stopReason: "end_turn" }).at(-1), {
+    kind: "result",
+    text: "the agent failed: quota",
+    isError: true,
+  });
+  const recovered = new Turn();
+  recovered.update({
+    update: { sessionUpdate: "session_info_update", _meta: meta("systemError") },
+  });
+  recovered.update({ update: { sessionUpdate: "session_info_update", _meta: meta("active") } });
+  assert.equal(
+    (recovered.end({ stopReason: "end_turn" }).at(-1) as { isError: boolean }).isError,
+    false,
+  );
 });
 
 const CLAUDE_ACP = join(REPO_ROOT, "node_modules", ".bin", "claude-agent-acp");
@@ -533,6 +565,12 @@ Deno.test("acp quirks: the mode that makes an agent ask; opencode's permissions 
   assert.equal(modeFor("plan", qwen, "auto"), "plan");
   assert.equal(modeFor("read-only", ["default", "yolo"], "default"), null, "already asking");
   assert.equal(modeFor("read-only", [], null), null, "no modes offered");
+  // The Codex adapter starts in `agent` (it approves by itself); `read-only` asks.
+  const codex = ["read-only", "workspace-write", "agent", "agent-full-access"];
+  assert.equal(modeFor("read-only", codex, "agent"), "read-only");
+  assert.equal(modeFor("ask", codex, "agent"), "read-only");
+  assert.equal(modeFor("plan", codex, "agent"), "read-only", "no plan mode: one that asks");
+  assert.equal(modeFor("bypass", codex, "agent"), null);
   const user = JSON.stringify({ model: "fake/m", permission: { edit: "allow" } });
   const env = agentEnv("/usr/bin/opencode", "read-only", { OPENCODE_CONFIG_CONTENT: user, A: "1" });
   assert.deepEqual(JSON.parse(env.OPENCODE_CONFIG_CONTENT), {

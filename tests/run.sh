@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite (README: `npm test`). Installs what the tests need first: the
 # npm packages (Deno, and the real agent CLIs the tests drive: claude, codex, gemini,
-# qwen, opencode, the Claude ACP adapter) and, as root on Debian/Ubuntu,
+# qwen, opencode, the Claude and Codex ACP adapters) and, as root on Debian/Ubuntu,
 # tmux, OpenSSH, zbar, procps, zsh and fish. Ends with the line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +27,7 @@ if ((${#need[@]})); then
 fi
 
 missing_bin=0
-for bin in deno claude codex gemini qwen opencode claude-agent-acp; do
+for bin in deno claude codex gemini qwen opencode claude-agent-acp codex-acp; do
   [ -x "node_modules/.bin/$bin" ] || missing_bin=1
 done
 if [ "$missing_bin" = 1 ]; then

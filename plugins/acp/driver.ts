@@ -275,8 +275,9 @@ export async function driveAcp(
       prompt: [{ type: "text", text: task.prompt }],
     }) as Json;
     noteUsed(sessionId);
-    for (const ev of turn.end(response)) emit(ev);
-    return response?.stopReason === "end_turn" ? 0 : 1;
+    const ended = turn.end(response);
+    for (const ev of ended) emit(ev);
+    return ended.some((ev) => ev.kind === "result" && ev.isError) ? 1 : 0;
   } catch (e) {
     for (const ev of turn.end(null, (e as Error).message)) emit(ev);
     return 1;

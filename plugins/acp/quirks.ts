@@ -8,7 +8,8 @@ import { basename } from "../../core/path.ts";
  * The session mode to set when the backend names none, so that `permission_mode` decides:
  * `plan` takes the agent's plan mode; `read-only` and `ask` need an agent that asks, so an
  * agent that starts in a mode approving by itself (Qwen Code's `auto`, the Claude
- * adapter's `auto`) is put in `default`. Null: leave the agent's mode.
+ * adapter's `auto`, the Codex adapter's `agent`) is put in its asking mode: `default`, or
+ * the Codex adapter's `read-only`. Null: leave the agent's mode.
  */
 export function modeFor(
   permissionMode: string,
@@ -19,9 +20,12 @@ export function modeFor(
   if (permissionMode === "plan" && modes.includes("plan")) {
     return current === "plan" ? null : "plan";
   }
-  if (modes.includes("default") && current !== "default") return "default";
-  return null;
+  const asking = ASKING_MODES.find((m) => modes.includes(m));
+  return asking && current !== asking ? asking : null;
 }
+
+/** Modes in which an agent asks before it edits or runs anything, in order of preference. */
+const ASKING_MODES = ["default", "read-only"];
 
 /**
  * opencode allows edits and commands unless its config says to ask: for any policy but

@@ -19,10 +19,15 @@ export function toolSummary(call: Json): { name: string; summary: string } {
   const kind = str(call.kind) ?? "other";
   const title = str(call.title) ?? kind;
   const raw = isMap(call.rawInput) ? call.rawInput : {};
+  // The Codex adapter names the file only in its diff content.
+  const diff = Array.isArray(call.content)
+    ? call.content.find((c) => isMap(c) && c.type === "diff")
+    : undefined;
   const path = str(raw.file_path) ?? str(raw.path) ?? str(raw.absolute_path) ??
     (Array.isArray(call.locations) && isMap(call.locations[0])
       ? str(call.locations[0].path)
-      : undefined);
+      : undefined) ??
+    (isMap(diff) ? str(diff.path) : undefined);
   const command = str(raw.command) ?? (Array.isArray(raw.command) ? raw.command.join(" ") : "");
   if (kind === "execute" && command) return { name: kind, summary: oneLine(`$ ${command}`) };
   if (kind === "edit" && path) return { name: kind, summary: oneLine(`write ${path}`) };
@@ -68,6 +73,11 @@ export class Turn {
   private costUsd: number | null = null;
   /** Tokens summed over the model calls of the turn, for agents that report them per call. */
   private callUsage: Usage | null = null;
+  /**
+   * The Codex adapter reports a failed model call as an ordinary message and ends the
+   * turn with `end_turn`; only its thread status (`_meta.codex.threadStatus`) says so.
+   */
+  private threadFailed = false;
 
   update(params: unknown): RunEvent[] {
     const u = isMap(params) && isMap(params.update) ? params.update : null;
@@ -108,6 +118,13 @@ export class Turn {
           ? [...this.flush(), { kind: "info", text: oneLine(`plan: ${items.join("; ")}`) }]
           : [];
       }
+      case "session_info_update": {
+        const status = isMap(u._meta) && isMap(u._meta.codex) && isMap(u._meta.codex.threadStatus)
+          ? str(u._meta.codex.threadStatus.type)
+          : undefined;
+        if (status !== undefined) this.threadFailed = status === "systemError";
+        return [];
+      }
       case "usage_update": {
         // The context window's fill (`used`/`size`) and, from some agents, the cost so far.
         if (isMap(u.cost) && typeof u.cost.amount === "number") this.costUsd = u.cost.amount;
@@ -145,7 +162,9 @@ export class Turn {
       return events;
     }
     const reason = str(response?.stopReason) ?? "unknown";
-    if (reason === "end_turn") {
+    if (reason === "end_turn" && this.threadFailed) {
+      events.push({ kind: "result", text: `the agent failed: ${answer.trim()}`, isError: true });
+    } else if (reason === "end_turn") {
       events.push({ kind: "result", text: answer, isError: false });
     } else {
       events.push({
