@@ -119,10 +119,13 @@ async function parseFile(file: string): Promise<Located> {
     }
     throw usageError(`cannot read ${file}: ${(e as Error).message}`);
   }
-  const cached = cachedParse(file, text);
-  if (cached) return cached;
+  const cache = readParseCache();
+  const hit = cache[file];
+  if (hit?.text === text && Array.isArray(hit.where)) {
+    return { value: hit.value, where: new Map(hit.where) };
+  }
   const parsed = await parseYaml(file, text);
-  saveParse(file, text, parsed);
+  saveParse(cache, file, text, parsed);
   return parsed;
 }
 
@@ -192,12 +195,6 @@ function readParseCache(): ParseCache {
   }
 }
 
-function cachedParse(file: string, text: string): Located | null {
-  const hit = readParseCache()[file];
-  if (!hit || hit.text !== text || !Array.isArray(hit.where)) return null;
-  return { value: hit.value, where: new Map(hit.where) };
-}
-
 function jsonExact(v: unknown): boolean {
   if (v === null || typeof v === "string" || typeof v === "boolean") return true;
   if (typeof v === "number") return Number.isFinite(v) && !Object.is(v, -0);
@@ -206,9 +203,8 @@ function jsonExact(v: unknown): boolean {
     Object.values(v).every(jsonExact);
 }
 
-function saveParse(file: string, text: string, parsed: Located): void {
+function saveParse(cache: ParseCache, file: string, text: string, parsed: Located): void {
   if (!jsonExact(parsed.value)) return;
-  const cache = readParseCache();
   delete cache[file];
   const kept = Object.entries(cache).slice(-(PARSE_CACHE_ENTRIES - 1));
   const next = Object.fromEntries([

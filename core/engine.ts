@@ -357,6 +357,8 @@ async function supervise(
   const tally = new RunTally(row.session_id);
 
   const origin = req.registry.runOrigin(Deno.env.toObject());
+  // A driven CLI gets its prompt from its driver, not on stdin.
+  const promptOnStdin = p.launcher.drive ? null : spec.stdin;
   let child: Deno.ChildProcess;
   try {
     const start = inNewSession(spec.argv);
@@ -365,7 +367,7 @@ async function supervise(
       cwd: spec.cwd,
       env: spec.env,
       clearEnv: true,
-      stdin: spec.stdin === null && !p.launcher.drive ? "null" : "piped",
+      stdin: promptOnStdin !== null || p.launcher.drive ? "piped" : "null",
       stdout: "piped",
       stderr: "piped",
       // Its own session and process group: `kill` stops the whole tree, and a Ctrl-C
@@ -384,9 +386,9 @@ async function supervise(
   // The prompt first: a CLI that waits only so long for stdin (claude: 3 s) must not wait
   // on our bookkeeping below, whose SQLite writes block this thread while the database is
   // busy. Bounded: a backend that never reads its stdin must still be recorded and guarded.
-  const promptWritten = spec.stdin === null || p.launcher.drive
+  const promptWritten = promptOnStdin === null
     ? Promise.resolve()
-    : writePrompt(child, spec.stdin);
+    : writePrompt(child, promptOnStdin);
   let bound: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([promptWritten, new Promise((r) => bound = setTimeout(r, 2000))]);
   clearTimeout(bound);

@@ -27,8 +27,11 @@ export interface PeerOptions {
   /** A request from the other side; the default answers -32601. */
   onRequest?: (method: string, params: unknown) => Promise<unknown>;
   onNotification?: (method: string, params: unknown) => void;
-  /** The error a request gets when no answer came in time. */
-  timeoutError?: (method: string, ms: number) => Error;
+  /**
+   * A request got no answer in time: returns the error it is rejected with (the owner may
+   * also end the connection here).
+   */
+  onTimeout?: (method: string, ms: number) => Error;
   /** The error a request gets when the peer answered with an error object. */
   answerError?: (error: unknown) => Error;
   /** Every line read, before it is handled (a trace of the peer's dialect). */
@@ -86,7 +89,7 @@ export class JsonRpcPeer {
         p.timer = setTimeout(() => {
           this.pending.delete(id);
           reject(
-            this.o.timeoutError?.(method, timeoutMs) ??
+            this.o.onTimeout?.(method, timeoutMs) ??
               new Error(`no answer to ${method} within ${timeoutMs} ms`),
           );
         }, timeoutMs);

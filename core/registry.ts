@@ -103,8 +103,9 @@ export interface BackendLauncher {
 
 /**
  * What every command is handed (like GitHub CLI's Factory): the registry, the streams it
- * writes to, where handoff's files are, the ledger, and the clock. A test runs commands in-process by
- * giving `runCli` its own streams (core/io.ts `bufferIo`) and a HANDOFF_HOME of its own.
+ * writes to, where handoff's files are, the ledger, and the clock. A test runs commands
+ * in-process by giving `runCli` its own streams (core/io.ts `bufferIo`) and a HANDOFF_HOME
+ * of its own.
  */
 export interface CommandContext {
   registry: Registry;

@@ -84,7 +84,7 @@ Deno.test("jsonrpc: garbage and stray answers are reported; fail ends every requ
 });
 
 Deno.test("jsonrpc: a request without an answer times out with the owner's error", async () => {
-  const c = connect({ timeoutError: (m, ms) => new Error(`${m} silent for ${ms}`) });
+  const c = connect({ onTimeout: (m, ms) => new Error(`${m} silent for ${ms}`) });
   await assert.rejects(c.peer.request("initialize", {}, 30), /initialize silent for 30/);
   // The connection itself goes on.
   const next = c.peer.request("again", {});

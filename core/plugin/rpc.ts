@@ -87,7 +87,7 @@ export class PluginProcess {
           errLine(`plugin ${this.name}: ${escapeControls(text).slice(0, 2000)}`);
         } else this.onNotification(method, params);
       },
-      timeoutError: (method, ms) => {
+      onTimeout: (method, ms) => {
         // A plugin that hangs once cannot be trusted with the next request either.
         this.fail(`stopped after it did not answer ${method}`);
         this.kill();

@@ -53,7 +53,7 @@ class Agent {
       onNotification: (method, params) => {
         if (method === "session/update") this.onUpdate(params);
       },
-      timeoutError: (method, ms) =>
+      onTimeout: (method, ms) =>
         new Error(`the agent did not answer ${method} within ${ms / 1000} s`),
       onLine: TRACE
         ? (line) => Deno.writeTextFileSync(TRACE, line + "\n", { append: true })
