@@ -121,7 +121,7 @@ async function parseFile(file: string): Promise<Located> {
   }
   const cache = readParseCache();
   const hit = cache[file];
-  if (hit?.text === text && Array.isArray(hit.where)) {
+  if (hit?.text === text && isMap(hit.value) && validWhere(hit.where)) {
     return { value: hit.value, where: new Map(hit.where) };
   }
   const parsed = await parseYaml(file, text);
@@ -193,6 +193,14 @@ function readParseCache(): ParseCache {
   } catch {
     return {};
   }
+}
+
+/** A damaged cache entry is parsed again, never trusted. */
+function validWhere(w: unknown): w is [string, string][] {
+  return Array.isArray(w) &&
+    w.every((e) =>
+      Array.isArray(e) && e.length === 2 && typeof e[0] === "string" && typeof e[1] === "string"
+    );
 }
 
 function jsonExact(v: unknown): boolean {

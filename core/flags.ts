@@ -54,7 +54,8 @@ export function parseFlags(
     if (name !== "__proto__") values[name] = value ?? true;
   };
   const ambiguous = (name: string, value: string, short?: string) => {
-    if (strict && value.startsWith("-")) {
+    // Like parseArgs, a lone "-" (stdin, by convention) is a value.
+    if (strict && value.length > 1 && value.startsWith("-")) {
       throw new FlagError(
         `Option '${label(name, short)}' argument is ambiguous; to give it a value that starts ` +
           `with a dash, write --${name}=${value}`,

@@ -363,6 +363,10 @@ Deno.test("acp backend with a minimal agent: vendor requests get -32601, mode is
     await waitFor(() => processesWith(agentPath) === 0, 10_000);
     const rows = await listRuns(w);
     assert.equal(rows.find((x) => x.run_id === lost)?.status, "lost");
+    // A session/new answer without a session id is an error, not a session "undefined".
+    const nosid = await w.handoff(["run", "-b", "nosid", "hello"]);
+    assert.equal(nosid.code, 1, nosid.stderr);
+    assert.match(nosid.stderr, /answered session\/new without a session id/);
   }, {
     config: (w) =>
       `${defaultConfig(w)}  mini:
@@ -372,6 +376,12 @@ Deno.test("acp backend with a minimal agent: vendor requests get -32601, mode is
     mode: code
     env:
       FAKE_ACP_LOG: ${join(w.dir, "acp.log")}
+  nosid:
+    type: acp
+    command: ${join(REPO_ROOT, "tests", "fakes", "fake_acp_agent.mjs")}
+    model: fake
+    env:
+      FAKE_ACP_NO_SESSION_ID: "1"
 `,
   });
 });

@@ -236,6 +236,14 @@ Deno.test("the parse cache: used only for the same text, never creates a home", 
       assert.equal(await loadConfig(lookup, join(dir, "config.yaml")).catch(() => null), null);
       await Deno.writeTextFile(join(dir, "config.yaml"), "backends:\n  one:\n    model: ccc\n");
       assert.equal((await loadConfig(lookup, join(dir, "config.yaml"))).backends[0].model, "ccc");
+      // An entry for the same text but damaged inside is parsed again, not trusted.
+      for (const damage of [{ where: [1] }, { where: [["a"]] }, { value: null }]) {
+        const c = JSON.parse(await Deno.readTextFile(cache));
+        Object.assign(c[join(dir, "config.yaml")], damage);
+        await Deno.writeTextFile(cache, JSON.stringify(c));
+        const again = await loadConfig(lookup, join(dir, "config.yaml"));
+        assert.equal(again.backends[0].model, "ccc", JSON.stringify(damage));
+      }
     } finally {
       if (before === undefined) Deno.env.delete("HANDOFF_HOME");
       else Deno.env.set("HANDOFF_HOME", before);

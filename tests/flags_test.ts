@@ -18,6 +18,8 @@ const LINES: string[][] = [
   ["--type=stop", "--message=a=b"],
   ["-mdone", "pos"],
   ["-m", "-x"],
+  ["-m", "-"],
+  ["--title", "-"],
   ["--title", "-dash"],
   ["--title=-dash"],
   ["--title"],

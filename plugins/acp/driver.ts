@@ -31,7 +31,7 @@ const PROTOCOL_VERSION = 1;
 const CANCEL_WAIT_MS = 2_000;
 /** A file to append every line the agent sends to (for recording an agent's dialect). */
 const TRACE = Deno.env.get("HANDOFF_ACP_TRACE");
-const INIT_TIMEOUT_MS = Number(Deno.env.get("HANDOFF_ACP_INIT_TIMEOUT_MS") ?? 60_000);
+const INIT_TIMEOUT_MS = Number(Deno.env.get("HANDOFF_ACP_INIT_TIMEOUT_MS")) || 60_000;
 
 type Json = Record<string, unknown>;
 const isMap = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -265,8 +265,15 @@ export async function driveAcp(
       sessionId = task.resumeSession;
       session = {};
     } else {
-      session = await agent.request("session/new", { cwd: task.cwd, mcpServers: [] }) as Json;
-      sessionId = String(session.sessionId);
+      session = await agent.request(
+        "session/new",
+        { cwd: task.cwd, mcpServers: [] },
+        INIT_TIMEOUT_MS,
+      ) as Json;
+      if (typeof session?.sessionId !== "string" || !session.sessionId) {
+        throw new Error("the agent answered session/new without a session id");
+      }
+      sessionId = session.sessionId;
     }
     emit({ kind: "session", id: sessionId });
     await chooseModeAndModel(agent, sessionId, session, task, emit);

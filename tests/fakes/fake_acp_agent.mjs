@@ -31,6 +31,7 @@ createInterface({ input: process.stdin }).on("line", async (line) => {
     });
   }
   if (method === "session/new") {
+    if (process.env.FAKE_ACP_NO_SESSION_ID) return send({ id, result: {} });
     return send({
       id,
       result: {
