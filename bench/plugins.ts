@@ -2,8 +2,9 @@
  * What installed plugins cost the commands that must stay fast: `--version`, `notify`
  * (every agent turn) and the gate (every phone request), with no plugin installed, with
  * five (three exec, two module; none of them a sink), and with those five plus the
- * webhook sink (then `notify` also starts the delivery process). All in one measuring
- * run, next to a `deno run` hello world.
+ * webhook sink: "cold" when `notify` has to start the delivery process (the first event of
+ * a burst), "warm" when one is still lingering from the previous event (the rest of it).
+ * All in one measuring run, next to a `deno run` hello world.
  *
  *   deno run -A bench/plugins.ts
  *
@@ -75,19 +76,31 @@ async function pairDevice(
   return paired.fingerprint;
 }
 
-/** Waits until no `handoff … deliver` process of this home is running. */
+/** Pids of the `handoff … deliver` processes of this home. */
+function deliveries(home: string): number[] {
+  const pids: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const argv = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
+      if (argv.includes(home) && argv.includes("deliver")) pids.push(Number(e.name));
+    } catch { /* gone */ }
+  }
+  return pids;
+}
+
+/** Waits until no delivery process of this home is running. */
 async function deliveriesGone(home: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    let found = false;
-    for (const e of Deno.readDirSync("/proc")) {
-      if (!/^\d+$/.test(e.name)) continue;
-      try {
-        const argv = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
-        if (argv.includes(home) && argv.includes("deliver")) found = true;
-      } catch { /* gone */ }
-    }
-    if (!found) return;
+  for (let i = 0; i < 200 && deliveries(home).length > 0; i++) {
     await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function stopDeliveries(home: string): void {
+  for (const pid of deliveries(home)) {
+    try {
+      Deno.kill(pid, "SIGTERM");
+    } catch { /* gone */ }
   }
 }
 
@@ -104,7 +117,12 @@ async function main() {
     await Deno.writeTextFile(hello, 'console.log("hello");\n');
     const home = join(dir, "home");
     await Deno.mkdir(home);
-    const homes = { none: join(dir, "none"), five: join(dir, "five"), sink: join(dir, "sink") };
+    const homes = {
+      none: join(dir, "none"),
+      five: join(dir, "five"),
+      sink: join(dir, "sink"),
+      warm: join(dir, "warm"),
+    };
     const envs: Record<string, Record<string, string>> = {};
     for (const [name, h] of Object.entries(homes)) {
       await Deno.mkdir(h);
@@ -112,33 +130,38 @@ async function main() {
         join(h, "config.yaml"),
         `backends:\n  x:\n    model: m\nplugins:\n  webhook:\n    url: http://127.0.0.1:${hook.addr.port}/t\n`,
       );
+      // "sink": every notify finds no delivery process; "warm": it always finds one.
       envs[name] = await cleanEnv(home, {
         HANDOFF_HOME: h,
-        HANDOFF_DELIVERY_LIFETIME_MS: "2000",
+        HANDOFF_DELIVERY_LIFETIME_MS: name === "warm" ? "600000" : "2000",
+        HANDOFF_DELIVERY_LINGER_MS: name === "warm" ? "600000" : "0",
       });
     }
     const plugins = join(dir, "src");
     await Deno.mkdir(plugins);
     for (const [i, kind] of ["exec", "exec", "exec", "module", "module"].entries()) {
       await handoff(envs.none, plugins, "plugin", "new", `p${i}`, "--kind", kind);
-      for (const h of ["five", "sink"]) {
+      for (const h of ["five", "sink", "warm"]) {
         await handoff(envs[h], plugins, "plugin", "add", join(plugins, `p${i}`), "--yes");
       }
     }
-    await handoff(
-      envs.sink,
-      dir,
-      "plugin",
-      "add",
-      join(Deno.cwd(), "examples", "plugins", "webhook"),
-      "--yes",
-    );
+    for (const h of ["sink", "warm"]) {
+      await handoff(
+        envs[h],
+        dir,
+        "plugin",
+        "add",
+        join(Deno.cwd(), "examples", "plugins", "webhook"),
+        "--yes",
+      );
+    }
 
     console.log(`# plugins: start-up of the fast paths with 0 and 5 installed plugins
 
 measures  wall time of the whole process (deno run -A --quiet main.ts …)
 timer     internal loop (interleaved; a delivery process is waited for, untimed), 3 warm-ups, 20 runs
 five      p0-p2 exec, p3-p4 module (each a command); sink: the same five + the webhook sink
+cold      notify starts the delivery process; warm: one lingers from the event before
 baseline  deno run -A --quiet hello.ts
 `);
     await tmux.newSession("main", { cmd: ["/bin/sh", "-c", "exec sleep 600"] });
@@ -153,10 +176,12 @@ baseline  deno run -A --quiet hello.ts
       env: envs.none,
     }];
     for (
-      const [label, key] of [["0 plugins", "none"], ["5 plugins", "five"], [
-        "5 + sink",
-        "sink",
-      ]] as const
+      const [label, key] of [
+        ["0 plugins", "none"],
+        ["5 plugins", "five"],
+        ["5 + sink, cold", "sink"],
+        ["5 + sink, warm", "warm"],
+      ] as const
     ) {
       const env = envs[key];
       cmds.push({ name: `--version, ${label}`, argv: handoffArgv("--version"), env });
@@ -171,7 +196,10 @@ baseline  deno run -A --quiet hello.ts
     // command waits (untimed) until that process is gone: two processes on a small machine
     // would otherwise time each other.
     const results = await measure(
-      cmds.map((c) => ({ ...c, after: () => deliveriesGone(c.env.HANDOFF_HOME) })),
+      cmds.map((c) => ({
+        ...c,
+        after: c.env === envs.warm ? undefined : () => deliveriesGone(c.env.HANDOFF_HOME),
+      })),
       { warmup: 3, runs: 20, env: envs.none, cwd: dir },
     );
     const base = stats(results[0].times).median;
@@ -194,7 +222,8 @@ baseline  deno run -A --quiet hello.ts
   } finally {
     await hook.shutdown();
     await tmux.close();
-    await new Promise((r) => setTimeout(r, 2500)); // delivery processes end by themselves
+    stopDeliveries(join(dir, "warm"));
+    await new Promise((r) => setTimeout(r, 2500)); // the others end by themselves
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }

@@ -3,6 +3,9 @@
  * stored event to every event sink, then exits. No daemon: a writer that stores an event
  * starts it, and it lives only while there is work.
  *
+ * - It lingers a while after the log is drained (a minute; HANDOFF_DELIVERY_LINGER_MS):
+ *   an agent's turn stores several events in a row, and a writer that finds a delivery
+ *   process alive starts none, so only the first event of a burst pays for a spawn.
  * - One at a time: a lease (the owner's pid and start time in `settings`) is taken in a
  *   write transaction; a second process finds it held by a live owner and exits. The
  *   owner gives it up in a transaction that first checks nothing is due, so an event
@@ -25,6 +28,8 @@ export const DELIVERY_BATCH = 100;
 const BACKOFF_MAX_MS = 5 * 60_000;
 /** How long one delivery process waits out back-offs before it leaves them to the next. */
 const LIFETIME_MS = 15 * 60_000;
+/** How long a delivery process waits for more events once the log is drained. */
+const LINGER_MS = 60_000;
 /** While a sink backs off, the others' new events are looked for this often. */
 const POLL_MS = 250;
 /** One delivery call may take this long before it counts as failed. */
@@ -42,9 +47,11 @@ export interface SinkState {
   last_error_at: string | null;
 }
 
-function envMs(name: string, fallback: number): number {
-  const n = Number(Deno.env.get(name));
-  return Number.isFinite(n) && n > 0 ? n : fallback;
+/** A duration from the environment (tests shorten them); `min` is the least accepted. */
+function envMs(name: string, fallback: number, min = 1): number {
+  const raw = Deno.env.get(name)?.trim();
+  const n = Number(raw);
+  return raw && Number.isFinite(n) && n >= min ? n : fallback;
 }
 
 /** The wait before attempt `attempts + 1`: 1 s, 2 s, 4 s … at most 5 min. */
@@ -192,14 +199,24 @@ export async function deliverMain(
     const started = Date.now();
     const baseMs = envMs("HANDOFF_DELIVERY_BACKOFF_MS", 1000);
     const lifetime = envMs("HANDOFF_DELIVERY_LIFETIME_MS", LIFETIME_MS);
+    const linger = envMs("HANDOFF_DELIVERY_LINGER_MS", LINGER_MS, 0);
     const keys = sinks.map((s) => s.key);
+    let lastWork = Date.now();
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(10, ms)));
     while (true) {
       const { attempted, soonest } = await deliveryRound(db, sinks, baseMs);
-      if (attempted) continue;
-      if (soonest !== null && Date.now() - started < lifetime) {
-        await new Promise((r) =>
-          setTimeout(r, Math.max(10, Math.min(POLL_MS, soonest - Date.now())))
-        );
+      const now = Date.now();
+      if (attempted) {
+        lastWork = now;
+        continue;
+      }
+      const alive = now - started < lifetime;
+      if (soonest !== null && alive) {
+        await sleep(Math.min(POLL_MS, soonest - now));
+        continue;
+      }
+      if (alive && now - lastWork < linger) {
+        await sleep(Math.min(POLL_MS, lastWork + linger - now));
         continue;
       }
       // Nothing due (back-offs past this process's lifetime are left to the next one).

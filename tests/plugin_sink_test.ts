@@ -41,7 +41,10 @@ function startWebhook() {
 
 const WEBHOOK = join(REPO_ROOT, "examples", "plugins", "webhook");
 
-async function withSink(fn: (w: World, hook: ReturnType<typeof startWebhook>) => Promise<void>) {
+async function withSink(
+  fn: (w: World, hook: ReturnType<typeof startWebhook>) => Promise<void>,
+  lingerMs = 300,
+) {
   const hook = startWebhook();
   try {
     await withWorld(async (w) => {
@@ -49,6 +52,7 @@ async function withSink(fn: (w: World, hook: ReturnType<typeof startWebhook>) =>
       Object.assign(w.env, {
         HANDOFF_DELIVERY_BACKOFF_MS: "200",
         HANDOFF_DELIVERY_LIFETIME_MS: "8000",
+        HANDOFF_DELIVERY_LINGER_MS: String(lingerMs),
       });
       await Deno.writeTextFile(
         w.configFile,
@@ -140,4 +144,34 @@ Deno.test("webhook sink: a missing setting is an error naming the key; notify st
     assert.match(ev.stdout, /still recorded/);
     assert.equal(hook.posts.length, 0);
   });
+});
+
+/** Pids of this home's delivery processes. */
+function deliveryPids(home: string): number[] {
+  const pids: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const argv = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
+      if (argv.includes(home) && argv.includes("deliver")) pids.push(Number(e.name));
+    } catch { /* exited */ }
+  }
+  return pids;
+}
+
+Deno.test("webhook sink: a burst of events is delivered by one lingering process, which then ends", async () => {
+  await withSink(async (w, hook) => {
+    const first = await w.handoff(["notify", "-m", "first"]);
+    assert.equal(first.code, 0, first.stderr);
+    await waitFor(() => hook.posts.length >= 1, 20_000);
+    const pids = deliveryPids(w.home);
+    assert.equal(pids.length, 1, "the delivery process waits for more");
+    const second = await w.handoff(["notify", "-m", "second"]);
+    assert.equal(second.code, 0, second.stderr);
+    await waitFor(() => hook.posts.length >= 2, 20_000);
+    assert.deepEqual(hook.posts.map((p) => p.body), ["first", "second"]);
+    assert.deepEqual(deliveryPids(w.home), pids, "the same process delivered the second");
+    // Then it leaves by itself.
+    await waitFor(() => deliveryPids(w.home).length === 0, 20_000);
+  }, 4000);
 });
