@@ -1,11 +1,15 @@
 /**
  * What handoff adds to an ACP agent's run: `handoff run` against a `type: acp` backend
- * (the Claude ACP adapter, on a fake Anthropic server that answers at once) versus the
- * same agent driven by a bare ACP client (bench/acp_client.ts: initialize, session/new,
- * one prompt, nothing else), both Deno processes. The difference is handoff: start-up,
- * config, ledger, files and the event mapping.
+ * versus the same agent driven by a bare ACP client (bench/acp_client.ts: initialize,
+ * session/new, one prompt, nothing else), both Deno processes. The difference is handoff:
+ * start-up, config, ledger, files and the event mapping.
  *
- *   deno run -A bench/acp_overhead.ts [--runs N]     (default 7)
+ *   deno run -A bench/acp_overhead.ts [--runs N] [--agent claude|fake]
+ *
+ * `claude` (default, 7 runs): the Claude ACP adapter on a fake Anthropic server that
+ * answers at once; a real agent, whose own run (seconds, ± hundreds of ms) buries tens
+ * of ms unless N is large. `fake` (default 25 runs): tests/fakes/fake_acp_agent.mjs, a
+ * Node script that answers at once, so handoff's share stands out of the noise.
  */
 import { join } from "node:path";
 import { startFakeAnthropic } from "../tests/fakes/fake_anthropic.ts";
@@ -23,8 +27,15 @@ import {
 
 const PROMPT = "Reply with the single word pong.";
 const ANSWER = "pong";
+/** What the minimal agent says to any prompt (it asks the client a vendor request first). */
+const FAKE_ANSWER = "vendor refused -32601";
 
-async function timed(argv: string[], env: Record<string, string>, cwd: string): Promise<number> {
+async function timed(
+  argv: string[],
+  env: Record<string, string>,
+  cwd: string,
+  answer: string,
+): Promise<number> {
   const t0 = performance.now();
   const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
@@ -44,14 +55,17 @@ async function timed(argv: string[], env: Record<string, string>, cwd: string): 
     child.status,
   ]);
   const total = performance.now() - t0;
-  if (!out.includes(ANSWER)) {
+  if (!out.includes(answer)) {
     throw new Error(`${argv.slice(0, 5).join(" ")} gave no answer:\n${out}\n${err}`);
   }
   return total;
 }
 
 async function main() {
-  const runs = intFlag("--runs", 7);
+  const which = Deno.args.includes("fake") || Deno.args.includes("--agent=fake")
+    ? "fake"
+    : "claude";
+  const runs = intFlag("--runs", which === "fake" ? 25 : 7);
   const { dir, home, handoffHome, work } = await benchDirs("handoff-bench-acp-");
   const fake = await startFakeAnthropic({ script: { default: [{ text: ANSWER }] } });
   try {
@@ -67,7 +81,10 @@ async function main() {
       IS_SANDBOX: "1",
     };
     const env = await cleanEnv(home, { HANDOFF_HOME: handoffHome, ...agentEnv });
-    const agent = join(BIN_DIR, "claude-agent-acp");
+    const agent = which === "fake"
+      ? join(REPO_ROOT, "tests", "fakes", "fake_acp_agent.mjs")
+      : join(BIN_DIR, "claude-agent-acp");
+    const answer = which === "fake" ? FAKE_ANSWER : ANSWER;
     await Deno.writeTextFile(
       join(handoffHome, "config.yaml"),
       `backends:\n  bench:\n    type: acp\n    command: ${agent}\n    model: fake-model\n`,
@@ -83,22 +100,24 @@ async function main() {
     const viaHandoff = handoffArgv("run", "-");
     console.log(`# acp_overhead: handoff run (type: acp) vs a bare ACP client, same agent
 
-agent     ${agent} (Claude ACP adapter), fake Anthropic on ${fake.url}, answer "${ANSWER}"
+agent     ${agent} (${
+      which === "fake" ? "minimal ACP agent" : `Claude ACP adapter, fake Anthropic on ${fake.url}`
+    }), answer "${answer}"
 bare      deno run -A bench/acp_client.ts <agent>   (initialize, session/new, one prompt)
 handoff   deno run -A --quiet main.ts run -          (config: one acp backend)
 method    1 warm-up each, then ${runs} pairs interleaved (order alternates per pair)
 `);
-    await timed(bare, env, work);
-    await timed(viaHandoff, env, work);
+    await timed(bare, env, work, answer);
+    await timed(viaHandoff, env, work, answer);
     const b: number[] = [];
     const h: number[] = [];
     for (let i = 0; i < runs; i++) {
       if (i % 2 === 0) {
-        b.push(await timed(bare, env, work));
-        h.push(await timed(viaHandoff, env, work));
+        b.push(await timed(bare, env, work, answer));
+        h.push(await timed(viaHandoff, env, work, answer));
       } else {
-        h.push(await timed(viaHandoff, env, work));
-        b.push(await timed(bare, env, work));
+        h.push(await timed(viaHandoff, env, work, answer));
+        b.push(await timed(bare, env, work, answer));
       }
     }
     const sb = stats(b);

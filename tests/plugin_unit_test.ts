@@ -12,6 +12,7 @@ import { backoffMs } from "../core/delivery.ts";
 import { foreignImports } from "../plugins/manage/install.ts";
 import { parseSource, unsafeMember } from "../plugins/manage/source.ts";
 import { FIRST_PARTY } from "../plugins/mod.ts";
+import { hotCommands } from "../plugins/hot.ts";
 import { REPO_ROOT } from "./helpers/agents.ts";
 
 const base = {
@@ -215,9 +216,11 @@ Deno.test("delivery back-off: 1 s doubling, at most 5 min", () => {
 });
 
 Deno.test("first-party manifests say what their plugins register", async () => {
+  const declaredHot: string[] = [];
   for (const { plugin, manifest } of FIRST_PARTY) {
     const m = parseManifest(JSON.stringify((await manifest()).default), { builtin: true });
     assert.equal(m.name, plugin.name);
+    declaredHot.push(...m.hotCommands);
     assert.deepEqual(
       m.provides.commands.map((c) => c.name),
       (plugin.commands ?? []).map((c) => c.name),
@@ -241,6 +244,12 @@ Deno.test("first-party manifests say what their plugins register", async () => {
     );
     assert.deepEqual(m.hooks, hooks, `${m.name} hooks`);
   }
+  // The hot commands are the ones the manifests declare, each by one plugin (`deliver`
+  // is the core's own).
+  assert.deepEqual(
+    declaredHot.sort(),
+    Object.keys(hotCommands).filter((c) => c !== "deliver").sort(),
+  );
   // Every plugin folder is registered.
   const folders = [...Deno.readDirSync(join(REPO_ROOT, "plugins"))].filter((e) => e.isDirectory)
     .map((e) => e.name).sort();

@@ -256,13 +256,15 @@ export function providesSummary(
   m: Pick<Manifest, "provides"> & Partial<Pick<Manifest, "hotCommands" | "hooks">>,
 ): string[] {
   return [
-    ...m.provides.backends.map((b) => `backend ${b.type}`),
-    ...m.provides.commands.map((c) => `command ${c.name}`),
-    ...m.provides.sources.map((s) => `source ${s}`),
-    ...m.provides.sinks.map((s) => `sink ${s}`),
-    ...m.provides.transports.map((t) => `transport ${t}`),
-    ...m.provides.gateVerbs.map((v) => `gate verb ${v}`),
-    ...(m.hotCommands ?? []).map((c) => `command ${c}`),
-    ...(m.hooks ?? []).map((h) => `hook ${h}`),
+    ...new Set([
+      ...m.provides.backends.map((b) => `backend ${b.type}`),
+      ...m.provides.commands.map((c) => `command ${c.name}`),
+      ...m.provides.sources.map((s) => `source ${s}`),
+      ...m.provides.sinks.map((s) => `sink ${s}`),
+      ...m.provides.transports.map((t) => `transport ${t}`),
+      ...m.provides.gateVerbs.map((v) => `gate verb ${v}`),
+      ...(m.hotCommands ?? []).map((c) => `command ${c}`),
+      ...(m.hooks ?? []).map((h) => `hook ${h}`),
+    ]),
   ];
 }
