@@ -29,6 +29,7 @@ import { tabOfPane } from "../tmux/pane.ts";
 import type { NotificationSource, SourceEvent, SourceInput } from "../../core/registry.ts";
 import { hasInstalledSinks, installedPlugins, lockOrWarn } from "../../core/plugin/installed.ts";
 import type { Lock } from "../../core/plugin/lock.ts";
+import { deadline } from "../../core/deadline.ts";
 import { kickDelivery } from "../../core/delivery_kick.ts";
 
 const OPTIONS = {
@@ -105,12 +106,10 @@ async function readWithDeadline(firstByteMs: number, totalMs: number): Promise<s
   while (bytes < STDIN_MAX_BYTES) {
     const left = (bytes === 0 ? firstByteMs : totalMs) - (Date.now() - start);
     if (left <= 0) break;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const n = await Promise.race([
-      Deno.stdin.read(buf),
-      new Promise<null>((r) => timer = setTimeout(() => r(null), left)),
-    ]);
-    clearTimeout(timer);
+    // Not setTimeout: its first use costs this hook ~12 ms (core/deadline.ts).
+    const limit = deadline(left);
+    const n = await Promise.race([Deno.stdin.read(buf), limit.expired.then(() => null)]);
+    limit.cancel();
     if (n === null) break;
     bytes += n;
     text += decoder.decode(buf.subarray(0, n), { stream: true });
