@@ -398,11 +398,31 @@ export class Registry {
    */
   async address(): Promise<DialAddress | null> {
     let first: DialAddress | null = null;
-    for (const t of this.transports()) {
-      if (!t.address) continue;
-      const a = await t.address();
-      if (a.host) return a;
-      first ??= a;
+    for (const p of this.plugins) {
+      for (const t of p.transports ?? []) {
+        if (!t.address) continue;
+        let a: DialAddress;
+        try {
+          a = await t.address();
+        } catch (e) {
+          // A broken transport plugin costs its own answer, not the pairing. (A plugin's
+          // own errors name it already.)
+          const error = e as Error;
+          const message = error.name === "PluginError"
+            ? error.message
+            : `transport ${t.name} failed: ${error.message}`;
+          a = {
+            host: null,
+            from: null,
+            name: null,
+            detail: message,
+            problem: { message, fix: `fix or disable it (handoff plugin disable ${p.name})` },
+            warnings: [],
+          };
+        }
+        if (a.host) return a;
+        first ??= a;
+      }
     }
     return first;
   }

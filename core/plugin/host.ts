@@ -28,6 +28,7 @@ import { VERSION } from "../version.ts";
 import type { LockEntry } from "./lock.ts";
 import { PluginError, type PluginProcess } from "./rpc.ts";
 import type { BackendDecl } from "./manifest.ts";
+import type { Check, CheckStatus, DialAddress, Transport } from "../transport.ts";
 
 /** What a module plugin's `activate(host)` is handed. */
 export interface HostApi {
@@ -114,6 +115,9 @@ function checkModulePlugin(entry: LockEntry, plugin: unknown): Plugin {
     ),
     ...m.sources.filter((s) => !p.sources?.some((x) => x.name === s)).map((s) => `source ${s}`),
     ...m.sinks.filter((s) => !p.sinks?.some((x) => x.name === s)).map((s) => `sink ${s}`),
+    ...m.transports.filter((t) => !p.transports?.some((x) => x.name === t)).map((t) =>
+      `transport ${t}`
+    ),
   ];
   if (missing.length) {
     throw new PluginError(
@@ -306,13 +310,102 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
     },
   });
 
+  // A third-party transport gives the address for the QR code and its doctor checks;
+  // installing device keys (`access`) stays with handoff's own sshd plugin in API 1.
+  const transport = (transportName: string): Transport => {
+    const mod = (p: Plugin) => p.transports!.find((t) => t.name === transportName)!;
+    return {
+      name: transportName,
+      async address() {
+        const r = await call(
+          "transport/address",
+          { name: transportName },
+          (p) => mod(p).address?.() ?? null,
+        );
+        return checkDialAddress(name, transportName, r);
+      },
+      async checks(o) {
+        const r = await call(
+          "transport/checks",
+          { name: transportName, brief: o.brief },
+          (p) => mod(p).checks?.(o) ?? [],
+        );
+        return checkChecks(name, r);
+      },
+    };
+  };
+
   return {
     name,
     backends: m.provides.backends.map(backend),
     commands: m.provides.commands.map(command),
     sources: m.provides.sources.map(source),
     sinks: m.provides.sinks.map(sink),
+    transports: m.provides.transports.map(transport),
   };
+}
+
+/** Printable text of at most `max` characters (no control characters: it reaches terminals). */
+function visible(v: unknown, max: number): v is string {
+  // deno-lint-ignore no-control-regex
+  return typeof v === "string" && v.length <= max && !/[\u0000-\u001f\u007f-\u009f]/.test(v);
+}
+
+/** A transport's answer to `transport/address`: null means it has no address now. */
+function checkDialAddress(plugin: string, transport: string, v: unknown): DialAddress {
+  if (v === null || v === undefined) {
+    return { host: null, from: null, name: null, detail: `${transport}: no address`, warnings: [] };
+  }
+  const a = v as Partial<DialAddress>;
+  const nullable = (x: unknown, max: number) => x === null || x === undefined || visible(x, max);
+  const ok = typeof a === "object" &&
+    (a.host === null || a.host === undefined ||
+      (typeof a.host === "string" && /^[A-Za-z0-9.:_-]{1,253}$/.test(a.host))) &&
+    (a.from === null || a.from === undefined ||
+      (typeof a.from === "string" && /^[A-Za-z0-9.:*?!,/_%-]{1,500}$/.test(a.from))) &&
+    nullable(a.name, 253) && visible(a.detail ?? "", 300) &&
+    (a.warnings === undefined ||
+      (Array.isArray(a.warnings) && a.warnings.length <= 10 &&
+        a.warnings.every((w) => visible(w, 500)))) &&
+    (a.problem === undefined ||
+      (visible(a.problem?.message, 300) && visible(a.problem?.fix, 300)));
+  if (!ok) {
+    throw new PluginError(
+      plugin,
+      `its address answer (transport ${transport}) is not {host, from, name, detail, ` +
+        "warnings}" +
+        " (a host name or IP, sshd from= patterns, printable text)",
+    );
+  }
+  return {
+    host: a.host ?? null,
+    from: a.from ?? null,
+    name: a.name ?? null,
+    detail: a.detail || `${transport}: ${a.host ?? "no address"}`,
+    warnings: a.warnings ?? [],
+    ...(a.problem ? { problem: a.problem } : {}),
+  };
+}
+
+const CHECK_STATUSES: readonly CheckStatus[] = ["ok", "warn", "fail", "info"];
+
+/** A transport's answer to `transport/checks`: each check is shown under the plugin's name. */
+function checkChecks(plugin: string, v: unknown): Check[] {
+  const list = v ?? [];
+  const ok = Array.isArray(list) && list.length <= 20 &&
+    list.every((c) =>
+      c && typeof c === "object" && typeof c.id === "string" &&
+      /^[a-z0-9][a-z0-9_-]{0,39}$/.test(c.id) &&
+      visible(c.label, 80) && CHECK_STATUSES.includes(c.status) && visible(c.detail, 500) &&
+      (c.fix === undefined || visible(c.fix, 300))
+    );
+  if (!ok) {
+    throw new PluginError(
+      plugin,
+      "its checks answer is not a list of {id, label, status: ok|warn|fail|info, detail, fix?}",
+    );
+  }
+  return (list as Check[]).map((c) => ({ ...c, id: `${plugin}/${c.id}` }));
 }
 
 function checkLaunchSpec(plugin: string, v: unknown): LaunchSpec {

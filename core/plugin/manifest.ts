@@ -222,17 +222,17 @@ export function parseManifest(text: string, opts: { builtin?: boolean } = {}): M
     transports: names(provides, "transports", "provides.transports"),
     gateVerbs: names(provides, "gateVerbs", "provides.gateVerbs"),
   };
-  if (kind !== "builtin" && provided.transports.length) {
-    fail("provides.transports", "plugin API 1 has no third-party transports yet");
-  }
   if (kind !== "builtin" && provided.gateVerbs.length) {
     fail("provides.gateVerbs", "plugin API 1 has no third-party gate verbs");
   }
   if (
     kind !== "builtin" && provided.backends.length + provided.commands.length +
-          provided.sources.length + provided.sinks.length === 0
+          provided.sources.length + provided.sinks.length + provided.transports.length === 0
   ) {
-    fail("provides", "names nothing: a plugin provides backends, commands, sources or sinks");
+    fail(
+      "provides",
+      "names nothing: a plugin provides backends, commands, sources, sinks or transports",
+    );
   }
   return {
     name,

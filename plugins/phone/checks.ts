@@ -196,7 +196,19 @@ export async function transportChecks(
   const access = await registry.access();
   const store = access ? accessStore(db, access) : "";
   const lists = await Promise.all(
-    registry.transports().map((t) => t.checks?.({ store, brief: o.brief }) ?? []),
+    registry.transports().map(async (t): Promise<Check[]> => {
+      try {
+        return await t.checks?.({ store, brief: o.brief }) ?? [];
+      } catch (e) {
+        return [{
+          id: `transport-${t.name}`,
+          label: `transport ${t.name}`,
+          status: "fail",
+          detail: (e as Error).message,
+          fix: "fix the plugin, or disable it (handoff plugin list shows which)",
+        }];
+      }
+    }),
   );
   return lists.flat();
 }

@@ -1,0 +1,134 @@
+/**
+ * Third-party transports: a plugin that gives the address `pair` puts in the QR code and
+ * its own `doctor` checks (another VPN, a LAN), installed with `plugin add` and used by
+ * the ordinary commands. A broken one is named and costs only its own answer.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { withWorld } from "./helpers/handoff.ts";
+
+/** A module plugin whose transport `lan` says the phone dials 127.0.0.1. */
+function writeLanPlugin(dir: string): void {
+  Deno.mkdirSync(dir, { recursive: true });
+  Deno.writeTextFileSync(
+    join(dir, "handoff-plugin.json"),
+    JSON.stringify({
+      name: "lan",
+      version: "0.1.0",
+      apiVersion: 1,
+      kind: "module",
+      entry: "plugin.js",
+      description: "the phone dials this machine on the LAN",
+      provides: { transports: ["lan"] },
+    }),
+  );
+  Deno.writeTextFileSync(
+    join(dir, "plugin.js"),
+    `export function activate(host) {
+  return {
+    name: "lan",
+    transports: [{
+      name: "lan",
+      async address() {
+        return { host: "127.0.0.1", from: "127.0.0.1", name: "desk.lan", detail: "LAN: 127.0.0.1 (desk.lan)", warnings: ["the LAN is shared with guests"] };
+      },
+      async checks({ brief }) {
+        return [{ id: "route", label: "LAN route", status: "ok", detail: brief ? "up" : "up, 0 hops" }];
+      },
+    }],
+  };
+}
+`,
+  );
+}
+
+/** An exec plugin whose transport answers with a hostile address and whose checks fail. */
+function writeBadPlugin(dir: string): void {
+  Deno.mkdirSync(dir, { recursive: true });
+  Deno.writeTextFileSync(
+    join(dir, "handoff-plugin.json"),
+    JSON.stringify({
+      name: "badnet",
+      version: "0.1.0",
+      apiVersion: 1,
+      kind: "exec",
+      entry: "plugin.mjs",
+      description: "a transport that misbehaves",
+      provides: { transports: ["badnet"] },
+    }),
+  );
+  Deno.writeTextFileSync(
+    join(dir, "plugin.mjs"),
+    `#!/usr/bin/env node
+import { createInterface } from "node:readline";
+const send = (m) => process.stdout.write(JSON.stringify({ jsonrpc: "2.0", ...m }) + "\\n");
+createInterface({ input: process.stdin }).on("line", (line) => {
+  const { id, method } = JSON.parse(line);
+  if (method === "initialize") return send({ id, result: { name: "badnet", version: "0.1.0", apiVersion: 1 } });
+  if (method === "transport/address") {
+    return send({ id, result: { host: "evil.example;touch /tmp/pwned", from: "*\\"", detail: "\\u001b[2Jgotcha", warnings: [] } });
+  }
+  if (method === "transport/checks") return send({ id, error: { code: -32000, message: "checks exploded" } });
+  send({ id, error: { code: -32601, message: "no " + method } });
+});
+`,
+    { mode: 0o755 },
+  );
+  Deno.chmodSync(join(dir, "plugin.mjs"), 0o755);
+}
+
+Deno.test("a third-party transport gives pair its address and doctor its checks", async () => {
+  await withWorld(async (w) => {
+    assert.equal((await w.handoff(["plugin", "disable", "tailscale"])).code, 0);
+    const dir = join(w.dir, "lan");
+    writeLanPlugin(dir);
+    const add = await w.handoff(["plugin", "add", dir, "--yes"]);
+    assert.equal(add.code, 0, add.stderr);
+    assert.match(add.stderr, /provides: transport lan/);
+
+    const paired = await w.handoff(["pair", "--no-wait", "--json"]);
+    assert.equal(paired.code, 0, paired.stderr);
+    assert.equal(JSON.parse(paired.stdout).payload.i, "127.0.0.1");
+    assert.match(paired.stderr, /LAN: 127\.0\.0\.1 \(desk\.lan\)/);
+    assert.match(paired.stderr, /! the LAN is shared with guests/);
+    // The transport's from= limits the key the sshd plugin installed.
+    const keys = Deno.readTextFileSync(join(w.env.HOME, ".ssh", "authorized_keys"));
+    assert.match(keys, /from="127\.0\.0\.1"/);
+
+    const doctor = await w.handoff(["doctor", "--json"]);
+    const checks = JSON.parse(doctor.stdout).checks as { id: string; status: string }[];
+    const lan = checks.find((c) => c.id === "lan/route");
+    assert.equal(lan?.status, "ok", JSON.stringify(checks));
+  });
+});
+
+Deno.test("a broken transport: its hostile address is refused, its failing checks are named", async () => {
+  await withWorld(async (w) => {
+    assert.equal((await w.handoff(["plugin", "disable", "tailscale"])).code, 0);
+    const dir = join(w.dir, "badnet");
+    writeBadPlugin(dir);
+    assert.equal((await w.handoff(["plugin", "add", dir, "--yes"])).code, 0);
+
+    const pair = await w.handoff(["pair", "--no-wait", "--json"]);
+    assert.equal(pair.code, 2, pair.stderr);
+    assert.match(pair.stderr, /plugin badnet/);
+    assert.match(
+      pair.stderr,
+      /^handoff: plugin badnet: its address answer \(transport badnet\) is not/,
+    );
+    assert.match(pair.stderr, /--host/);
+    assert.doesNotMatch(pair.stderr, /\x1b\[2J/);
+    assert.equal(pair.stdout, "");
+    // --host still pairs: the broken transport is not asked.
+    const manual = await w.handoff(["pair", "--host", "127.0.0.1", "--no-wait", "--json"]);
+    assert.equal(manual.code, 0, manual.stderr);
+    const keys = Deno.readTextFileSync(join(w.env.HOME, ".ssh", "authorized_keys"));
+    assert.doesNotMatch(keys, /pwned|from="\*/);
+
+    const doctor = await w.handoff(["doctor", "--json"]);
+    const checks = JSON.parse(doctor.stdout).checks as { id: string; status: string }[];
+    const bad = checks.find((c) => c.id === "transport-badnet");
+    assert.equal(bad?.status, "fail", JSON.stringify(checks));
+    assert.ok(checks.some((c) => c.id === "tmux"), "the other checks still run");
+  });
+});
