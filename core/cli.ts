@@ -43,7 +43,7 @@ export async function newProgram(): Promise<Command> {
     });
 }
 
-/** What every command is handed: the registry, the current streams, the files, the clock. */
+/** What every command is handed: the registry, the streams, the files, ledger, config, clock. */
 export function commandContext(registry: Registry): CommandContext {
   return {
     registry,
@@ -51,6 +51,8 @@ export function commandContext(registry: Registry): CommandContext {
     paths: () => paths(),
     // Loaded on first use: commands that never open the ledger do not pay for SQLite.
     openStore: async (o) => (await import("./store.ts")).openDb(paths().db, o),
+    config: async () =>
+      await (await import("./config.ts")).loadConfig((t) => registry.backend(t), paths().config),
     now: () => new Date(),
   };
 }

@@ -7,7 +7,6 @@ import { dirname, join, resolve } from "./path.ts";
 import { expandHome, paths, userHome } from "./paths.ts";
 import { checkTemplate, renderTemplate, TemplateError } from "./template.ts";
 import { HandoffError, usageError } from "./errors.ts";
-import type { BackendLauncher } from "./registry.ts";
 
 export interface BackendConfig {
   name: string;
@@ -76,7 +75,13 @@ const LEGACY_BACKEND_KEYS = [
   "resume_flags",
 ];
 
-type Lookup = (type: string) => BackendLauncher | undefined;
+/** What the config needs to know of a backend type (a registered launcher has it). */
+export interface BackendTypeInfo {
+  permissionModes: readonly string[];
+  defaultPermissionMode: string;
+}
+
+type Lookup = (type: string) => BackendTypeInfo | undefined;
 
 interface Source {
   file: string;

@@ -9,6 +9,7 @@ import type { EventRecord, RunTab } from "./event_log.ts";
 import type { DeviceAccess, DialAddress, Transport } from "./transport.ts";
 import type { IoStreams } from "./io.ts";
 import type { Paths } from "./paths.ts";
+import type { Config } from "./config.ts";
 import type { Db } from "./store.ts";
 
 /** What a backend launcher is asked to start. */
@@ -103,7 +104,7 @@ export interface BackendLauncher {
 
 /**
  * What every command is handed (like GitHub CLI's Factory): the registry, the streams it
- * writes to, where handoff's files are, the ledger, and the clock. A test runs commands
+ * writes to, where handoff's files are, the ledger, the config, and the clock. A test runs commands
  * in-process by giving `runCli` its own streams (core/io.ts `bufferIo`) and a HANDOFF_HOME
  * of its own.
  */
@@ -114,6 +115,8 @@ export interface CommandContext {
   paths: () => Paths;
   /** The ledger of `paths()`, opened for the caller (who closes it). */
   openStore: (o?: { readOnly?: boolean }) => Promise<Db>;
+  /** config.yaml (`paths().config`), read and checked against the registered backends. */
+  config: () => Promise<Config>;
   now: () => Date;
 }
 

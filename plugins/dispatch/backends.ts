@@ -118,8 +118,7 @@ export async function backendsCheck(
   f: { json?: boolean; keep?: boolean; timeout?: string },
 ): Promise<number> {
   const timeoutMs = durationFlag("--timeout", f.timeout, { zero: false }) ?? 120_000;
-  const { loadConfig } = await import("../../core/config.ts");
-  const config = await loadConfig((t) => ctx.registry.backend(t), ctx.paths().config);
+  const config = await ctx.config();
   const chosen = name ? config.backends.filter((b) => b.name === name) : config.backends;
   if (name && chosen.length === 0) {
     throw usageError(

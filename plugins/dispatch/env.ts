@@ -34,9 +34,8 @@ export async function env(
     runs: p.runs,
     backend_types: ctx.registry.backendTypes(),
   };
-  const { loadConfig } = await import("../../core/config.ts");
   try {
-    const config = await loadConfig((t) => ctx.registry.backend(t), p.config);
+    const config = await ctx.config();
     info.default_backend = config.backends[0].name;
     info.warnings = config.warnings;
     info.backends = await Promise.all(config.backends.map(async (b) => {

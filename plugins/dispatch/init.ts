@@ -120,10 +120,9 @@ export async function init(
 
   let conflicts = 0;
   if (f.skills !== false) {
-    const { loadConfig } = await import("../../core/config.ts");
     let backends: SkillBackend[];
     try {
-      backends = (await loadConfig((t) => ctx.registry.backend(t), p.config)).backends;
+      backends = (await ctx.config()).backends;
     } catch (e) {
       warn(`${(e as Error).message}`);
       warn("the skills are made from the configured backends: fix the config, then run init again");

@@ -11,8 +11,8 @@ export async function newRun(
   ctx: CommandContext,
   f: { backend?: string; slug?: string; write?: boolean; json?: boolean },
 ): Promise<number> {
-  const { loadConfig, findBackend } = await import("../../core/config.ts");
-  const config = await loadConfig((t) => ctx.registry.backend(t));
+  const { findBackend } = await import("../../core/config.ts");
+  const config = await ctx.config();
   const backend = findBackend(config, f.backend);
   let prompt: string | null = null;
   if (f.write) {

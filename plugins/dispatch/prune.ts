@@ -44,7 +44,7 @@ export async function prune(ctx: CommandContext, f: PruneFlags): Promise<number>
   } finally {
     db.close();
   }
-  return await removeRuns(rows, f);
+  return await removeRuns(ctx, rows, f);
 }
 
 export const pruneCommand: CommandSpec = {

@@ -53,7 +53,7 @@ export async function resume(
     });
   }
   // A prompt file from `handoff new` gives this turn its reserved id (none is orphaned).
-  const adopted = await adoption(promptArg);
+  const adopted = await adoption(ctx, promptArg);
   const input = adopted ? null : await readPrompt(promptArg, f.text);
   const prompt = adopted?.prompt ?? input!.prompt;
   return engine.runTask({

@@ -3,7 +3,6 @@ import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { HandoffError } from "../../core/errors.ts";
 import { errColors, errLine, outLine } from "../../core/output.ts";
-import { paths } from "../../core/paths.ts";
 import { confirm } from "../../core/ask.ts";
 import type { RunRow } from "../../core/ledger.ts";
 
@@ -16,10 +15,10 @@ export function formatBytes(n: number): string {
 
 /** Removes the rows and files of `rows` (after asking on a terminal); prints what went. */
 export async function removeRuns(
+  ctx: CommandContext,
   rows: RunRow[],
   f: { yes?: boolean; json?: boolean; dryRun?: boolean },
 ): Promise<number> {
-  const { openDb } = await import("../../core/store.ts");
   const { deleteRun } = await import("../../core/ledger.ts");
   const c = errColors();
   const running = rows.filter((r) => r.status === "running");
@@ -41,7 +40,7 @@ export async function removeRuns(
     errLine("Cancelled.");
     return 1;
   }
-  const db = openDb(paths().db);
+  const db = await ctx.openStore();
   const removed: string[] = [];
   let bytes = 0;
   try {
@@ -79,7 +78,7 @@ export async function rm(
   }
   const unique = [...new Map(rows.map((r) => [r.run_id, r])).values()];
   if (unique.length === 0) throw new HandoffError("no run named", 2);
-  return await removeRuns(unique, f);
+  return await removeRuns(ctx, unique, f);
 }
 
 export const rmCommand: CommandSpec = {

@@ -4,7 +4,7 @@ import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { usageError } from "../../core/errors.ts";
 import { cleanSlug, parseRunId } from "../../core/runid.ts";
-import { paths, runFiles } from "../../core/paths.ts";
+import { runFiles } from "../../core/paths.ts";
 import { durationFlag } from "../../core/duration.ts";
 import { type OptionLine, quickArgs } from "../../core/quick_args.ts";
 import { readPrompt } from "./prompt_input.ts";
@@ -41,18 +41,17 @@ export function runTimeoutMs(f: RunFlags): number | undefined {
 }
 
 /** A prompt file or id made by `handoff new`, or null when the argument is an ordinary prompt. */
-export async function adoption(arg: string | undefined) {
+export async function adoption(ctx: CommandContext, arg: string | undefined) {
   if (!arg || arg === "-") return null;
-  const { openDb } = await import("../../core/store.ts");
   const { getRun } = await import("../../core/ledger.ts");
-  const dirs = paths();
+  const dirs = ctx.paths();
   const asFile = resolve(arg);
   const fromFile = dirname(asFile) === dirs.tasks && asFile.endsWith(".prompt.md")
     ? basename(asFile, ".prompt.md")
     : null;
   const runId = fromFile ?? (parseRunId(arg) ? arg : null);
   if (!runId || !parseRunId(runId)) return null;
-  const db = openDb(dirs.db);
+  const db = await ctx.openStore();
   try {
     const row = getRun(db, runId);
     if (!fromFile && !row) return null;
@@ -85,7 +84,7 @@ export async function run(
 ): Promise<number> {
   const timeoutMs = runTimeoutMs(f);
   if (f.detach) return await detachSelf(arg, f);
-  const adopted = await adoption(arg);
+  const adopted = await adoption(ctx, arg);
   const input = adopted ? null : await readPrompt(arg, f.text);
   const prompt = adopted?.prompt ?? input!.prompt;
   const { runTask } = await import("../../core/engine.ts");

@@ -3,11 +3,10 @@
  * phone's `gate subscribe` stream carries them (with `gap`, and with `ready`/`ping` when
  * following); without it, one readable line per event.
  */
-import type { CommandSpec } from "../../core/registry.ts";
+import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { EXIT, usageError } from "../../core/errors.ts";
 import { outColors, safeText } from "../../core/output.ts";
-import { paths } from "../../core/paths.ts";
 import type { EventRecord } from "../../core/event_log.ts";
 
 export interface EventsFlags {
@@ -43,13 +42,12 @@ async function writeOut(text: string): Promise<void> {
   while (off < bytes.length) off += await Deno.stdout.write(bytes.subarray(off));
 }
 
-export async function events(f: EventsFlags): Promise<number> {
+export async function events(ctx: CommandContext, f: EventsFlags): Promise<number> {
   const limit = count("--limit", f.limit, 20);
   const types = f.types ? f.types.split(",").map((t) => t.trim()).filter((t) => t) : null;
   const { lastEventId, streamEvents } = await import("../../core/event_log.ts");
-  const { openDb } = await import("../../core/store.ts");
-  const file = paths().db;
-  const db = openDb(file, { readOnly: true });
+  const file = ctx.paths().db;
+  const db = await ctx.openStore({ readOnly: true });
   const stop = new AbortController();
   const onInt = () => stop.abort();
   Deno.addSignalListener("SIGINT", onInt);
@@ -88,7 +86,7 @@ export async function events(f: EventsFlags): Promise<number> {
 export const eventsCommand: CommandSpec = {
   name: "events",
   summary: "show the event log (what paired phones are told)",
-  register(program) {
+  register(program, ctx) {
     program.command("events")
       .summary("show the event log (what paired phones are told)")
       .description(
@@ -102,6 +100,6 @@ export const eventsCommand: CommandSpec = {
       .option("--json", "NDJSON records, as the phone stream carries them")
       .option("--limit <n>", "how many recent events without --since (default 20)")
       .option("--types <list>", "only these event types (comma-separated)")
-      .action(async (f) => setExitCode(await events(f)));
+      .action(async (f) => setExitCode(await events(ctx, f)));
   },
 };

@@ -44,7 +44,7 @@ export const renewCommand = alias(
 export const logsCommand = alias(
   "logs",
   "the gate's audit log (handoff devices log)",
-  (program) => registerDevicesLog(program, "logs", []),
+  (program, ctx) => registerDevicesLog(program, ctx, "logs", []),
 );
 
 /** `handoff unpair`: every device revoked (key lines, live sessions); asks first. */

@@ -105,7 +105,7 @@ export const devicesCommand: CommandSpec = {
     registerDevicesEdit(sub, ctx);
     registerDevicesRenew(sub, ctx);
     registerDevicesRm(sub, ctx);
-    registerDevicesLog(sub);
+    registerDevicesLog(sub, ctx);
     registerDevicesImport(sub, ctx);
   },
 };

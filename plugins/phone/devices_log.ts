@@ -2,10 +2,9 @@
 
 import type { Command } from "@commander-js/extra-typings";
 import { setExitCode } from "../../core/cli.ts";
+import type { CommandContext } from "../../core/registry.ts";
 import { HandoffError, usageError } from "../../core/errors.ts";
 import { errLine, escapeControls, jsonVisible, outColors, outLine } from "../../core/output.ts";
-import { paths } from "../../core/paths.ts";
-import { openDb } from "../../core/store.ts";
 import { findAnyDevices } from "../gate/devices_db.ts";
 import { auditLogPath, oldAuditLogPath } from "../gate/audit_file.ts";
 import { filterLog, type LogEntry, parseLog } from "./log_view.ts";
@@ -67,6 +66,7 @@ function lineCount(text: string): number {
 }
 
 export async function devicesLog(
+  ctx: CommandContext,
   name: string | undefined,
   f: { json?: boolean; follow?: boolean; limit?: string },
 ): Promise<number> {
@@ -74,10 +74,10 @@ export async function devicesLog(
   if (!Number.isInteger(limit) || limit < 1) {
     throw usageError(`--limit: a positive number, got "${f.limit}"`);
   }
-  const p = paths();
+  const p = ctx.paths();
   let fps: Set<string> | null = null;
   if (name !== undefined) {
-    const db = openDb(p.db);
+    const db = await ctx.openStore();
     try {
       const found = findAnyDevices(db, name);
       if (found.length === 0) {
@@ -135,7 +135,12 @@ export async function devicesLog(
 }
 
 /** `devices log` (alias logs); also the original tool's top-level `handoff logs`. */
-export function registerDevicesLog(devices: Command, name = "log", aliases = ["logs"]): void {
+export function registerDevicesLog(
+  devices: Command,
+  ctx: CommandContext,
+  name = "log",
+  aliases = ["logs"],
+): void {
   devices.command(name)
     .aliases(aliases)
     .summary("the gate's audit log (all devices, or one)")
@@ -151,5 +156,5 @@ export function registerDevicesLog(devices: Command, name = "log", aliases = ["l
     .option("--json", "NDJSON on stdout")
     .option("-f, --follow", "keep printing new entries until Ctrl-C")
     .option("-n, --limit <n>", "how many entries (default 50)")
-    .action(async (name, f) => setExitCode(await devicesLog(name, f)));
+    .action(async (name, f) => setExitCode(await devicesLog(ctx, name, f)));
 }

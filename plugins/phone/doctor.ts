@@ -1,10 +1,9 @@
 // `handoff doctor`: every check the phone path depends on, each with how to fix it.
 
-import type { CommandContext, CommandSpec, Registry } from "../../core/registry.ts";
+import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { errColors, errLine, outColors, outLine } from "../../core/output.ts";
 import { paths } from "../../core/paths.ts";
-import { openDb } from "../../core/store.ts";
 import {
   type Check,
   checkHome,
@@ -17,13 +16,13 @@ import {
 } from "./checks.ts";
 import { checkLine } from "./render_checks.ts";
 
-export async function runChecks(registry: Registry): Promise<Check[]> {
-  const p = paths();
-  const db = openDb(p.db);
+export async function runChecks(ctx: CommandContext): Promise<Check[]> {
+  const p = ctx.paths();
+  const db = await ctx.openStore();
   try {
     const [tmuxChecks, transports, shell] = await Promise.all([
       checkTmux(db),
-      transportChecks(registry, db, { brief: false }),
+      transportChecks(ctx.registry, db, { brief: false }),
       checkShellQuiet(),
     ]);
     return [
@@ -67,7 +66,7 @@ export async function doctor(
   f: { json?: boolean; repair?: boolean },
 ): Promise<number> {
   const repaired = f.repair ? await repair(!!f.json) : undefined;
-  const checks = await runChecks(ctx.registry);
+  const checks = await runChecks(ctx);
   if (f.json) {
     outLine(JSON.stringify({ ok: !failed(checks), checks, repair: repaired }, null, 2));
   } else {

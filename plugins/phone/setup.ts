@@ -144,7 +144,7 @@ export async function setup(ctx: CommandContext, f: SetupFlags): Promise<number>
     db.close();
   }
 
-  const checks = await runChecks(ctx.registry);
+  const checks = await runChecks(ctx);
   if (f.json) {
     outLine(JSON.stringify({ ok: !failed(checks), checks }, null, 2));
   } else {
