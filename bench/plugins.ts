@@ -15,6 +15,7 @@
  */
 import { join } from "node:path";
 import { startTmux } from "../tests/helpers/tmux.ts";
+import { pidsWith } from "../tests/helpers/handoff.ts";
 import { cleanEnv, handoffArgv, measure, ms, stats, table } from "./lib.ts";
 
 async function handoff(
@@ -77,17 +78,7 @@ async function pairDevice(
 }
 
 /** Pids of the `handoff … deliver` processes of this home. */
-function deliveries(home: string): number[] {
-  const pids: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const argv = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
-      if (argv.includes(home) && argv.includes("deliver")) pids.push(Number(e.name));
-    } catch { /* gone */ }
-  }
-  return pids;
-}
+const deliveries = (home: string) => pidsWith(home, "deliver");
 
 /** Waits until no delivery process of this home is running. */
 async function deliveriesGone(home: string): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { processesWith, waitFor, withWorld, type World } from "./helpers/handoff.ts";
+import { pidsWith, processesWith, waitFor, withWorld, type World } from "./helpers/handoff.ts";
 import { REPO_ROOT } from "./helpers/agents.ts";
 
 interface Post {
@@ -146,32 +146,19 @@ Deno.test("webhook sink: a missing setting is an error naming the key; notify st
   });
 });
 
-/** Pids of this home's delivery processes. */
-function deliveryPids(home: string): number[] {
-  const pids: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const argv = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
-      if (argv.includes(home) && argv.includes("deliver")) pids.push(Number(e.name));
-    } catch { /* exited */ }
-  }
-  return pids;
-}
-
 Deno.test("webhook sink: a burst of events is delivered by one lingering process, which then ends", async () => {
   await withSink(async (w, hook) => {
     const first = await w.handoff(["notify", "-m", "first"]);
     assert.equal(first.code, 0, first.stderr);
     await waitFor(() => hook.posts.length >= 1, 20_000);
-    const pids = deliveryPids(w.home);
+    const pids = pidsWith(w.home, "deliver");
     assert.equal(pids.length, 1, "the delivery process waits for more");
     const second = await w.handoff(["notify", "-m", "second"]);
     assert.equal(second.code, 0, second.stderr);
     await waitFor(() => hook.posts.length >= 2, 20_000);
     assert.deepEqual(hook.posts.map((p) => p.body), ["first", "second"]);
-    assert.deepEqual(deliveryPids(w.home), pids, "the same process delivered the second");
+    assert.deepEqual(pidsWith(w.home, "deliver"), pids, "the same process delivered the second");
     // Then it leaves by itself.
-    await waitFor(() => deliveryPids(w.home).length === 0, 20_000);
+    await waitFor(() => pidsWith(w.home, "deliver").length === 0, 20_000);
   }, 4000);
 });

@@ -8,20 +8,25 @@ import { join } from "node:path";
 import { withWorld } from "./helpers/handoff.ts";
 
 /** A module plugin whose transport `lan` says the phone dials 127.0.0.1. */
-function writeLanPlugin(dir: string): void {
+/** A folder with the manifest of a plugin that provides one transport, named after it. */
+function writeManifest(dir: string, name: string, kind: "module" | "exec", entry: string): void {
   Deno.mkdirSync(dir, { recursive: true });
   Deno.writeTextFileSync(
     join(dir, "handoff-plugin.json"),
     JSON.stringify({
-      name: "lan",
+      name,
       version: "0.1.0",
       apiVersion: 1,
-      kind: "module",
-      entry: "plugin.js",
-      description: "the phone dials this machine on the LAN",
-      provides: { transports: ["lan"] },
+      kind,
+      entry,
+      description: `the transport ${name}`,
+      provides: { transports: [name] },
     }),
   );
+}
+
+function writeLanPlugin(dir: string): void {
+  writeManifest(dir, "lan", "module", "plugin.js");
   Deno.writeTextFileSync(
     join(dir, "plugin.js"),
     `export function activate(host) {
@@ -44,19 +49,7 @@ function writeLanPlugin(dir: string): void {
 
 /** An exec plugin whose transport answers with a hostile address and whose checks fail. */
 function writeBadPlugin(dir: string): void {
-  Deno.mkdirSync(dir, { recursive: true });
-  Deno.writeTextFileSync(
-    join(dir, "handoff-plugin.json"),
-    JSON.stringify({
-      name: "badnet",
-      version: "0.1.0",
-      apiVersion: 1,
-      kind: "exec",
-      entry: "plugin.mjs",
-      description: "a transport that misbehaves",
-      provides: { transports: ["badnet"] },
-    }),
-  );
+  writeManifest(dir, "badnet", "exec", "plugin.mjs");
   Deno.writeTextFileSync(
     join(dir, "plugin.mjs"),
     `#!/usr/bin/env node

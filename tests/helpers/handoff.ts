@@ -210,13 +210,18 @@ export async function waitFor(
 
 /** How many live processes have every one of `words` among their argv (Linux /proc). */
 export function processesWith(...words: string[]): number {
-  let n = 0;
+  return pidsWith(...words).length;
+}
+
+/** The pids of the processes whose argv holds every one of `words`. */
+export function pidsWith(...words: string[]): number[] {
+  const pids: number[] = [];
   for (const e of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(e.name)) continue;
     try {
       const argv = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
-      if (words.every((w) => argv.includes(w))) n++;
+      if (words.every((w) => argv.includes(w))) pids.push(Number(e.name));
     } catch { /* exited */ }
   }
-  return n;
+  return pids;
 }
