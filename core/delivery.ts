@@ -5,7 +5,9 @@
  *
  * - It lingers a while after the log is drained (a minute; HANDOFF_DELIVERY_LINGER_MS):
  *   an agent's turn stores several events in a row, and a writer that finds a delivery
- *   process alive starts none, so only the first event of a burst pays for a spawn.
+ *   process alive starts none, so only the first event of a burst pays for a spawn. When
+ *   the plugins or the config change meanwhile (a sink removed, a URL edited), it hands
+ *   over to a fresh process, which loads them again.
  * - One at a time: a lease (the owner's pid and start time in `settings`) is taken in a
  *   write transaction; a second process finds it held by a live owner and exits. The
  *   owner gives it up in a transaction that first checks nothing is due, so an event
@@ -21,8 +23,8 @@ import { eventsAfter, lastEventId } from "./event_log.ts";
 import { isSameProcess, processStartTime } from "./proc.ts";
 import type { RegisteredSink, Registry } from "./registry.ts";
 import { type Db, getSetting, openDb, setSetting, transaction } from "./store.ts";
-import { paths } from "./paths.ts";
-import { DELIVERY_LEASE as LEASE } from "./delivery_kick.ts";
+import { lockPath, paths } from "./paths.ts";
+import { DELIVERY_LEASE as LEASE, kickDelivery } from "./delivery_kick.ts";
 
 export const DELIVERY_BATCH = 100;
 const BACKOFF_MAX_MS = 5 * 60_000;
@@ -184,11 +186,25 @@ export async function deliveryRound(
   return { attempted, soonest };
 }
 
+/** What the sinks were built from (the config and the plugin lock), to notice a change. */
+function setupStamp(home: string): string {
+  return [paths().config, lockPath(home)].map((file) => {
+    try {
+      const s = Deno.statSync(file);
+      return `${s.mtime?.getTime()}:${s.size}`;
+    } catch {
+      return "-";
+    }
+  }).join("|");
+}
+
 /** `handoff deliver`: drains the log into the sinks, then exits (0; 1 on a storage error). */
 export async function deliverMain(
   _args: string[],
   loadRegistry: () => Promise<Registry>,
 ): Promise<number> {
+  const home = paths().home;
+  const stamp = setupStamp(home);
   const registry = await loadRegistry();
   const sinks = registry.sinks();
   if (sinks.length === 0) return 0;
@@ -204,6 +220,13 @@ export async function deliverMain(
     let lastWork = Date.now();
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(10, ms)));
     while (true) {
+      if (setupStamp(home) !== stamp) {
+        // Sinks built from old settings must not deliver another event: a fresh process
+        // (started after the lease is given up, so it can take it) loads the new ones.
+        db.prepare("DELETE FROM settings WHERE key = ?").run(LEASE);
+        kickDelivery(home);
+        return 0;
+      }
       const { attempted, soonest } = await deliveryRound(db, sinks, baseMs);
       const now = Date.now();
       if (attempted) {

@@ -162,3 +162,22 @@ Deno.test("webhook sink: a burst of events is delivered by one lingering process
     await waitFor(() => pidsWith(w.home, "deliver").length === 0, 20_000);
   }, 4000);
 });
+
+Deno.test("webhook sink: a lingering delivery process does not outlive a change of plugins", async () => {
+  await withSink(async (w, hook) => {
+    w.env.HANDOFF_DELIVERY_LIFETIME_MS = "60000"; // only the change may end it early
+    const first = await w.handoff(["notify", "-m", "first"]);
+    assert.equal(first.code, 0, first.stderr);
+    await waitFor(() => hook.posts.length >= 1, 20_000);
+    const [pid] = pidsWith(w.home, "deliver");
+    assert.ok(pid, "a delivery process lingers");
+    const off = await w.handoff(["plugin", "disable", "webhook"]);
+    assert.equal(off.code, 0, off.stderr);
+    const second = await w.handoff(["notify", "-m", "second"]);
+    assert.equal(second.code, 0, second.stderr);
+    // It notices and leaves (the one it starts finds no sink and ends too).
+    await waitFor(() => !pidsWith(w.home, "deliver").includes(pid), 10_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(hook.posts.map((p) => p.body), ["first"], "a disabled sink gets nothing");
+  }, 20_000);
+});
