@@ -115,22 +115,38 @@ function releaseIfIdle(db: Db, keys: string[]): boolean {
   });
 }
 
-async function deliverWithTimeout(sink: RegisteredSink, events: EventRecord[]): Promise<void> {
+/** Thrown when the settings changed under a delivery: not the sink's failure. */
+class SettingsChanged extends Error {}
+
+async function deliverWithTimeout(
+  sink: RegisteredSink,
+  events: EventRecord[],
+  stale: () => boolean,
+): Promise<void> {
   const ac = new AbortController();
   const ms = envMs("HANDOFF_DELIVERY_TIMEOUT_MS", DELIVER_TIMEOUT_MS);
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let watch: ReturnType<typeof setInterval> | undefined;
   try {
     await Promise.race([
       sink.sink.deliver(events, ac.signal),
-      new Promise<never>((_, reject) =>
+      new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           ac.abort();
           reject(new Error(`no answer within ${ms} ms`));
-        }, ms)
-      ),
+        }, ms);
+        // A sink disabled or reconfigured mid-batch stops at once (the batch comes again,
+        // to whichever sinks the new settings have: at least once).
+        watch = setInterval(() => {
+          if (!stale()) return;
+          ac.abort();
+          reject(new SettingsChanged());
+        }, POLL_MS);
+      }),
     ]);
   } finally {
     clearTimeout(timer);
+    clearInterval(watch);
   }
 }
 
@@ -142,6 +158,7 @@ export async function deliveryRound(
   db: Db,
   sinks: RegisteredSink[],
   baseMs: number,
+  stale: () => boolean = () => false,
 ): Promise<{ attempted: boolean; soonest: number | null }> {
   let attempted = false;
   let soonest: number | null = null;
@@ -164,12 +181,13 @@ export async function deliveryRound(
     }
     attempted = true;
     try {
-      await deliverWithTimeout(sink, batch);
+      await deliverWithTimeout(sink, batch, stale);
       db.prepare(
         `UPDATE sink_state SET cursor = ?, attempts = 0, next_at = 0, delivered = delivered + ?,
            missed = missed + ?, last_ok_at = ? WHERE sink = ?`,
       ).run(batch[batch.length - 1].id, batch.length, missed, new Date().toISOString(), sink.key);
     } catch (e) {
+      if (e instanceof SettingsChanged) throw e;
       const attempts = state.attempts + 1;
       db.prepare(
         `UPDATE sink_state SET attempts = ?, next_at = ?, last_error = ?, last_error_at = ?
@@ -219,15 +237,24 @@ export async function deliverMain(
     const keys = sinks.map((s) => s.key);
     let lastWork = Date.now();
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(10, ms)));
+    const stale = () => setupStamp(home) !== stamp;
     while (true) {
-      if (setupStamp(home) !== stamp) {
+      let round: Awaited<ReturnType<typeof deliveryRound>> | null = null;
+      if (!stale()) {
+        try {
+          round = await deliveryRound(db, sinks, baseMs, stale);
+        } catch (e) {
+          if (!(e instanceof SettingsChanged)) throw e;
+        }
+      }
+      if (round === null) {
         // Sinks built from old settings must not deliver another event: a fresh process
         // (started after the lease is given up, so it can take it) loads the new ones.
         db.prepare("DELETE FROM settings WHERE key = ?").run(LEASE);
         kickDelivery(home);
         return 0;
       }
-      const { attempted, soonest } = await deliveryRound(db, sinks, baseMs);
+      const { attempted, soonest } = round;
       const now = Date.now();
       if (attempted) {
         lastWork = now;

@@ -96,6 +96,12 @@ const NAMED_ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": 
 const INVISIBLE =
   /[\p{Cc}\p{Cf}\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/gu;
 
+/** True when `s` holds no control, format or separator character (nothing that can pass for
+ * other text on a terminal). */
+export function isVisibleText(s: string): boolean {
+  return !new RegExp(INVISIBLE.source, "u").test(s);
+}
+
 function hex4(unit: number): string {
   return "\\u" + unit.toString(16).padStart(4, "0");
 }

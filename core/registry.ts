@@ -4,6 +4,7 @@
  * third-party plugin would. A plugin is a plain object with optional named hooks.
  */
 import type { Command } from "@commander-js/extra-typings";
+import { escapeControls } from "./output.ts";
 import type { RunEvent } from "./events.ts";
 import type { EventRecord, RunTab } from "./event_log.ts";
 import type { DeviceAccess, DialAddress, Transport } from "./transport.ts";
@@ -336,6 +337,12 @@ export class Registry {
         );
       }
     }
+    // One name, one transport: a plugin's cannot pass for sshd's or tailscale's.
+    for (const t of plugin.transports ?? []) {
+      if (this.transports().some((x) => x.name === t.name)) {
+        throw new Error(`plugin ${plugin.name}: transport "${t.name}" is already registered`);
+      }
+    }
     this.plugins.push(plugin);
     if (origin) this.origins.set(plugin.name, { ...origin, name: plugin.name, enabled: true });
     for (const b of plugin.backends ?? []) this.backendsByType.set(b.type, b);
@@ -400,21 +407,21 @@ export class Registry {
    * transport's answer (it says why); null when no transport gives addresses.
    */
   async address(): Promise<DialAddress | null> {
-    let first: DialAddress | null = null;
-    for (const p of this.plugins) {
-      for (const t of p.transports ?? []) {
-        if (!t.address) continue;
-        let a: DialAddress;
+    // Asked all at once (each may take seconds); answers taken in registration order.
+    const asked = this.plugins.flatMap((p) =>
+      (p.transports ?? []).filter((t) => t.address).map(async (t): Promise<DialAddress> => {
         try {
-          a = await t.address();
+          return await t.address!();
         } catch (e) {
           // A broken transport plugin costs its own answer, not the pairing. (A plugin's
           // own errors name it already.)
           const error = e as Error;
-          const message = error.name === "PluginError"
-            ? error.message
-            : `transport ${t.name} failed: ${error.message}`;
-          a = {
+          const message = escapeControls(
+            error.name === "PluginError"
+              ? error.message
+              : `transport ${t.name} failed: ${error.message}`,
+          );
+          return {
             host: null,
             from: null,
             name: null,
@@ -423,11 +430,10 @@ export class Registry {
             warnings: [],
           };
         }
-        if (a.host) return a;
-        first ??= a;
-      }
-    }
-    return first;
+      })
+    );
+    const answers = await Promise.all(asked);
+    return answers.find((a) => a.host) ?? answers[0] ?? null;
   }
 
   /** The first answer of a plugin's `runOrigin` hook; null when none knows (or all fail). */

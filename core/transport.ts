@@ -8,6 +8,20 @@
 
 export type CheckStatus = "ok" | "warn" | "fail" | "info";
 
+/** A host name or IP address a phone can dial: no option-like or punctuation-only text. */
+export function isDialHost(host: string): boolean {
+  return /^[A-Za-z0-9:][A-Za-z0-9.:_-]{0,252}$/.test(host) && /[A-Za-z0-9]/.test(host);
+}
+
+/**
+ * sshd `from=` patterns that limit where a key may log in from: each names some address
+ * (a lone `*` or `-` would lift the limit or break the line).
+ */
+export function isFromPatterns(from: string): boolean {
+  return from.length <= 500 &&
+    from.split(",").every((p) => /^!?[A-Za-z0-9.:*?/_%-]+$/.test(p) && /[A-Za-z0-9]/.test(p));
+}
+
 /** One readiness check, as doctor, setup and the status screen show it. */
 export interface Check {
   id: string;

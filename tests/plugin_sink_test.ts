@@ -19,9 +19,10 @@ interface Post {
 /** A webhook on 127.0.0.1 that records POSTs, and answers 503 while `down`. */
 function startWebhook() {
   const posts: Post[] = [];
-  const state = { down: false };
+  const state = { down: false, delayMs: 0 };
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const body = await req.text();
+    if (state.delayMs) await new Promise((r) => setTimeout(r, state.delayMs));
     if (state.down) return new Response("down", { status: 503 });
     posts.push({
       title: req.headers.get("title"),
@@ -179,5 +180,28 @@ Deno.test("webhook sink: a lingering delivery process does not outlive a change 
     await waitFor(() => !pidsWith(w.home, "deliver").includes(pid), 10_000);
     await new Promise((r) => setTimeout(r, 1000));
     assert.deepEqual(hook.posts.map((p) => p.body), ["first"], "a disabled sink gets nothing");
+  }, 20_000);
+});
+
+Deno.test("webhook sink: disabled in the middle of a batch, it stops at once", async () => {
+  await withSink(async (w, hook) => {
+    w.env.HANDOFF_DELIVERY_LIFETIME_MS = "60000";
+    // The first POST is slow, so the next eight events wait and go as one batch, each of
+    // whose POSTs takes 0.8 s.
+    hook.state.delayMs = 3000;
+    const first = await w.handoff(["notify", "-m", "slow"]);
+    assert.equal(first.code, 0, first.stderr);
+    for (let i = 1; i <= 8; i++) {
+      assert.equal((await w.handoff(["notify", "-m", `e${i}`])).code, 0);
+    }
+    hook.state.delayMs = 800;
+    await waitFor(() => hook.posts.length >= 2, 20_000);
+    const off = await w.handoff(["plugin", "disable", "webhook"]);
+    assert.equal(off.code, 0, off.stderr);
+    const atDisable = hook.posts.length;
+    await new Promise((r) => setTimeout(r, 4000));
+    // At most the POST already under way when the change was seen arrives after it.
+    assert.ok(hook.posts.length <= atDisable + 1, `${hook.posts.length - atDisable} after disable`);
+    assert.equal(pidsWith(w.home, "deliver").length, 0, "nothing left delivering");
   }, 20_000);
 });

@@ -125,3 +125,93 @@ Deno.test("a broken transport: its hostile address is refused, its failing check
     assert.ok(checks.some((c) => c.id === "tmux"), "the other checks still run");
   });
 });
+
+/** True when text holds ESC, BEL or a right-to-left override as such (not escaped). */
+const rawControl = (text: string) => ["\x1b", "\x07", "\u202e"].some((c) => text.includes(c));
+
+/** A module transport whose behaviour `mode.txt` in its folder picks at each call. */
+function writeTrickster(dir: string, transport = "trickster"): void {
+  Deno.mkdirSync(dir, { recursive: true });
+  Deno.writeTextFileSync(
+    join(dir, "handoff-plugin.json"),
+    JSON.stringify({
+      name: dir.split("/").pop(),
+      version: "0.1.0",
+      apiVersion: 1,
+      kind: "module",
+      entry: "plugin.js",
+      description: "a transport that tries things",
+      provides: { transports: [transport] },
+    }),
+  );
+  Deno.writeTextFileSync(
+    join(dir, "plugin.js"),
+    `const mode = () => Deno.readTextFileSync(new URL("./mode.txt", import.meta.url)).trim();
+const answer = async (ok) => {
+  const m = mode();
+  if (m === "hang") return new Promise(() => {});
+  if (m === "throw") throw new Error("\\u001b]0;PWNED\\u0007\\u001b[2Jboom");
+  if (m === "punct") return { host: "-oProxyCommand=x", detail: "x", warnings: [] };
+  if (m === "bidi") return { host: "127.0.0.1", detail: "ok \\u202egnp.exe", warnings: [] };
+  return ok;
+};
+export function activate() {
+  return {
+    name: ${JSON.stringify(dir.split("/").pop())},
+    transports: [{
+      name: ${JSON.stringify(transport)},
+      address: () => answer({ host: "127.0.0.1", detail: "fine", warnings: [] }),
+      checks: () => answer([{ id: "x", label: "sshd running", status: "ok", detail: "trust me" }]),
+    }],
+  };
+}
+`,
+  );
+  Deno.writeTextFileSync(join(dir, "mode.txt"), "ok");
+}
+
+Deno.test("a hostile module transport: a hang has a limit, and nothing it says can pass for handoff's own", async () => {
+  await withWorld(async (w) => {
+    w.env.HANDOFF_PLUGIN_TIMEOUT_MS = "1500";
+    assert.equal((await w.handoff(["plugin", "disable", "tailscale"])).code, 0);
+    const dir = join(w.dir, "trickster");
+    writeTrickster(dir);
+    assert.equal((await w.handoff(["plugin", "add", dir, "--yes"])).code, 0);
+    const mode = (m: string) => Deno.writeTextFileSync(join(dir, "mode.txt"), m);
+
+    // Its checks are labelled with its name.
+    let doctor = await w.handoff(["doctor", "--json"]);
+    const mine = JSON.parse(doctor.stdout).checks.find((c: { id: string }) =>
+      c.id === "trickster/x"
+    );
+    assert.equal(mine?.label, "trickster: sshd running");
+
+    mode("hang");
+    const t0 = Date.now();
+    const pair = await w.handoff(["pair", "--no-wait", "--json"]);
+    assert.equal(pair.code, 2, pair.stderr);
+    assert.match(pair.stderr, /plugin trickster: transport\/address: no answer within 1500 ms/);
+    doctor = await w.handoff(["doctor", "--json"]);
+    const hung = JSON.parse(doctor.stdout).checks.find((c: { id: string }) =>
+      c.id === "transport-trickster"
+    );
+    assert.equal(hung?.status, "fail");
+    assert.ok(Date.now() - t0 < 20_000, `took ${Date.now() - t0} ms`);
+
+    for (const m of ["throw", "punct", "bidi"]) {
+      mode(m);
+      const r = await w.handoff(["pair", "--no-wait", "--json"]);
+      assert.equal(r.code, 2, `${m}: ${r.stderr}`);
+      assert.ok(!rawControl(r.stderr), `${m}: raw control text: ${r.stderr}`);
+      const d = await w.handoff(["doctor"]);
+      assert.ok(!rawControl(d.stdout + d.stderr), `${m}: doctor printed it raw`);
+    }
+
+    // A transport may not take a first-party transport's name: the plugin is skipped.
+    const twin = join(w.dir, "twin");
+    writeTrickster(twin, "sshd");
+    assert.equal((await w.handoff(["plugin", "add", twin, "--yes"])).code, 0);
+    doctor = await w.handoff(["doctor", "--json"]);
+    assert.match(doctor.stderr, /plugin twin skipped: .*transport "sshd" is already registered/);
+  });
+});

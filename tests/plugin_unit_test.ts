@@ -6,7 +6,7 @@ import { parseLock } from "../core/plugin/lock.ts";
 import { changedFiles, hashTree, treeDigest } from "../core/plugin/digest.ts";
 import { HandoffError } from "../core/errors.ts";
 import { Registry } from "../core/registry.ts";
-import type { Transport } from "../core/transport.ts";
+import { isDialHost, isFromPatterns, type Transport } from "../core/transport.ts";
 import { checkRunEvents } from "../core/events.ts";
 import { backoffMs } from "../core/delivery.ts";
 import { foreignImports } from "../plugins/manage/install.ts";
@@ -309,4 +309,19 @@ Deno.test("transports: the first with a host gives the address, else the first s
     (await reg(some("a", "10.2.2.2"), some("b", "10.1.1.1")).address())?.host,
     "10.2.2.2",
   );
+});
+
+Deno.test("transport answers: dialable hosts and from= patterns that limit something", () => {
+  for (const h of ["100.64.0.1", "desk.tail1234.ts.net", "::1", "fe80::1", "my-desk"]) {
+    assert.ok(isDialHost(h), h);
+  }
+  for (const h of ["-oProxyCommand=x", ":::", "a b", "a;b", "", ".", "x".repeat(254)]) {
+    assert.ok(!isDialHost(h), h);
+  }
+  for (const f of ["100.64.0.0/10", "127.0.0.1,::1", "!10.0.0.1,10.0.0.0/8", "*.lan"]) {
+    assert.ok(isFromPatterns(f), f);
+  }
+  for (const f of ["*", "-", "!*", "a,", 'x"', "a b", "1.2.3.4,*"]) {
+    assert.ok(!isFromPatterns(f), f);
+  }
 });

@@ -6,7 +6,7 @@
  *   exec    the entry program is started once per handoff process (JSON-RPC on stdio)
  *   module  the entry module is imported by its absolute real path and handed the host API
  */
-import { err, errLine, out } from "../output.ts";
+import { err, errLine, escapeControls, isVisibleText, out } from "../output.ts";
 import { io } from "../io.ts";
 import { join, toFileUrl } from "../path.ts";
 import { checkRunEvents, type RunEvent } from "../events.ts";
@@ -26,9 +26,16 @@ import type {
 import { PLUGIN_API_VERSION } from "../registry.ts";
 import { VERSION } from "../version.ts";
 import type { LockEntry } from "./lock.ts";
-import { PluginError, type PluginProcess } from "./rpc.ts";
+import { envTimeout, PluginError, type PluginProcess } from "./rpc.ts";
 import type { BackendDecl } from "./manifest.ts";
-import type { Check, CheckStatus, DialAddress, Transport } from "../transport.ts";
+import {
+  type Check,
+  type CheckStatus,
+  type DialAddress,
+  isDialHost,
+  isFromPatterns,
+  type Transport,
+} from "../transport.ts";
 
 /** What a module plugin's `activate(host)` is handed. */
 export interface HostApi {
@@ -179,22 +186,41 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
   };
 
   /** Calls a module's hook, or sends the request to the process. */
+  /** `timeoutMs`: a module's hook gets it too (an exec plugin's request always has one). */
   const call = async <T>(
     method: string,
     params: Record<string, unknown>,
     viaModule: (p: Plugin) => T | Promise<T>,
+    timeoutMs?: number,
   ): Promise<T> => {
     let loaded = await load();
     if (loaded.proc?.failed) { // it crashed or hung before: a fresh process gets this call
       loading = null;
       loaded = await load();
     }
-    if (loaded.proc) return await loaded.proc.request(method, params) as T;
+    if (loaded.proc) return await loaded.proc.request(method, params, timeoutMs) as T;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      return await viaModule(loaded.plugin!);
+      const answer = Promise.resolve(viaModule(loaded.plugin!));
+      if (timeoutMs === undefined) return await answer;
+      return await Promise.race([
+        answer,
+        new Promise<never>((_, reject) =>
+          timer = setTimeout(
+            () => reject(new PluginError(name, `${method}: no answer within ${timeoutMs} ms`)),
+            timeoutMs,
+          )
+        ),
+      ]);
     } catch (e) {
       if (e instanceof PluginError) throw e;
-      throw new PluginError(name, `${method} failed: ${(e as Error).message}`);
+      // A module's message reaches the terminal: its control characters are shown escaped.
+      throw new PluginError(
+        name,
+        `${method} failed: ${escapeControls(String((e as Error)?.message ?? e))}`,
+      );
+    } finally {
+      clearTimeout(timer);
     }
   };
 
@@ -312,6 +338,9 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
 
   // A third-party transport gives the address for the QR code and its doctor checks;
   // installing device keys (`access`) stays with handoff's own sshd plugin in API 1.
+  // `pair`, `status` and `doctor` wait for it: a transport has seconds, not the 30 s of
+  // other requests.
+  const transportTimeout = () => envTimeout("HANDOFF_PLUGIN_TIMEOUT_MS", TRANSPORT_TIMEOUT_MS);
   const transport = (transportName: string): Transport => {
     const mod = (p: Plugin) => p.transports!.find((t) => t.name === transportName)!;
     return {
@@ -321,6 +350,7 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
           "transport/address",
           { name: transportName },
           (p) => mod(p).address?.() ?? null,
+          transportTimeout(),
         );
         return checkDialAddress(name, transportName, r);
       },
@@ -329,6 +359,7 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
           "transport/checks",
           { name: transportName, brief: o.brief },
           (p) => mod(p).checks?.(o) ?? [],
+          transportTimeout(),
         );
         return checkChecks(name, r);
       },
@@ -345,10 +376,12 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
   };
 }
 
-/** Printable text of at most `max` characters (no control characters: it reaches terminals). */
+/** How long a transport's address or checks may take. */
+const TRANSPORT_TIMEOUT_MS = 5_000;
+
+/** Text of at most `max` characters with nothing that can pass for other text on a terminal. */
 function visible(v: unknown, max: number): v is string {
-  // deno-lint-ignore no-control-regex
-  return typeof v === "string" && v.length <= max && !/[\u0000-\u001f\u007f-\u009f]/.test(v);
+  return typeof v === "string" && v.length <= max && isVisibleText(v);
 }
 
 /** A transport's answer to `transport/address`: null means it has no address now. */
@@ -360,9 +393,9 @@ function checkDialAddress(plugin: string, transport: string, v: unknown): DialAd
   const nullable = (x: unknown, max: number) => x === null || x === undefined || visible(x, max);
   const ok = typeof a === "object" &&
     (a.host === null || a.host === undefined ||
-      (typeof a.host === "string" && /^[A-Za-z0-9.:_-]{1,253}$/.test(a.host))) &&
+      (typeof a.host === "string" && isDialHost(a.host))) &&
     (a.from === null || a.from === undefined ||
-      (typeof a.from === "string" && /^[A-Za-z0-9.:*?!,/_%-]{1,500}$/.test(a.from))) &&
+      (typeof a.from === "string" && isFromPatterns(a.from))) &&
     nullable(a.name, 253) && visible(a.detail ?? "", 300) &&
     (a.warnings === undefined ||
       (Array.isArray(a.warnings) && a.warnings.length <= 10 &&
@@ -405,7 +438,12 @@ function checkChecks(plugin: string, v: unknown): Check[] {
       "its checks answer is not a list of {id, label, status: ok|warn|fail|info, detail, fix?}",
     );
   }
-  return (list as Check[]).map((c) => ({ ...c, id: `${plugin}/${c.id}` }));
+  // Named after the plugin, so none can pass for one of handoff's own checks.
+  return (list as Check[]).map((c) => ({
+    ...c,
+    id: `${plugin}/${c.id}`,
+    label: `${plugin}: ${c.label}`,
+  }));
 }
 
 function checkLaunchSpec(plugin: string, v: unknown): LaunchSpec {

@@ -222,6 +222,10 @@ export function parseManifest(text: string, opts: { builtin?: boolean } = {}): M
     transports: names(provides, "transports", "provides.transports"),
     gateVerbs: names(provides, "gateVerbs", "provides.gateVerbs"),
   };
+  // Each is asked whenever pair, status or doctor runs.
+  if (kind !== "builtin" && provided.transports.length > 4) {
+    fail("provides.transports", "at most 4 transports per plugin");
+  }
   if (kind !== "builtin" && provided.gateVerbs.length) {
     fail("provides.gateVerbs", "plugin API 1 has no third-party gate verbs");
   }

@@ -41,7 +41,7 @@ export interface Handshake {
 }
 
 /** Timeouts from the environment, so a test can make a hang quick to see (milliseconds). */
-function envTimeout(name: string, fallback: number): number {
+export function envTimeout(name: string, fallback: number): number {
   const n = Number(Deno.env.get(name));
   return Number.isFinite(n) && n > 0 ? n : fallback;
 }

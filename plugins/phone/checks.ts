@@ -4,6 +4,7 @@
 import type { Db } from "../../core/store.ts";
 import { getSetting } from "../../core/store.ts";
 import { userHome } from "../../core/paths.ts";
+import { escapeControls } from "../../core/output.ts";
 import { findTmux, noServer, resolveTmux, tmux } from "../tmux/tmux.ts";
 import { accessStore, SETTING } from "./access.ts";
 import type { Registry } from "../../core/registry.ts";
@@ -204,7 +205,7 @@ export async function transportChecks(
           id: `transport-${t.name}`,
           label: `transport ${t.name}`,
           status: "fail",
-          detail: (e as Error).message,
+          detail: escapeControls(String((e as Error)?.message ?? e)),
           fix: "fix the plugin, or disable it (handoff plugin list shows which)",
         }];
       }

@@ -7,7 +7,7 @@
 import { userInfo } from "node:os";
 import { resolve } from "../../core/path.ts";
 import type { CommandContext, CommandSpec, Registry } from "../../core/registry.ts";
-import type { DeviceAccess } from "../../core/transport.ts";
+import { type DeviceAccess, isDialHost } from "../../core/transport.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { HandoffError, usageError } from "../../core/errors.ts";
 import { colorEnabled, err, errColors, errLine, jsonVisible, outLine } from "../../core/output.ts";
@@ -95,7 +95,7 @@ async function sessionNames(db: Db, tmuxPath: string): Promise<string[]> {
 }
 
 function checkHost(host: string): string {
-  if (!/^[A-Za-z0-9.:_-]+$/.test(host)) {
+  if (!isDialHost(host)) {
     throw usageError(`--host: not a host name or address: "${host}"`);
   }
   return host;
