@@ -1,7 +1,7 @@
 /**
  * The delivery process (`handoff deliver`, started by core/delivery_kick.ts): hands every
  * stored event to every event sink, then exits. No daemon: a writer that stores an event
- * starts it, and it lives only while there is work.
+ * starts it, and it lives only while there is work (and the linger below).
  *
  * - It lingers a while after the log is drained (a minute; HANDOFF_DELIVERY_LINGER_MS):
  *   an agent's turn stores several events in a row, and a writer that finds a delivery
