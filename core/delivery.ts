@@ -24,6 +24,7 @@ import { isSameProcess, processStartTime } from "./proc.ts";
 import type { RegisteredSink, Registry } from "./registry.ts";
 import { type Db, getSetting, openDb, setSetting, transaction } from "./store.ts";
 import { lockPath, paths } from "./paths.ts";
+import { envMs } from "./duration.ts";
 import { DELIVERY_LEASE as LEASE, kickDelivery } from "./delivery_kick.ts";
 
 export const DELIVERY_BATCH = 100;
@@ -47,13 +48,6 @@ export interface SinkState {
   last_ok_at: string | null;
   last_error: string | null;
   last_error_at: string | null;
-}
-
-/** A duration from the environment (tests shorten them); `min` is the least accepted. */
-function envMs(name: string, fallback: number, min = 1): number {
-  const raw = Deno.env.get(name)?.trim();
-  const n = Number(raw);
-  return raw && Number.isFinite(n) && n >= min ? n : fallback;
 }
 
 /** The wait before attempt `attempts + 1`: 1 s, 2 s, 4 s … at most 5 min. */
@@ -110,9 +104,13 @@ function releaseIfIdle(db: Db, keys: string[]): boolean {
       return s.cursor < last && s.next_at <= now;
     });
     if (due) return false;
-    db.prepare("DELETE FROM settings WHERE key = ?").run(LEASE);
+    dropLease(db);
     return true;
   });
+}
+
+function dropLease(db: Db): void {
+  db.prepare("DELETE FROM settings WHERE key = ?").run(LEASE);
 }
 
 /** Thrown when the settings changed under a delivery: not the sink's failure. */
@@ -250,7 +248,7 @@ export async function deliverMain(
       if (round === null) {
         // Sinks built from old settings must not deliver another event: a fresh process
         // (started after the lease is given up, so it can take it) loads the new ones.
-        db.prepare("DELETE FROM settings WHERE key = ?").run(LEASE);
+        dropLease(db);
         kickDelivery(home);
         return 0;
       }

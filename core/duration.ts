@@ -26,3 +26,13 @@ export function durationFlag(
   }
   return ms;
 }
+
+/**
+ * Milliseconds from the environment (tests shorten waits and timeouts): `fallback` unless
+ * the variable holds a number of at least `min`.
+ */
+export function envMs(name: string, fallback: number, min = 1): number {
+  const raw = Deno.env.get(name)?.trim();
+  const n = Number(raw);
+  return raw && Number.isFinite(n) && n >= min ? n : fallback;
+}

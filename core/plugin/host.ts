@@ -26,7 +26,8 @@ import type {
 import { PLUGIN_API_VERSION } from "../registry.ts";
 import { VERSION } from "../version.ts";
 import type { LockEntry } from "./lock.ts";
-import { envTimeout, PluginError, type PluginProcess } from "./rpc.ts";
+import { PluginError, type PluginProcess } from "./rpc.ts";
+import { envMs } from "../duration.ts";
 import type { BackendDecl } from "./manifest.ts";
 import {
   type Check,
@@ -185,8 +186,10 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
     return loading;
   };
 
-  /** Calls a module's hook, or sends the request to the process. */
-  /** `timeoutMs`: a module's hook gets it too (an exec plugin's request always has one). */
+  /**
+   * Calls a module's hook, or sends the request to the process. `timeoutMs` bounds a
+   * module's hook too (an exec plugin's request always has a limit).
+   */
   const call = async <T>(
     method: string,
     params: Record<string, unknown>,
@@ -340,7 +343,7 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
   // installing device keys (`access`) stays with handoff's own sshd plugin in API 1.
   // `pair`, `status` and `doctor` wait for it: a transport has seconds, not the 30 s of
   // other requests.
-  const transportTimeout = () => envTimeout("HANDOFF_PLUGIN_TIMEOUT_MS", TRANSPORT_TIMEOUT_MS);
+  const transportTimeout = () => envMs("HANDOFF_PLUGIN_TIMEOUT_MS", TRANSPORT_TIMEOUT_MS);
   const transport = (transportName: string): Transport => {
     const mod = (p: Plugin) => p.transports!.find((t) => t.name === transportName)!;
     return {
@@ -406,8 +409,7 @@ function checkDialAddress(plugin: string, transport: string, v: unknown): DialAd
     throw new PluginError(
       plugin,
       `its address answer (transport ${transport}) is not {host, from, name, detail, ` +
-        "warnings}" +
-        " (a host name or IP, sshd from= patterns, printable text)",
+        "warnings} (a host name or IP, sshd from= patterns, printable text)",
     );
   }
   return {

@@ -12,6 +12,7 @@ import { HandoffError } from "../errors.ts";
 import { err, errLine, escapeControls } from "../output.ts";
 import { PLUGIN_API_VERSIONS } from "../registry.ts";
 import { JsonRpcPeer } from "../jsonrpc.ts";
+import { envMs } from "../duration.ts";
 
 /** How long a plugin may take to start and answer `initialize`. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -38,12 +39,6 @@ export interface Handshake {
   name: string;
   version: string;
   apiVersion: number;
-}
-
-/** Timeouts from the environment, so a test can make a hang quick to see (milliseconds). */
-export function envTimeout(name: string, fallback: number): number {
-  const n = Number(Deno.env.get(name));
-  return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
 export class PluginProcess {
@@ -129,7 +124,7 @@ export class PluginProcess {
           apiVersions: PLUGIN_API_VERSIONS,
           plugin: opts.name,
         },
-        envTimeout("HANDOFF_PLUGIN_HANDSHAKE_MS", HANDSHAKE_TIMEOUT_MS),
+        envMs("HANDOFF_PLUGIN_HANDSHAKE_MS", HANDSHAKE_TIMEOUT_MS),
       );
     } catch (e) {
       await proc.close();
@@ -167,7 +162,7 @@ export class PluginProcess {
   request(
     method: string,
     params: unknown,
-    timeoutMs = envTimeout("HANDOFF_PLUGIN_TIMEOUT_MS", REQUEST_TIMEOUT_MS),
+    timeoutMs = envMs("HANDOFF_PLUGIN_TIMEOUT_MS", REQUEST_TIMEOUT_MS),
   ): Promise<unknown> {
     return this.peer.request(method, params, timeoutMs);
   }
