@@ -7,9 +7,14 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withWorld } from "./helpers/handoff.ts";
 
-/** A module plugin whose transport `lan` says the phone dials 127.0.0.1. */
-/** A folder with the manifest of a plugin that provides one transport, named after it. */
-function writeManifest(dir: string, name: string, kind: "module" | "exec", entry: string): void {
+/** A folder with the manifest of a plugin that provides one transport (named after it). */
+function writeManifest(
+  dir: string,
+  name: string,
+  kind: "module" | "exec",
+  entry: string,
+  transport = name,
+): void {
   Deno.mkdirSync(dir, { recursive: true });
   Deno.writeTextFileSync(
     join(dir, "handoff-plugin.json"),
@@ -19,12 +24,13 @@ function writeManifest(dir: string, name: string, kind: "module" | "exec", entry
       apiVersion: 1,
       kind,
       entry,
-      description: `the transport ${name}`,
-      provides: { transports: [name] },
+      description: `the transport ${transport}`,
+      provides: { transports: [transport] },
     }),
   );
 }
 
+/** A module plugin whose transport `lan` says the phone dials 127.0.0.1. */
 function writeLanPlugin(dir: string): void {
   writeManifest(dir, "lan", "module", "plugin.js");
   Deno.writeTextFileSync(
@@ -131,19 +137,7 @@ const rawControl = (text: string) => ["\x1b", "\x07", "\u202e"].some((c) => text
 
 /** A module transport whose behaviour `mode.txt` in its folder picks at each call. */
 function writeTrickster(dir: string, transport = "trickster"): void {
-  Deno.mkdirSync(dir, { recursive: true });
-  Deno.writeTextFileSync(
-    join(dir, "handoff-plugin.json"),
-    JSON.stringify({
-      name: dir.split("/").pop(),
-      version: "0.1.0",
-      apiVersion: 1,
-      kind: "module",
-      entry: "plugin.js",
-      description: "a transport that tries things",
-      provides: { transports: [transport] },
-    }),
-  );
+  writeManifest(dir, dir.split("/").pop()!, "module", "plugin.js", transport);
   Deno.writeTextFileSync(
     join(dir, "plugin.js"),
     `const mode = () => Deno.readTextFileSync(new URL("./mode.txt", import.meta.url)).trim();
