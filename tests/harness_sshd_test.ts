@@ -373,7 +373,12 @@ Deno.test("sshd: the user's shell startup files are skipped unless asked for", a
     try {
       const key = await generateClientKey(sshd.dir);
       await writeAuthorizedKeys(sshd, [`restrict,command="echo $SHLVL" ${key.publicKey}`]);
-      const r = await sshExec(sshd, key.keyFile, "x");
+      // With its startup files the user's real ~/.bashrc runs (here: `pyenv rehash`, which
+      // takes a lock and can be slow on a loaded machine). A timeout that kills it while it
+      // holds the lock would hang every later shell: it gets time to finish.
+      const r = await sshExec(sshd, key.keyFile, "x", {
+        timeoutMs: userShellStartup ? 90_000 : 10_000,
+      });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.trimEnd().split("\n").pop(), userShellStartup ? "1" : "2");
     } finally {
