@@ -108,7 +108,7 @@ async function continueSession(agent: Agent, caps: Json, task: AcpTask): Promise
   await agent.request(method, { sessionId: task.resumeSession, cwd: task.cwd, mcpServers: [] });
 }
 
-/** Where the driver notes when each session was last written (`<session id>` → ISO time). */
+/** Where the driver notes when a Gemini session was last written (`<id>` → ISO time). */
 function lastUsedFile(sessionId: string): string | null {
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(sessionId)) return null;
   return join(handoffHome(), "plugins", ".data", "acp", "last-used", sessionId);
@@ -123,6 +123,8 @@ function noteUsed(sessionId: string): void {
   } catch { /* only a hint for the next resume */ }
 }
 
+const isGemini = (task: AcpTask) => /gemini/i.test(basename(task.argv[0]));
+
 /**
  * Gemini CLI names a session's file after the clock minute: loading a session in the
  * minute it was last written makes it write over that file and lose the conversation.
@@ -133,7 +135,7 @@ async function waitForGeminiMinute(
   emit: (ev: RunEvent) => void,
   stop: AbortSignal,
 ): Promise<void> {
-  if (!task.resumeSession || !/gemini/i.test(basename(task.argv[0]))) return;
+  if (!task.resumeSession || !isGemini(task)) return;
   const file = lastUsedFile(task.resumeSession);
   let last: number;
   try {
@@ -281,7 +283,7 @@ export async function driveAcp(
       sessionId,
       prompt: [{ type: "text", text: task.prompt }],
     }) as Json;
-    noteUsed(sessionId);
+    if (isGemini(task)) noteUsed(sessionId);
     const ended = turn.end(response);
     for (const ev of ended) emit(ev);
     return ended.some((ev) => ev.kind === "result" && ev.isError) ? 1 : 0;

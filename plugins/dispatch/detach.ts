@@ -17,7 +17,7 @@ export async function detach(
   promptFromStdin: boolean,
   json = false,
 ): Promise<number> {
-  const prompt = promptFromStdin ? await readStdin() : null;
+  const prompt = promptFromStdin ? readStdin() : null;
   const self = selfArgv();
   const child = new Deno.Command(self[0], {
     args: [...self.slice(1), ...args],

@@ -22,7 +22,7 @@ export async function newRun(
         "pipe it in: handoff new --write < prompt.md",
       );
     }
-    prompt = await readStdin();
+    prompt = readStdin();
     if (!prompt.trim()) {
       throw usageError("--write got an empty prompt on stdin");
     }

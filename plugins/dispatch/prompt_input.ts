@@ -18,14 +18,15 @@ export interface PromptInput {
 }
 
 /**
- * All of stdin. Read with Deno.stdin.read rather than through its stream: the first use of
- * web streams costs ~8 ms, on every `handoff run -`.
+ * All of stdin. Read with Deno.stdin.readSync rather than through its stream (the first use
+ * of web streams costs ~5 ms) or Deno.stdin.read (~1.5 ms more than readSync): it is paid
+ * on every `handoff run -`, and nothing else can happen before the prompt is in anyway.
  */
-export async function readStdinBytes(): Promise<Uint8Array> {
+export function readStdinBytes(): Uint8Array {
   const chunks: Uint8Array[] = [];
   const buf = new Uint8Array(1 << 16);
   let total = 0;
-  for (let n; (n = await Deno.stdin.read(buf)) !== null;) {
+  for (let n; (n = Deno.stdin.readSync(buf)) !== null;) {
     chunks.push(buf.slice(0, n));
     total += n;
   }
@@ -38,8 +39,8 @@ export async function readStdinBytes(): Promise<Uint8Array> {
   return all;
 }
 
-export async function readStdin(): Promise<string> {
-  return new TextDecoder().decode(await readStdinBytes());
+export function readStdin(): string {
+  return new TextDecoder().decode(readStdinBytes());
 }
 
 function kind(path: string): "file" | "dir" | null {
@@ -102,7 +103,7 @@ export async function readPrompt(
     prompt = text.join(" ");
     source = "text";
   } else if (arg === "-" || (arg === undefined && !Deno.stdin.isTerminal())) {
-    bytes = await readStdinBytes();
+    bytes = readStdinBytes();
     prompt = "";
     source = "stdin";
   } else if (arg === undefined) {
