@@ -1,6 +1,6 @@
 /** The claude backend type: Claude Code in print mode, against any Anthropic-compatible endpoint. */
 import type { BackendLauncher, LaunchTask, Plugin } from "../core/registry.ts";
-import { createClaudeParser } from "./claude_stream.ts";
+import { lazyParser } from "./lazy_parser.ts";
 import { withoutPrefixes } from "./hermetic.ts";
 
 /** Variables of a calling Claude Code session that would change what the child does. */
@@ -71,7 +71,7 @@ export const claudeLauncher: BackendLauncher = {
     return { argv, env: childEnv(task), cwd: task.cwd, stdin: null };
   },
 
-  createParser: createClaudeParser,
+  createParser: lazyParser(async () => (await import("./claude_stream.ts")).createClaudeParser),
 
   // Claude Code prices every model at Anthropic's rates: for another endpoint (DeepSeek,
   // a proxy) its total_cost_usd is only an estimate.

@@ -1,6 +1,6 @@
 /** The codex backend type: `codex exec --json`, resumed with `codex exec resume`. */
 import type { BackendLauncher, LaunchTask, Plugin } from "../core/registry.ts";
-import { createCodexParser } from "./codex_stream.ts";
+import { lazyParser } from "./lazy_parser.ts";
 
 /** `bypass` skips codex's sandbox and approvals; the others are codex sandbox modes. */
 const SANDBOXES = [
@@ -58,7 +58,7 @@ export const codexLauncher: BackendLauncher = {
     return { argv, env: childEnv(task), cwd: task.cwd, stdin: null };
   },
 
-  createParser: createCodexParser,
+  createParser: lazyParser(async () => (await import("./codex_stream.ts")).createCodexParser),
 
   diagnose(stderrTail) {
     if (/no rollout found for thread id/.test(stderrTail)) {

@@ -149,17 +149,25 @@ export function useRunContent(
     c.poll();
     return c;
   }, [runId]);
-  const [version, setVersion] = useState(0);
+  // The version painted, with the content it belongs to: two runs' counters can be equal.
+  const [painted, setPainted] = useState({ content, version: content?.version ?? 0 });
   useEffect(() => {
     if (!content) return;
     const t = setInterval(() => {
-      if (content.poll()) setVersion(content.version);
+      content.poll();
+      // Compared on every tick, not only when poll() says it changed: an asynchronous
+      // parser's events land after poll() has returned.
+      setPainted((p) =>
+        p.content === content && p.version === content.version
+          ? p
+          : { content, version: content.version }
+      );
     }, CONTENT_POLL_MS);
     return () => clearInterval(t);
   }, [content]);
   const lines = useMemo(
     () => content ? wrapLog(content.lines(tab), Math.max(1, width)) : [],
-    [content, tab, width, version],
+    [content, tab, width, painted],
   );
   return { content, lines };
 }
