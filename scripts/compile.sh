@@ -8,7 +8,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ $# -ge 1 ] || { echo "usage: scripts/compile.sh OUTPUT [deno compile flags]" >&2; exit 2; }
-out=$(realpath -m "$1")
+case "$1" in
+  /*) out=$1 ;;
+  *) out=$PWD/$1 ;;
+esac
 shift
 deno="$root/node_modules/.bin/deno"
 [ -x "$deno" ] || { echo "compile: $deno is missing: run npm ci first" >&2; exit 1; }
