@@ -92,7 +92,8 @@ class Agent {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Loads (or resumes) the session with the method the agent advertises. */
-async function continueSession(agent: Agent, caps: Json, task: AcpTask): Promise<void> {
+/** The agent's answer to the load or resume: it states the session's modes, as session/new does. */
+async function continueSession(agent: Agent, caps: Json, task: AcpTask): Promise<Json> {
   const sessionCaps = isMap(caps.sessionCapabilities) ? caps.sessionCapabilities : {};
   const method = caps.loadSession === true
     ? "session/load"
@@ -105,7 +106,11 @@ async function continueSession(agent: Agent, caps: Json, task: AcpTask): Promise
         "capabilities): start a new run instead",
     );
   }
-  await agent.request(method, { sessionId: task.resumeSession, cwd: task.cwd, mcpServers: [] });
+  return await agent.request(method, {
+    sessionId: task.resumeSession,
+    cwd: task.cwd,
+    mcpServers: [],
+  }) as Json;
 }
 
 /** Where the driver notes when a Gemini session was last written (`<id>` → ISO time). */
@@ -262,10 +267,11 @@ export async function driveAcp(
     let session: Json;
     if (task.resumeSession) {
       loading = true;
-      await continueSession(agent, caps, task);
+      const loaded = await continueSession(agent, caps, task);
       loading = false;
       sessionId = task.resumeSession;
-      session = {};
+      // Its modes too: a resume must set the mode its permission_mode needs, as a new run does.
+      session = isMap(loaded) ? loaded : {};
     } else {
       session = await agent.request(
         "session/new",
