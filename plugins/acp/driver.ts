@@ -91,8 +91,10 @@ class Agent {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Loads (or resumes) the session with the method the agent advertises. */
-/** The agent's answer to the load or resume: it states the session's modes, as session/new does. */
+/**
+ * Loads (or resumes) the session with the method the agent advertises; its answer states
+ * the session's modes, as session/new's does.
+ */
 async function continueSession(agent: Agent, caps: Json, task: AcpTask): Promise<Json> {
   const sessionCaps = isMap(caps.sessionCapabilities) ? caps.sessionCapabilities : {};
   const method = caps.loadSession === true
