@@ -571,13 +571,15 @@ export async function loadPluginSettings(
 ): Promise<Record<string, unknown>> {
   const where = new Map<string, string>();
   let doc: Record<string, unknown>;
+  let exists = true;
   try {
     doc = await readWithIncludes(file, new Set(), where);
   } catch (e) {
-    if (e instanceof HandoffError && e.message.startsWith("no config at")) doc = {};
-    else throw e;
+    if (!(e instanceof HandoffError && e.message.startsWith("no config at"))) throw e;
+    doc = {};
+    exists = false;
   }
-  const at = (p: string) => where.get(p) ?? `${file}:1:1`;
+  const at = (p: string) => where.get(p) ?? (exists ? `${file}:1:1` : `${file} (no such file)`);
   const plugins = doc.plugins ?? {};
   if (!isMap(plugins)) {
     throw configError(at("plugins"), "plugins must map plugin names to their settings");

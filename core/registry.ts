@@ -303,6 +303,8 @@ export interface PluginOrigin {
   enabled: boolean;
   /** The manifest's JSON (first-party ones are embedded in the binary). */
   manifest: () => Promise<unknown>;
+  /** Why an enabled plugin was not registered (a clash, an unreadable lock entry). */
+  problem?: string;
 }
 
 export class Registry {
@@ -316,7 +318,7 @@ export class Registry {
     return [...this.origins.values()];
   }
 
-  /** Records a plugin that is known but not registered (a disabled one). */
+  /** Records a plugin that is known but not registered (a disabled or broken one). */
   skip(origin: Omit<PluginOrigin, "enabled">): this {
     this.origins.set(origin.name, { ...origin, enabled: false });
     return this;

@@ -72,14 +72,23 @@ export async function pluginRegistry(home = handoffHome()): Promise<Registry> {
       });
     }
   }
+  // Known though not registered, so that info, disable and remove still find it.
+  const broken = (name: string, problem: string, manifest: () => Promise<unknown>) => {
+    errLine(
+      `handoff: warning: plugin ${name} skipped: ${problem} ` +
+        `(handoff plugin remove ${name}, then add it again)`,
+    );
+    registry.skip({ name, origin: "installed", manifest, problem });
+  };
+  for (const [name, u] of Object.entries(lock?.unreadable ?? {})) {
+    broken(name, `its lock entry cannot be read: ${u.problem}`, () => Promise.resolve(null));
+  }
   for (const plugin of await installedPlugins(home, lock)) {
+    const manifest = () => Promise.resolve(lock!.plugins[plugin.name].manifest);
     try {
-      registry.use(plugin, {
-        origin: "installed",
-        manifest: () => Promise.resolve(lock!.plugins[plugin.name].manifest),
-      });
+      registry.use(plugin, { origin: "installed", manifest });
     } catch (e) {
-      errLine(`handoff: warning: plugin ${plugin.name} skipped: ${(e as Error).message}`);
+      broken(plugin.name, (e as Error).message.replace(/^plugin \S+: /, ""), manifest);
     }
   }
   return registry;

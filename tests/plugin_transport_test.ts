@@ -201,11 +201,25 @@ Deno.test("a hostile module transport: a hang has a limit, and nothing it says c
       assert.ok(!rawControl(d.stdout + d.stderr), `${m}: doctor printed it raw`);
     }
 
-    // A transport may not take a first-party transport's name: the plugin is skipped.
+    // A transport may not take a first-party transport's name: refused at add, and one
+    // that clashes only later (sshd disabled at add) is skipped yet still listed and removable.
     const twin = join(w.dir, "twin");
     writeTrickster(twin, "sshd");
+    const refused = await w.handoff(["plugin", "add", twin, "--yes"]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /cannot add twin: transport "sshd" belongs to sshd/);
+    assert.equal((await w.handoff(["plugin", "disable", "sshd"])).code, 0);
     assert.equal((await w.handoff(["plugin", "add", twin, "--yes"])).code, 0);
+    assert.equal((await w.handoff(["plugin", "enable", "sshd"])).code, 0);
     doctor = await w.handoff(["doctor", "--json"]);
-    assert.match(doctor.stderr, /plugin twin skipped: .*transport "sshd" is already registered/);
+    assert.match(doctor.stderr, /plugin twin skipped: transport "sshd" is already registered/);
+    const listed = await w.handoff(["plugin", "list"]);
+    assert.match(listed.stdout, /^twin .* skipped .*transport "sshd" is already registered/m);
+    const info = await w.handoff(["plugin", "info", "twin"]);
+    assert.equal(info.code, 0, info.stderr);
+    assert.match(info.stdout, /skipped: transport "sshd"/);
+    const removed = await w.handoff(["plugin", "remove", "twin"]);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.doesNotMatch((await w.handoff(["plugin", "list"])).stderr, /twin/);
   });
 });

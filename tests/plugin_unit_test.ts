@@ -12,6 +12,7 @@ import { backoffMs } from "../core/delivery.ts";
 import { foreignImports } from "../plugins/manage/install.ts";
 import { parseSource, unsafeMember } from "../plugins/manage/source.ts";
 import { FIRST_PARTY } from "../plugins/mod.ts";
+import { settleAddressChecks } from "../plugins/phone/checks.ts";
 import { hotCommands } from "../plugins/hot.ts";
 import { REPO_ROOT } from "./helpers/agents.ts";
 
@@ -41,8 +42,47 @@ Deno.test("manifest: a good one, with defaults filled", () => {
   assert.deepEqual(m.provides.backends[0].permissionModes, ["default"]);
   assert.equal(m.config.url.required, true);
   assert.deepEqual(m.dependsOn, []);
-  // Its normal form parses again (the lock keeps that form).
+  // Its normal form parses again (the lock keeps that form), a command without a summary too.
   assert.deepEqual(parseManifest(JSON.stringify(m)), m);
+  const bare = parseManifest(manifest({ provides: { commands: [{ name: "hi" }] } }));
+  assert.deepEqual(parseManifest(JSON.stringify(bare)), bare);
+});
+
+Deno.test("manifest: a misspelt key is refused, not dropped", () => {
+  assert.match(manifestError({ provide: {} }), /^provide: unknown key \(known: name, /);
+  assert.match(
+    manifestError({ provides: { backends: [{ type: "g", permissionMode: "x" }] } }),
+    /^provides\.backends\[0\]\.permissionMode: unknown key/,
+  );
+  assert.match(manifestError({ provides: { sink: ["x"] } }), /^provides\.sink: unknown key/);
+  assert.match(manifestError({ hotCommands: ["run"] }), /^hotCommands: unknown key/);
+  assert.match(
+    manifestError({ config: { url: { type: "string", requred: true } } }),
+    /^config\.url\.requred: unknown key/,
+  );
+});
+
+Deno.test("address checks: one transport with an address settles the others' warnings", () => {
+  const ts = {
+    id: "address",
+    label: "phone address",
+    status: "warn" as const,
+    detail: "no ts",
+    fix: "x",
+  };
+  const lan = {
+    id: "lan/address",
+    label: "lan: address",
+    status: "ok" as const,
+    detail: "10.0.0.2",
+  };
+  const settled = settleAddressChecks([ts, lan]);
+  assert.equal(settled[0].status, "info");
+  assert.match(settled[0].detail, /no ts \(the phone uses 10\.0\.0\.2\)/);
+  assert.equal(settled[0].fix, undefined);
+  assert.deepEqual(settleAddressChecks([ts]), [ts]);
+  const other = { id: "tailscale-ssh", label: "x", status: "warn" as const, detail: "d" };
+  assert.equal(settleAddressChecks([other, lan])[0].status, "warn");
 });
 
 Deno.test("manifest: every bad field is named", () => {
@@ -83,12 +123,19 @@ Deno.test("lock: a damaged file is an error that says what to do; entries are re
   };
   assert.match(bad("not json"), /lock\.json is damaged/);
   assert.match(bad('{"lockVersion":2,"plugins":{}}'), /lockVersion 1/);
-  assert.match(
-    bad(
-      JSON.stringify({ lockVersion: 1, plugins: { x: { path: "/p", manifest: { name: "x" } } } }),
-    ),
-    /entry "x": manifest/,
+  // One unreadable entry costs that plugin only; it is written back as it was.
+  const mixed = parseLock(
+    JSON.stringify({
+      lockVersion: 1,
+      plugins: { x: { path: "/p", manifest: { name: "x" } }, y: null },
+      disabled: [],
+    }),
+    "f",
   );
+  assert.deepEqual(Object.keys(mixed.plugins), []);
+  assert.match(mixed.unreadable.x.problem, /manifest's version/);
+  assert.match(mixed.unreadable.y.problem, /no path/);
+  assert.deepEqual(mixed.unreadable.x.raw, { path: "/p", manifest: { name: "x" } });
   const ok = parseLock(
     JSON.stringify({ lockVersion: 1, plugins: {}, disabled: ["phone", 3] }),
     "f",

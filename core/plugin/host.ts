@@ -26,8 +26,14 @@ import type {
 import { PLUGIN_API_VERSION } from "../registry.ts";
 import { VERSION } from "../version.ts";
 import type { LockEntry } from "./lock.ts";
-import { PluginError, type PluginProcess } from "./rpc.ts";
+import {
+  HANDSHAKE_TIMEOUT_MS,
+  PluginError,
+  type PluginProcess,
+  REQUEST_TIMEOUT_MS,
+} from "./rpc.ts";
 import { envMs } from "../duration.ts";
+import { deadline } from "../deadline.ts";
 import type { BackendDecl } from "./manifest.ts";
 import {
   type Check,
@@ -163,10 +169,14 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
       } catch (e) {
         throw new PluginError(name, `its module ${entryPath} is missing: ${(e as Error).message}`);
       }
+      // A module that never settles (a top-level await, a hung activate()) must not hang
+      // the command that needed it: it has the handshake's time, as an exec plugin has.
+      const limit = envMs("HANDOFF_PLUGIN_HANDSHAKE_MS", HANDSHAKE_TIMEOUT_MS);
       let mod: Record<string, unknown>;
       try {
-        mod = await import(toFileUrl(real).href);
+        mod = await within(name, "loading its module", limit, import(toFileUrl(real).href));
       } catch (e) {
+        if (e instanceof PluginError) throw e;
         throw new PluginError(name, `its module failed to load: ${(e as Error).message}`);
       }
       const activate = (mod.activate ?? mod.default) as ((h: HostApi) => unknown) | undefined;
@@ -175,8 +185,14 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
       }
       let plugin: unknown;
       try {
-        plugin = await activate(hostApi(entry, opts.home, config));
+        plugin = await within(
+          name,
+          "activate()",
+          limit,
+          Promise.resolve(activate(hostApi(entry, opts.home, config))),
+        );
       } catch (e) {
+        if (e instanceof PluginError) throw e;
         throw new PluginError(name, `activate() failed: ${(e as Error).message}`);
       }
       return { plugin: checkModulePlugin(entry, plugin) };
@@ -187,14 +203,14 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
   };
 
   /**
-   * Calls a module's hook, or sends the request to the process. `timeoutMs` bounds a
-   * module's hook too (an exec plugin's request always has a limit).
+   * Calls a module's hook, or sends the request to the process: either way within
+   * `timeoutMs` (default: the request limit).
    */
   const call = async <T>(
     method: string,
     params: Record<string, unknown>,
     viaModule: (p: Plugin) => T | Promise<T>,
-    timeoutMs?: number,
+    timeoutMs = envMs("HANDOFF_PLUGIN_TIMEOUT_MS", REQUEST_TIMEOUT_MS),
   ): Promise<T> => {
     let loaded = await load();
     if (loaded.proc?.failed) { // it crashed or hung before: a fresh process gets this call
@@ -202,19 +218,8 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
       loaded = await load();
     }
     if (loaded.proc) return await loaded.proc.request(method, params, timeoutMs) as T;
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const answer = Promise.resolve(viaModule(loaded.plugin!));
-      if (timeoutMs === undefined) return await answer;
-      return await Promise.race([
-        answer,
-        new Promise<never>((_, reject) =>
-          timer = setTimeout(
-            () => reject(new PluginError(name, `${method}: no answer within ${timeoutMs} ms`)),
-            timeoutMs,
-          )
-        ),
-      ]);
+      return await within(name, method, timeoutMs, Promise.resolve(viaModule(loaded.plugin!)));
     } catch (e) {
       if (e instanceof PluginError) throw e;
       // A module's message reaches the terminal: its control characters are shown escaped.
@@ -222,8 +227,6 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
         name,
         `${method} failed: ${escapeControls(String((e as Error)?.message ?? e))}`,
       );
-    } finally {
-      clearTimeout(timer);
     }
   };
 
@@ -292,12 +295,26 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
         if (method !== "output" || typeof params.text !== "string") return;
         (params.stream === "stderr" ? err : out)(params.text);
       };
-      const r = await loaded.proc.request("command/run", {
-        name: command,
-        args,
-        cwd: Deno.cwd(),
-        stdoutIsTerminal: io().stdoutIsTerminal(),
-      }, 24 * 3600_000) as { exitCode?: unknown } | null;
+      // A command runs as long as its user wants (a day at most); Ctrl-C or SIGTERM stops
+      // the plugin with handoff, as it would a program of handoff's own.
+      const proc = loaded.proc;
+      const stop = (sig: Deno.Signal) => () => {
+        proc.signal(sig);
+        Deno.exit(130);
+      };
+      const handlers = (["SIGINT", "SIGTERM"] as const).map((sig) => [sig, stop(sig)] as const);
+      for (const [sig, h] of handlers) Deno.addSignalListener(sig, h);
+      let r: { exitCode?: unknown } | null;
+      try {
+        r = await proc.request("command/run", {
+          name: command,
+          args,
+          cwd: Deno.cwd(),
+          stdoutIsTerminal: io().stdoutIsTerminal(),
+        }, COMMAND_TIMEOUT_MS) as { exitCode?: unknown } | null;
+      } finally {
+        for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+      }
       const code = r?.exitCode;
       return typeof code === "number" && Number.isInteger(code) && code >= 0 && code < 256
         ? code
@@ -378,6 +395,25 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
     transports: m.provides.transports.map(transport),
   };
 }
+
+/** The promise's answer, or a PluginError once `ms` have passed without one. */
+async function within<T>(plugin: string, what: string, ms: number, p: Promise<T>): Promise<T> {
+  // Kept alive: a module's promise that never settles may hold nothing else open.
+  const limit = deadline(ms, { keepAlive: true });
+  try {
+    return await Promise.race([
+      p,
+      limit.expired.then(() => {
+        throw new PluginError(plugin, `${what}: no answer within ${ms} ms`);
+      }),
+    ]);
+  } finally {
+    limit.cancel();
+  }
+}
+
+/** A plugin's command, like any command, may run long: a day bounds a forgotten one. */
+const COMMAND_TIMEOUT_MS = 24 * 3600_000;
 
 /** How long a transport's address or checks may take. */
 const TRANSPORT_TIMEOUT_MS = 5_000;

@@ -35,12 +35,17 @@ export interface Lock {
   plugins: Record<string, LockEntry>;
   /** Names of disabled plugins, first-party included. */
   disabled: string[];
+  /**
+   * Entries this handoff cannot read (written by a newer one, or edited by hand): skipped
+   * at load with a warning, written back as they were, and removable by name.
+   */
+  unreadable: Record<string, { raw: unknown; problem: string }>;
 }
 
 export { lockPath, pluginsDir } from "../paths.ts";
 
 export function emptyLock(): Lock {
-  return { lockVersion: 1, plugins: {}, disabled: [] };
+  return { lockVersion: 1, plugins: {}, disabled: [], unreadable: {} };
 }
 
 /** The lock, or an empty one when nothing was ever installed. A damaged lock is an error. */
@@ -75,26 +80,41 @@ export function parseLock(text: string, file: string): Lock {
   if (!o || typeof o !== "object" || o.lockVersion !== 1 || typeof o.plugins !== "object") {
     throw damaged("not a lock file this handoff writes (lockVersion 1)");
   }
+  // One bad entry costs that plugin, not every other one.
   const plugins: Record<string, LockEntry> = {};
+  const unreadable: Lock["unreadable"] = {};
   for (const [name, entry] of Object.entries(o.plugins ?? {})) {
-    if (!entry || typeof entry !== "object" || typeof entry.path !== "string") {
-      throw damaged(`entry "${name}" has no path`);
-    }
-    try {
-      parseManifest(JSON.stringify(entry.manifest));
-    } catch (e) {
-      if (e instanceof ManifestError) throw damaged(`entry "${name}": manifest ${e.message}`);
-      throw e;
-    }
-    plugins[name] = entry;
+    const problem = entryProblem(name, entry);
+    if (problem) unreadable[name] = { raw: entry, problem };
+    else plugins[name] = entry;
   }
   const disabled = Array.isArray(o.disabled)
     ? o.disabled.filter((d): d is string => typeof d === "string")
     : [];
-  return { lockVersion: 1, plugins, disabled };
+  return { lockVersion: 1, plugins, disabled, unreadable };
+}
+
+function entryProblem(name: string, entry: LockEntry | null): string | null {
+  if (!entry || typeof entry !== "object" || typeof entry.path !== "string") {
+    return "it has no path";
+  }
+  try {
+    const m = parseManifest(JSON.stringify(entry.manifest));
+    if (m.name !== name) return `its manifest names "${m.name}"`;
+  } catch (e) {
+    if (e instanceof ManifestError) return `its manifest's ${e.message}`;
+    throw e;
+  }
+  return null;
 }
 
 export function writeLock(home: string, lock: Lock): void {
   ensurePrivateDir(pluginsDir(home));
-  writeFileAtomic(lockPath(home), JSON.stringify(lock, null, 2) + "\n", 0o600);
+  const raw = Object.fromEntries(Object.entries(lock.unreadable).map(([n, u]) => [n, u.raw]));
+  const text = JSON.stringify(
+    { lockVersion: 1, plugins: { ...raw, ...lock.plugins }, disabled: lock.disabled },
+    null,
+    2,
+  );
+  writeFileAtomic(lockPath(home), text + "\n", 0o600);
 }

@@ -77,6 +77,30 @@ const RESERVED_COMMANDS = new Set([
 
 type Json = Record<string, unknown>;
 
+const TOP_KEYS = [
+  "name",
+  "version",
+  "apiVersion",
+  "kind",
+  "entry",
+  "description",
+  "homepage",
+  "provides",
+  "config",
+  "dependsOn",
+] as const;
+const BUILTIN_KEYS = ["hotCommands", "tables", "hooks"] as const;
+const PROVIDES_KEYS = ["backends", "commands", "sources", "sinks", "transports", "gateVerbs"];
+const BACKEND_KEYS = [
+  "type",
+  "defaultCommand",
+  "installHint",
+  "permissionModes",
+  "defaultPermissionMode",
+  "choosesSessionId",
+  "resumeNeedsCwd",
+];
+
 function isMap(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -87,10 +111,20 @@ function fail(field: string, what: string): never {
 
 function str(o: Json, key: string, field: string, fallback?: string): string {
   const v = o[key];
-  if (v === undefined && fallback !== undefined) return fallback;
+  // "" too: a checked manifest is stored in the lock and must pass this check again.
+  if ((v === undefined || v === "") && fallback !== undefined) return fallback;
   if (typeof v !== "string" || v.trim() === "") fail(field, "must be a non-empty string");
   if (!isPrintable(v)) fail(field, "must not hold control characters");
   return v;
+}
+
+/** A misspelt key ("provide", "sumary") would otherwise be dropped without a word. */
+function onlyKeys(o: Json, keys: readonly string[], field: string): void {
+  for (const k of Object.keys(o)) {
+    if (!keys.includes(k)) {
+      fail(field ? `${field}.${k}` : k, `unknown key (known: ${keys.join(", ")})`);
+    }
+  }
 }
 
 function bool(o: Json, key: string, field: string, fallback: boolean): boolean {
@@ -114,13 +148,17 @@ function names(o: Json, key: string, field: string, pattern = NAME): string[] {
 
 function backendDecl(v: unknown, field: string): BackendDecl {
   if (!isMap(v)) fail(field, "must be an object with a type");
+  onlyKeys(v, BACKEND_KEYS, field);
   const type = str(v, "type", `${field}.type`);
   if (!NAME.test(type)) {
     fail(`${field}.type`, `${JSON.stringify(type)} is not a name (a-z, 0-9, -)`);
   }
   const modes = v.permissionModes ?? ["default"];
-  if (!Array.isArray(modes) || modes.length === 0 || modes.some((m) => typeof m !== "string")) {
-    fail(`${field}.permissionModes`, "must be a non-empty list of strings");
+  if (
+    !Array.isArray(modes) || modes.length === 0 ||
+    modes.some((m) => typeof m !== "string" || !/^[A-Za-z][A-Za-z0-9_-]{0,39}$/.test(m))
+  ) {
+    fail(`${field}.permissionModes`, "must be a non-empty list of names (letters, 0-9, _, -)");
   }
   const defaultMode = str(v, "defaultPermissionMode", `${field}.defaultPermissionMode`, modes[0]);
   if (!modes.includes(defaultMode)) {
@@ -145,6 +183,7 @@ function configDecl(v: unknown): Record<string, ConfigKeyDecl> {
     const field = `config.${key}`;
     if (!/^[a-z][a-z0-9_]{0,39}$/.test(key)) fail(field, "key names are a-z, 0-9 and _");
     if (!isMap(d)) fail(field, "must be an object with a type");
+    onlyKeys(d, ["type", "required", "description"], field);
     const type = d.type ?? "string";
     if (type !== "string" && type !== "number" && type !== "boolean") {
       fail(`${field}.type`, 'must be "string", "number" or "boolean"');
@@ -167,6 +206,11 @@ export function parseManifest(text: string, opts: { builtin?: boolean } = {}): M
     throw new ManifestError(`not JSON: ${(e as Error).message}`);
   }
   if (!isMap(j)) throw new ManifestError("must be a JSON object");
+  // A checked manifest (the lock's copy) holds the first-party keys as empty lists.
+  const allowed = BUILTIN_KEYS.filter((k) =>
+    opts.builtin || (Array.isArray(j[k]) && (j[k] as unknown[]).length === 0)
+  );
+  onlyKeys(j, [...TOP_KEYS, ...allowed], "");
   const name = str(j, "name", "name");
   if (!NAME.test(name)) fail("name", `${JSON.stringify(name)}: use a-z, 0-9 and -, at most 40`);
   const version = str(j, "version", "version");
@@ -192,6 +236,7 @@ export function parseManifest(text: string, opts: { builtin?: boolean } = {}): M
   }
   const provides = j.provides ?? {};
   if (!isMap(provides)) fail("provides", "must be an object");
+  onlyKeys(provides, PROVIDES_KEYS, "provides");
   const backendsRaw = provides.backends ?? [];
   if (!Array.isArray(backendsRaw)) fail("provides.backends", "must be a list");
   const commandsRaw = provides.commands ?? [];
@@ -199,6 +244,7 @@ export function parseManifest(text: string, opts: { builtin?: boolean } = {}): M
   const commands = commandsRaw.map((c, i) => {
     const field = `provides.commands[${i}]`;
     if (!isMap(c)) fail(field, "must be an object with a name and a summary");
+    onlyKeys(c, ["name", "summary"], field);
     const cname = str(c, "name", `${field}.name`);
     if (!COMMAND_NAME.test(cname)) fail(`${field}.name`, `${JSON.stringify(cname)} is not a name`);
     if (!opts.builtin && RESERVED_COMMANDS.has(cname)) {

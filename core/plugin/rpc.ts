@@ -41,6 +41,13 @@ export interface Handshake {
   apiVersion: number;
 }
 
+/**
+ * Plugins still running when handoff exits: each gets SIGTERM, so one that ignores its
+ * closed stdin (busy in a command, hung) does not outlive the handoff that started it.
+ */
+const live = new Set<PluginProcess>();
+let stopOnExit = false;
+
 export class PluginProcess {
   private child: Deno.ChildProcess;
   private writer: WritableStreamDefaultWriter<Uint8Array>;
@@ -66,6 +73,11 @@ export class PluginProcess {
       }).spawn();
     } catch (e) {
       throw new PluginError(name, `cannot start ${program}: ${(e as Error).message}`);
+    }
+    live.add(this);
+    if (!stopOnExit) {
+      stopOnExit = true;
+      globalThis.addEventListener("unload", () => live.forEach((p) => p.signal("SIGTERM")));
     }
     this.writer = this.child.stdin.getWriter();
     this.peer = new JsonRpcPeer(this.writer, this.child.stdout, {
@@ -97,6 +109,7 @@ export class PluginProcess {
     this.peer.closed.catch((e) => this.fail(`reading its output failed: ${(e as Error).message}`));
     this.readStderr().catch(() => {});
     this.exited = this.child.status.then((s) => {
+      live.delete(this);
       const how = s.signal ? `was killed by ${s.signal}` : `exited with status ${s.code}`;
       this.fail(`${how}${this.stderrTail ? `: ${this.lastStderr()}` : ""}`);
     });
@@ -175,10 +188,15 @@ export class PluginProcess {
     clearTimeout(timer);
   }
 
-  private kill(): void {
+  /** Sends the plugin a signal (Ctrl-C during its command, handoff exiting). */
+  signal(sig: Deno.Signal): void {
     try {
-      this.child.kill("SIGKILL");
+      this.child.kill(sig);
     } catch { /* already gone */ }
+  }
+
+  private kill(): void {
+    this.signal("SIGKILL");
   }
 
   private lastStderr(): string {

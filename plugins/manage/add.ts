@@ -4,6 +4,8 @@ import { errColors, errLine, jsonVisible, outLine } from "../../core/output.ts";
 import { ensurePrivateDir } from "../../core/paths.ts";
 import { pluginsDir } from "../../core/plugin/lock.ts";
 import type { CommandContext } from "../../core/registry.ts";
+import type { HandoffError } from "../../core/errors.ts";
+import type { Manifest } from "../../core/plugin/manifest.ts";
 import { fetchSource, parseSource } from "./source.ts";
 import { install, removeIfThere } from "./install.ts";
 import { initSinkCursors } from "./sinks.ts";
@@ -13,6 +15,18 @@ function isDir(p: string): boolean {
     return Deno.statSync(p).isDirectory;
   } catch {
     return false;
+  }
+}
+
+/** A required setting not yet in config.yaml is said now, not at the plugin's first use. */
+async function warnMissingSettings(m: Manifest): Promise<void> {
+  if (!Object.values(m.config).some((d) => d.required)) return;
+  const { loadPluginSettings } = await import("../../core/config.ts");
+  try {
+    await loadPluginSettings(m.name, m.config);
+  } catch (e) {
+    const hint = (e as HandoffError).hint;
+    errLine(`next: ${(e as Error).message}${hint ? `\n  ${hint.replaceAll("\n", "\n  ")}` : ""}`);
   }
 }
 
@@ -47,6 +61,7 @@ export async function add(
       `${c.green("✓")} ${entry.manifest.name} ${entry.manifest.version} installed` +
         (entry.linked ? ` (linked to ${entry.path})` : ""),
     );
+    await warnMissingSettings(entry.manifest);
     if (f.json) {
       outLine(
         jsonVisible({ name: entry.manifest.name, ...entry, files: Object.keys(entry.files) }),

@@ -5,6 +5,7 @@
 import { join } from "../../core/path.ts";
 import { type Manifest, providesSummary } from "../../core/plugin/manifest.ts";
 import type { LockEntry } from "../../core/plugin/lock.ts";
+import type { PluginOrigin } from "../../core/registry.ts";
 import { escapeControls as safeText } from "../../core/output.ts";
 import { tildePath } from "../../core/paths.ts";
 
@@ -18,11 +19,14 @@ export function shebang(file: string): string {
   }
 }
 
-/** How the plugin's code runs, in one line a user can judge. */
-export function runsAs(m: Manifest, dir: string): string {
+/**
+ * How the plugin's code runs, in one line a user can judge. `readFrom` is where the entry
+ * is now when that is not yet `dir` (the fetched copy, before it is installed).
+ */
+export function runsAs(m: Manifest, dir: string, readFrom = dir): string {
   const entry = join(dir, m.entry);
   if (m.kind === "exec") {
-    const interp = shebang(entry);
+    const interp = shebang(join(readFrom, m.entry));
     return `runs ${tildePath(entry)}${interp ? ` (through ${safeText(interp)})` : ""} as you, ` +
       "whenever handoff needs one of its hooks";
   }
@@ -34,7 +38,9 @@ export function consentText(
   m: Manifest,
   o: {
     source: string;
+    /** Where it will be installed, and where its files are now. */
     dest: string;
+    fetchedDir: string;
     files: Record<string, string>;
     digest: string;
     linked: boolean;
@@ -49,7 +55,7 @@ export function consentText(
   lines.push(`  provides: ${providesSummary(m).join(", ")}`);
   const keys = Object.keys(m.config);
   if (keys.length) lines.push(`  settings: plugins.${m.name}.{${keys.join(", ")}} in config.yaml`);
-  lines.push(`  ${runsAs(m, o.dest)}`);
+  lines.push(`  ${runsAs(m, o.dest, o.fetchedDir)}`);
   if (o.linked) {
     lines.push(`  linked: ${tildePath(o.dest)} is used as it is (edits take effect at once)`);
   } else {
@@ -79,25 +85,24 @@ export interface PluginRow {
   resolved: string | null;
   linked: boolean;
   description: string;
+  /** Why it is skipped though enabled (a clash, an unreadable lock entry); null when loaded. */
+  problem: string | null;
 }
 
-export function pluginRow(
-  m: Manifest,
-  origin: "builtin" | "installed",
-  enabled: boolean,
-  entry?: LockEntry,
-): PluginRow {
+/** `m` is null for a plugin whose lock entry cannot be read. */
+export function pluginRow(k: PluginOrigin, m: Manifest | null, entry?: LockEntry): PluginRow {
   return {
-    name: m.name,
-    version: m.version,
-    kind: m.kind,
-    origin,
-    enabled,
-    provides: providesSummary(m),
+    name: k.name,
+    version: m?.version ?? "?",
+    kind: m?.kind ?? "?",
+    origin: k.origin,
+    enabled: k.enabled,
+    provides: m ? providesSummary(m) : [],
     source: entry?.source ?? null,
     resolved: entry?.resolved ?? null,
     linked: entry?.linked ?? false,
-    description: m.description,
+    description: m?.description ?? "",
+    problem: k.problem ?? null,
   };
 }
 
@@ -111,8 +116,8 @@ export function listLines(rows: PluginRow[]): string[] {
     }  PROVIDES`,
     ...rows.map((r) =>
       `${safeText(r.name).padEnd(w)}  ${safeText(r.version).padEnd(v)}  ${r.kind.padEnd(7)}  ${
-        (r.enabled ? "enabled" : "disabled").padEnd(8)
-      }  ${r.provides.join(", ") || "-"}`
+        (r.problem ? "skipped" : r.enabled ? "enabled" : "disabled").padEnd(8)
+      }  ${r.problem ? `(${safeText(r.problem)})` : r.provides.join(", ") || "-"}`
     ),
   ];
 }

@@ -2,11 +2,11 @@
 import { jsonVisible, outLine } from "../../core/output.ts";
 import { escapeControls } from "../../core/output.ts";
 import { handoffHome, tildePath } from "../../core/paths.ts";
-import { parseManifest, providesSummary } from "../../core/plugin/manifest.ts";
+import { providesSummary } from "../../core/plugin/manifest.ts";
 import { readLock } from "../../core/plugin/lock.ts";
 import type { CommandContext } from "../../core/registry.ts";
 import { runsAs } from "./describe.ts";
-import { knownPlugin } from "./lookup.ts";
+import { knownPlugin, readableManifest } from "./lookup.ts";
 
 export async function info(
   ctx: CommandContext,
@@ -14,7 +14,7 @@ export async function info(
   f: { json?: boolean },
 ): Promise<number> {
   const k = knownPlugin(ctx, name);
-  const m = parseManifest(JSON.stringify(await k.manifest()), { builtin: k.origin === "builtin" });
+  const m = await readableManifest(k);
   const entry = readLock(handoffHome()).plugins[name];
   let sinks: unknown[] = [];
   if (m.provides.sinks.length) {
@@ -28,7 +28,14 @@ export async function info(
   }
   if (f.json) {
     outLine(
-      jsonVisible({ ...m, origin: k.origin, enabled: k.enabled, install: entry ?? null, sinks }),
+      jsonVisible({
+        ...m,
+        origin: k.origin,
+        enabled: k.enabled,
+        problem: k.problem ?? null,
+        install: entry ?? null,
+        sinks,
+      }),
     );
     return 0;
   }
@@ -38,6 +45,7 @@ export async function info(
       k.origin === "builtin" ? "first-party" : `${m.kind} plugin`
     }, ${k.enabled ? "enabled" : "disabled"}`,
   );
+  if (k.problem) outLine(`  skipped: ${e(k.problem)}`);
   if (m.description) outLine(`  ${e(m.description)}`);
   if (m.homepage) outLine(`  homepage: ${e(m.homepage)}`);
   outLine(`  provides: ${providesSummary(m).join(", ") || "-"}`);

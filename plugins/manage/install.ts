@@ -111,6 +111,10 @@ export function clash(m: Manifest, registry: Registry): string | null {
     const owner = registry.plugins.find((p) => p.commands?.some((x) => x.name === c.name));
     if (owner && owner !== mine(m.name)) return `command "${c.name}" belongs to ${owner.name}`;
   }
+  for (const t of m.provides.transports) {
+    const owner = registry.plugins.find((p) => p.transports?.some((x) => x.name === t));
+    if (owner && owner !== mine(m.name)) return `transport "${t}" belongs to ${owner.name}`;
+  }
   return null;
 }
 
@@ -162,6 +166,7 @@ export async function install(o: InstallOptions): Promise<LockEntry> {
     const line of consentText(m, {
       source: o.source,
       dest,
+      fetchedDir: o.fetched.dir,
       files,
       digest,
       linked: o.fetched.linked,

@@ -1,20 +1,17 @@
 /** `handoff plugin list`: every plugin, first-party and installed, enabled or not. */
 import { jsonVisible, outLine } from "../../core/output.ts";
 import { handoffHome } from "../../core/paths.ts";
-import { parseManifest } from "../../core/plugin/manifest.ts";
 import { readLock } from "../../core/plugin/lock.ts";
 import type { CommandContext } from "../../core/registry.ts";
 import { listLines, type PluginRow, pluginRow } from "./describe.ts";
+import { manifestOf } from "./lookup.ts";
 
 /** Rows for every plugin the registry knows. */
 export async function pluginRows(ctx: CommandContext): Promise<PluginRow[]> {
   const lock = readLock(handoffHome());
   const rows: PluginRow[] = [];
   for (const k of ctx.registry.known()) {
-    const m = parseManifest(JSON.stringify(await k.manifest()), {
-      builtin: k.origin === "builtin",
-    });
-    rows.push(pluginRow(m, k.origin, k.enabled, lock.plugins[k.name]));
+    rows.push(pluginRow(k, await manifestOf(k), lock.plugins[k.name]));
   }
   return rows;
 }

@@ -2,10 +2,11 @@
 import { usageError } from "../../core/errors.ts";
 import { errColors, errLine } from "../../core/output.ts";
 import { handoffHome } from "../../core/paths.ts";
-import { readLock, writeLock } from "../../core/plugin/lock.ts";
+import { pluginsDir, readLock, writeLock } from "../../core/plugin/lock.ts";
+import { join } from "../../core/path.ts";
 import type { CommandContext } from "../../core/registry.ts";
 import { removeIfThere } from "./install.ts";
-import { knownPlugin } from "./lookup.ts";
+import { knownPlugin, MANAGER } from "./lookup.ts";
 import { dropSinkCursors } from "./sinks.ts";
 
 export async function remove(ctx: CommandContext, name: string): Promise<number> {
@@ -13,16 +14,22 @@ export async function remove(ctx: CommandContext, name: string): Promise<number>
   if (k.origin === "builtin") {
     throw usageError(
       `${name} is first-party: it cannot be removed`,
-      `handoff plugin disable ${name} turns it off`,
+      name === MANAGER
+        ? "it is what adds and removes plugins: it stays"
+        : `handoff plugin disable ${name} turns it off`,
     );
   }
   const home = handoffHome();
   const lock = readLock(home);
   const entry = lock.plugins[name];
+  const unreadable = name in lock.unreadable;
   delete lock.plugins[name];
+  delete lock.unreadable[name];
   lock.disabled = lock.disabled.filter((d) => d !== name);
   writeLock(home, lock);
   if (entry && !entry.linked) removeIfThere(entry.path);
+  // An unreadable entry's copy, if it had one, is where every copy goes (never a link).
+  if (unreadable) removeIfThere(join(pluginsDir(home), name));
   await dropSinkCursors(home, name);
   errLine(
     `${errColors().green("✓")} removed ${name}` +

@@ -2,30 +2,23 @@
 import { usageError } from "../../core/errors.ts";
 import { errColors, errLine } from "../../core/output.ts";
 import { handoffHome } from "../../core/paths.ts";
-import { parseManifest } from "../../core/plugin/manifest.ts";
 import { readLock, writeLock } from "../../core/plugin/lock.ts";
 import type { CommandContext } from "../../core/registry.ts";
-import { knownPlugin } from "./lookup.ts";
+import { knownPlugin, MANAGER, manifestOf, readableManifest } from "./lookup.ts";
 import { initSinkCursors } from "./sinks.ts";
-
-/** Plugins the gate and phones cannot do without while a device is paired. */
-const NOT_ALONE = "manage";
 
 export async function setEnabled(ctx: CommandContext, name: string, on: boolean): Promise<number> {
   const k = knownPlugin(ctx, name);
-  if (name === NOT_ALONE) throw usageError("manage is what enables plugins: it stays on");
+  if (name === MANAGER) throw usageError("manage is what enables plugins: it stays on");
   const home = handoffHome();
   const lock = readLock(home);
-  const m = parseManifest(JSON.stringify(await k.manifest()), { builtin: k.origin === "builtin" });
+  const m = await readableManifest(k);
   if (!on) {
     // What depends on it goes first: a disabled library would break its users at run time.
     const users: string[] = [];
     for (const other of ctx.registry.known()) {
       if (!other.enabled || other.name === name) continue;
-      const om = parseManifest(JSON.stringify(await other.manifest()), {
-        builtin: other.origin === "builtin",
-      });
-      if (om.dependsOn.includes(name)) users.push(other.name);
+      if ((await manifestOf(other))?.dependsOn.includes(name)) users.push(other.name);
     }
     if (users.length) {
       throw usageError(

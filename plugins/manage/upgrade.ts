@@ -4,7 +4,7 @@
  * and install it after a new consent. Pinned plugins and linked folders stay as they are
  * (a pinned one moves only with --force).
  */
-import { usageError } from "../../core/errors.ts";
+import { HandoffError, notFound, usageError } from "../../core/errors.ts";
 import { errColors, errLine } from "../../core/output.ts";
 import { handoffHome } from "../../core/paths.ts";
 import { type LockEntry, pluginsDir, readLock } from "../../core/plugin/lock.ts";
@@ -37,11 +37,25 @@ async function upgradeOne(
   const staging = Deno.makeTempDirSync({ dir: pluginsDir(home), prefix: ".staging-" });
   try {
     const fetched = await fetchSource(spec, staging);
-    if (fetched.resolved === e.resolved && !f.force) {
-      errLine(`${name}: up to date (${e.resolved ?? e.manifest.version})`);
+    const same = fetched.resolved === e.resolved;
+    if (same && (!f.force || f.dryRun)) {
+      errLine(
+        `${name}: up to date (${e.resolved ?? e.manifest.version})` +
+          (f.force ? ": --force would install it again" : ""),
+      );
       return "current";
     }
-    errLine(`${name}: ${e.resolved ?? e.manifest.version} → ${fetched.resolved ?? "?"}`);
+    errLine(
+      same
+        ? `${name}: installing ${e.resolved ?? e.manifest.version} again (--force)`
+        : `${name}: ${e.resolved ?? e.manifest.version} → ${fetched.resolved ?? "?"}`,
+    );
+    if (f.force && e.pinned) {
+      errLine(
+        `${name}: no longer pinned to ${e.pinned} (--force); ` +
+          `handoff plugin add ${e.source} --pin REF pins it again`,
+      );
+    }
     if (f.dryRun) return "upgraded";
     const entry = await install({
       home,
@@ -69,16 +83,27 @@ export async function upgrade(
   }
   const home = handoffHome();
   const lock = readLock(home);
-  const entries = name ? [lock.plugins[name]] : Object.values(lock.plugins);
-  if (name && !entries[0]) throw usageError(`no installed plugin named "${name}"`);
+  if (name) {
+    const e = lock.plugins[name];
+    if (!e) {
+      throw notFound(
+        `no installed plugin named "${name}"`,
+        "handoff plugin list shows the installed ones",
+      );
+    }
+    // One plugin: its error is the command's, with its hint and exit code.
+    await upgradeOne(ctx, home, e, f);
+    return 0;
+  }
   let failed = 0;
   let changed = 0;
-  for (const e of entries) {
+  for (const e of Object.values(lock.plugins)) {
     try {
       if (await upgradeOne(ctx, home, e, f) === "upgraded") changed++;
     } catch (err) {
       failed++;
-      errLine(`${e.manifest.name}: ${(err as Error).message} (kept as it was)`);
+      const hint = err instanceof HandoffError && err.hint ? `\n  hint: ${err.hint}` : "";
+      errLine(`${e.manifest.name}: ${(err as Error).message} (kept as it was)${hint}`);
     }
   }
   if (f.dryRun) errLine(`${changed} plugin(s) would be upgraded (dry run: nothing changed)`);

@@ -2,9 +2,19 @@
 import { notFound } from "../../core/errors.ts";
 import { errLine, jsonVisible, outLine } from "../../core/output.ts";
 import { handoffHome } from "../../core/paths.ts";
-import { readLock } from "../../core/plugin/lock.ts";
+import { type LockEntry, readLock } from "../../core/plugin/lock.ts";
 import { changedFiles, hashTree, treeDigest } from "../../core/plugin/digest.ts";
 import type { CommandContext } from "../../core/registry.ts";
+import { MANIFEST_FILE, readPluginFolder } from "./install.ts";
+
+/** True when a linked folder's manifest no longer says what the lock recorded. */
+function linkedManifestChanged(e: LockEntry): boolean {
+  try {
+    return JSON.stringify(readPluginFolder(e.path)) !== JSON.stringify(e.manifest);
+  } catch {
+    return true; // unreadable or invalid now: also not what was added
+  }
+}
 
 export function verify(
   _ctx: CommandContext,
@@ -12,17 +22,25 @@ export function verify(
   f: { json?: boolean },
 ): number {
   const lock = readLock(handoffHome());
-  const names = name === undefined ? Object.keys(lock.plugins) : [name];
-  if (name !== undefined && !lock.plugins[name]) {
+  const names = name === undefined
+    ? [...Object.keys(lock.plugins), ...Object.keys(lock.unreadable)]
+    : [name];
+  if (name !== undefined && !lock.plugins[name] && !lock.unreadable[name]) {
     throw notFound(`no installed plugin named "${name}"`);
   }
   let bad = 0;
   for (const n of names) {
     const e = lock.plugins[n];
-    let state: "ok" | "changed" | "linked" | "unreadable" = "ok";
+    let state: "ok" | "changed" | "linked" | "stale" | "unreadable" = "ok";
     let changed: string[] = [];
-    if (e.linked) state = "linked";
-    else {
+    if (!e) {
+      state = "unreadable";
+      changed = [`its lock entry: ${lock.unreadable[n].problem}`];
+    } else if (e.linked) {
+      // Code edits in a linked folder take effect at once; what it provides is read at add.
+      state = linkedManifestChanged(e) ? "stale" : "linked";
+      if (state === "stale") changed = [MANIFEST_FILE];
+    } else {
       try {
         const now = hashTree(e.path);
         if (treeDigest(now) !== e.consent.digest) {
@@ -34,7 +52,7 @@ export function verify(
         changed = [(err as Error).message];
       }
     }
-    if (state === "changed" || state === "unreadable") bad++;
+    if (state === "changed" || state === "unreadable" || state === "stale") bad++;
     if (f.json) outLine(jsonVisible({ name: n, state, changed }));
     else {
       outLine(
@@ -43,6 +61,9 @@ export function verify(
             ? "ok (matches what you agreed to)"
             : state === "linked"
             ? `linked to ${e.path} (your own folder: not checked)`
+            : state === "stale"
+            ? `linked to ${e.path}; its ${MANIFEST_FILE} changed since it was added: ` +
+              `handoff plugin add ${e.path} takes the new one`
             : `${state.toUpperCase()}: ${changed.join(", ")}`
         }`,
       );

@@ -29,7 +29,8 @@ import { tabOfPane } from "../tmux/pane.ts";
 import type { NotificationSource, SourceEvent, SourceInput } from "../../core/registry.ts";
 import { hasInstalledSinks, installedPlugins, lockOrWarn } from "../../core/plugin/installed.ts";
 import type { Lock } from "../../core/plugin/lock.ts";
-import { deadline } from "../../core/deadline.ts";
+import { type Deadline, deadline } from "../../core/deadline.ts";
+import { envMs } from "../../core/duration.ts";
 import { kickDelivery } from "../../core/delivery_kick.ts";
 
 const OPTIONS = {
@@ -146,25 +147,47 @@ export async function readPayload(
       return null;
     }
   };
+  // The installed plugins' sources share one budget: broken ones cannot hold a hook up
+  // for their request limits one after another.
+  const budgetMs = envMs("HANDOFF_SOURCES_BUDGET_MS", SOURCES_BUDGET_MS);
+  let budget: Deadline | null = null;
+  let spent = false;
+  const askTheirs = async (s: NotificationSource) => {
+    if (!budget) {
+      budget = deadline(budgetMs, { keepAlive: true });
+      budget.expired.then(() => spent = true);
+    }
+    const r = spent ? "late" : await Promise.race([ask(s), budget.expired.then(() => "late")]);
+    if (r !== "late") return r as SourceEvent | null;
+    err(`handoff notify: source ${s.name} skipped: the plugins' sources had ${budgetMs} ms\n`);
+    return null;
+  };
   const own = [claudeCodeSource, codexSource];
   let theirs: NotificationSource[] | null = null;
-  if (input.source && !own.some((s) => s.name === input.source)) {
-    theirs = await installed();
-    const named = theirs.find((s) => s.name === input.source);
-    const fields = named ? await ask(named) : null;
-    if (fields) return fields;
-  }
-  for (const s of own) {
-    const fields = await ask(s);
-    if (fields) return fields;
-  }
-  for (const s of theirs ?? await installed()) {
-    if (s.name === input.source) continue;
-    const fields = await ask(s);
-    if (fields) return fields;
+  try {
+    if (input.source && !own.some((s) => s.name === input.source)) {
+      theirs = await installed();
+      const named = theirs.find((s) => s.name === input.source);
+      const fields = named ? await askTheirs(named) : null;
+      if (fields) return fields;
+    }
+    for (const s of own) {
+      const fields = await ask(s);
+      if (fields) return fields;
+    }
+    for (const s of theirs ?? await installed()) {
+      if (s.name === input.source) continue;
+      const fields = await askTheirs(s);
+      if (fields) return fields;
+    }
+  } finally {
+    (budget as Deadline | null)?.cancel();
   }
   return fallbackFields(input);
 }
+
+/** How long the installed plugins' sources may take together, per notify. */
+const SOURCES_BUDGET_MS = 5_000;
 
 function windowNumber(text: string | undefined): number | null {
   if (text === undefined || text === "") return null;

@@ -211,7 +211,27 @@ export async function transportChecks(
       }
     }),
   );
-  return lists.flat();
+  return settleAddressChecks(lists.flat());
+}
+
+/**
+ * One transport with an address is enough: the others' "no address" warnings (Tailscale
+ * not installed, say) become information. Pure.
+ */
+export function settleAddressChecks(checks: Check[]): Check[] {
+  const isAddress = (c: Check) => /(^|\/)address$/.test(c.id);
+  const found = checks.find((c) => isAddress(c) && c.status === "ok");
+  if (!found) return checks;
+  return checks.map((c) =>
+    isAddress(c) && c.status === "warn"
+      ? {
+        ...c,
+        status: "info",
+        detail: `${c.detail} (the phone uses ${found.detail})`,
+        fix: undefined,
+      }
+      : c
+  );
 }
 
 export function failed(checks: Check[]): boolean {
