@@ -79,6 +79,8 @@ const LEGACY_BACKEND_KEYS = [
 export interface BackendTypeInfo {
   permissionModes: readonly string[];
   defaultPermissionMode: string;
+  /** True when the type has no sensible default CLI, so `command` must be set (acp). */
+  commandRequired?: boolean;
 }
 
 type Lookup = (type: string) => BackendTypeInfo | undefined;
@@ -444,16 +446,20 @@ export async function loadConfig(
     let command = str("command", false);
     let args: string[] = [];
     if (raw.args !== undefined && raw.args !== null) {
-      if (
-        !Array.isArray(raw.args) ||
-        raw.args.some((a) => typeof a !== "string" && typeof a !== "number")
-      ) {
+      if (!Array.isArray(raw.args) || raw.args.some((a) => typeof a !== "string")) {
         throw configError(at(`${base}.args`), "args must be a list of strings");
       }
       args = raw.args.map(String);
     } else if (command && /\s/.test(command.trim())) {
       // One command line, split on spaces without a shell: `command: gemini --acp`.
       [command, ...args] = command.trim().split(/\s+/);
+    }
+    if (!command && launcher.commandRequired) {
+      throw configError(
+        here,
+        `backend "${name}" needs a "command": it is required for type ${type}`,
+        `name the agent to run, e.g. command: gemini --acp`,
+      );
     }
     backends.push({
       name,

@@ -162,6 +162,7 @@ async function plan(req: RunRequest): Promise<Plan> {
       "start a new run instead",
     );
   }
+  if (req.parent) await launcher.checkResume?.({ command, backend: backend.name });
   return {
     backend,
     launcher,

@@ -581,11 +581,11 @@ export function findRun(
         rows.map((r) => r.run_id),
       );
     }
-    // By name: the newest run with this slug, the latest turn of `run --slug fix-auth`.
-    const named = db.prepare(
-      `SELECT * FROM runs WHERE slug = ? ORDER BY ${order} LIMIT 1`,
-    ).get(selector) as RunRow | undefined;
-    if (named) return named;
   }
-  return null;
+  // By name: the newest run with this slug, the latest turn of `run --slug fix-auth`.
+  // Any length: a two-letter slug (`qw`) is a name too.
+  const named = db.prepare(
+    `SELECT * FROM runs WHERE slug = ? ORDER BY ${order} LIMIT 1`,
+  ).get(selector) as RunRow | undefined;
+  return named ?? null;
 }

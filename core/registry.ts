@@ -90,6 +90,11 @@ export interface BackendLauncher {
    * used for such a backend.
    */
   drive?(cli: DrivenCli, task: LaunchTask, prompt: string): Promise<number>;
+  /**
+   * Refuses a resume before anything starts or is recorded: throws (a usage error, exit 2)
+   * when the CLI at `command` is known to be unable to continue a conversation.
+   */
+  checkResume?(o: { command: string; backend: string }): void | Promise<void>;
   /** True when usage events count the whole conversation, not just this run (codex). */
   usageIsThreadTotal?: boolean;
   /** Non-interactive run (fresh or resumed); the prompt goes to stdin. */

@@ -147,7 +147,8 @@ for (const agent of AGENTS) {
           timeoutMs: 180_000,
         });
         assert.equal(again.code, 0, again.stderr);
-        assert.match(again.stdout, /still here/);
+        // Only the new turn's answer, not the replayed conversation's.
+        assert.equal(again.stdout, `RUN_ID=${runIdOf(again.stdout)}\nstill here\n`);
         const resumed = fake.requests.slice(before).find((q) => q.prompt?.includes("still here"));
         assert.ok(resumed, "the resume reached the model");
         assert.match(JSON.stringify(resumed.body), new RegExp(`written by ${agent.name}`));

@@ -8,7 +8,8 @@ import { unless } from "./helpers/skip.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { answerPermission, toolSummary, Turn } from "../plugins/acp/updates.ts";
-import { agentEnv, modeFor } from "../plugins/acp/quirks.ts";
+import { agentEnv, modeFor, replaysAfterLoad } from "../plugins/acp/quirks.ts";
+import { resumeMethod } from "../plugins/acp/resumable.ts";
 import { withGeminiWorld } from "./helpers/gemini.ts";
 import type { FakeServer } from "./fakes/serve.ts";
 import {
@@ -298,7 +299,11 @@ Deno.test({
         timeoutMs: 180_000,
       });
       assert.equal(again.code, 0, again.stderr);
-      assert.match(again.stdout, /still here/);
+      // Only the new turn: Gemini replays the old one after answering session/load.
+      const againId = runIdOf(again.stdout);
+      assert.equal(again.stdout, `RUN_ID=${againId}\nstill here\n`);
+      const tail = await w.handoff(["tail", againId, "--json"]);
+      assert.doesNotMatch(tail.stdout, /teal/, "no event of the replayed turn");
       const resumed = fake.requests.slice(before).find((q) => q.prompt?.includes("still here"));
       assert.ok(resumed, "the resume reached the model");
       assert.match(JSON.stringify(resumed.body), /remember the word teal/, "with the first turn");
@@ -330,9 +335,24 @@ Deno.test("acp backend with a minimal agent: vendor requests get -32601, mode is
     const refused = await w.handoff(["run", "-b", "mini", "STOP: refusal"]);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /the agent stopped: refusal/);
+    // It said at its start that it cannot resume: refused before anything starts or is recorded.
+    const runsBefore = (await listRuns(w)).length;
+    const starts = () => Deno.readTextFileSync(log).split('"initialize"').length;
+    const startsBefore = starts();
     const again = await w.handoff(["resume", runIdOf(ok.stdout), "more"]);
-    assert.equal(again.code, 1);
-    assert.match(again.stderr, /can neither load nor resume a session/);
+    assert.equal(again.code, 2, again.stderr);
+    assert.match(
+      again.stderr,
+      /backend "mini": fake_acp_agent\.mjs cannot resume a session \(it offers neither/,
+    );
+    assert.match(again.stderr, /hint: start a new run instead: handoff run -b mini/);
+    assert.equal((await listRuns(w)).length, runsBefore);
+    assert.equal(starts(), startsBefore);
+    // Not known (its note deleted): the agent's own answer refuses it once started.
+    Deno.removeSync(join(w.home, "plugins", ".data", "acp", "resume-support.json"));
+    const unknown = await w.handoff(["resume", runIdOf(ok.stdout), "more"]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /fake_acp_agent\.mjs cannot resume a session: it offers neither/);
     // A stop cancels the turn over ACP first.
     const child = w.spawn(["run", "-b", "mini", "HANG please"]);
     const hung = runIdOf(new TextDecoder().decode((await child.stdout.getReader().read()).value));
@@ -383,6 +403,83 @@ Deno.test("acp backend with a minimal agent: vendor requests get -32601, mode is
     env:
       FAKE_ACP_NO_SESSION_ID: "1"
 `,
+  });
+});
+
+Deno.test("acp failures say why: error.data and the agent's stderr, a command that is no ACP agent", async () => {
+  await withWorld(async (w) => {
+    const failed = await w.handoff(["run", "-b", "mini", "FAIL now"]);
+    assert.equal(failed.code, 1, failed.stderr);
+    const runId = runIdOf(failed.stdout);
+    const log = join(w.home, "runs", `${runId}.stderr.log`);
+    assert.match(failed.stderr, /Internal error: \{"details":"quota \(fake\)"\}/, "error.data");
+    assert.ok(
+      failed.stderr.includes(
+        `its stderr (${log}) ends: fake-agent: starting | fake-agent: the quota is gone`,
+      ),
+      failed.stderr,
+    );
+    // `cat` echoes handoff's request back; `echo` prints a line and exits.
+    const cat = await w.handoff(["run", "-b", "cat", "hello"]);
+    assert.equal(cat.code, 1);
+    assert.match(cat.stderr, /cat wrote output that is not ACP JSON-RPC: it echoed/);
+    const echo = await w.handoff(["run", "-b", "echo", "hello"]);
+    assert.equal(echo.code, 1);
+    assert.match(echo.stderr, /echo wrote output that is not ACP JSON-RPC: "hi there"/);
+    const silent = await w.handoff(["run", "-b", "true", "hello"]);
+    assert.equal(silent.code, 1);
+    assert.match(
+      silent.stderr,
+      /true exited \(code 0\) before answering initialize: is it an ACP agent\? \(gemini/,
+    );
+  }, {
+    config: (w) =>
+      `${defaultConfig(w)}  mini:
+    type: acp
+    command: ${join(REPO_ROOT, "tests", "fakes", "fake_acp_agent.mjs")}
+    model: fake
+  cat:
+    type: acp
+    command: cat
+    model: fake
+  echo:
+    type: acp
+    command: echo hi there
+    model: fake
+  "true":
+    type: acp
+    command: "true"
+    model: fake
+`,
+  });
+});
+
+Deno.test("acp config: command is required, args are strings; errors say where, nothing is recorded", async () => {
+  await withWorld(async (w) => {
+    const cases: [string, RegExp][] = [
+      [
+        "    model: fake\n",
+        /:\d+:3: backend "nocmd" needs a "command": it is required for type acp/,
+      ],
+      ['    model: fake\n    command: ""\n', /:\d+:3: backend "nocmd" needs a "command"/],
+      [
+        "    model: fake\n    command: qwen\n    args: [--acp, 3]\n",
+        /:\d+:\d+: args must be a list of strings/,
+      ],
+    ];
+    for (const [body, error] of cases) {
+      Deno.writeTextFileSync(
+        w.configFile,
+        `${defaultConfig(w)}  nocmd:\n    type: acp\n${body}`,
+      );
+      const r = await w.handoff(["run", "-b", "nocmd", "hello"]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, error);
+      assert.ok(r.stderr.includes(w.configFile), r.stderr);
+      assert.equal(r.stdout, "", "no run started");
+    }
+    Deno.writeTextFileSync(w.configFile, defaultConfig(w));
+    assert.deepEqual(await listRuns(w), []);
   });
 });
 
@@ -514,7 +611,7 @@ Deno.test({
         timeoutMs: 120_000,
       });
       assert.equal(again.code, 0, again.stderr);
-      assert.match(again.stdout, /still here/);
+      assert.equal(again.stdout, `RUN_ID=${runIdOf(again.stdout)}\nstill here\n`);
       const resumed = w.anthropic.requests.slice(before).find((q) =>
         JSON.stringify(q.body).includes("still here")
       );
@@ -537,6 +634,33 @@ Deno.test({
       assert.match(refused.stderr, /mode default \(was auto\)/);
       assert.match(refused.stderr, /permission rejected: write /);
       assert.throws(() => Deno.statSync(ro), Deno.errors.NotFound);
+    }, {
+      config: (w) =>
+        defaultConfig(w) + claudeAcpBackend(w, "cacp") +
+        claudeAcpBackend(w, "cro", { permission: "read-only" }),
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "acp backend with the real Claude ACP adapter: a read-only resume sets the asking mode from session/load's answer, so the write is refused",
+  async fn() {
+    await withWorld(async (w) => {
+      // The conversation starts in the adapter's own `auto` mode (bypass), and continues
+      // on a read-only backend of the same type.
+      const first = await w.handoff(["run", "-b", "cacp", "FAKE_REPLY: ready"], {
+        timeoutMs: 120_000,
+      });
+      assert.equal(first.code, 0, first.stderr);
+      const file = join(w.work, "resumed.txt");
+      const again = await w.handoff(["resume", runIdOf(first.stdout), "-b", "cro", "-"], {
+        stdin: `FAKE_WRITE: ${file} :: must not exist\nFAKE_REPLY: could not`,
+        timeoutMs: 120_000,
+      });
+      assert.match(again.stderr, /mode default \(was auto\)/);
+      assert.match(again.stderr, /permission rejected: write /);
+      assert.throws(() => Deno.statSync(file), Deno.errors.NotFound);
     }, {
       config: (w) =>
         defaultConfig(w) + claudeAcpBackend(w, "cacp") +
@@ -568,6 +692,13 @@ Deno.test(unless(Deno.uid() !== 0 ? "the check it makes is root's only" : null, 
 }));
 
 Deno.test("acp quirks: the mode that makes an agent ask; opencode's permissions set to ask", () => {
+  // Only Gemini CLI replays a loaded conversation after answering (recorded traces).
+  assert.equal(replaysAfterLoad("gemini-cli", "/usr/bin/npx"), true);
+  assert.equal(replaysAfterLoad("", "/x/node_modules/.bin/gemini"), true);
+  assert.equal(replaysAfterLoad("qwen-code", "/x/qwen"), false);
+  assert.equal(resumeMethod({ loadSession: true }), "session/load");
+  assert.equal(resumeMethod({ sessionCapabilities: { resume: {} } }), "session/resume");
+  assert.equal(resumeMethod({ loadSession: false }), null);
   const qwen = ["plan", "default", "auto-edit", "auto", "yolo"];
   assert.equal(modeFor("bypass", qwen, "auto"), null);
   assert.equal(modeFor("read-only", qwen, "auto"), "default");

@@ -41,6 +41,8 @@ Deno.test("findRun: ids, prefixes, codes, files, latest and names", async () => 
     assert.equal(id("fix-auth"), second, "a name: its newest run that ran");
     assert.equal(id("write-docs"), other);
     assert.equal(id(reserved), reserved, "the exact id still reaches a reserved row");
+    const short = run("qw"); // 1123-ds-05-qw: a two-letter name, not a sequence code
+    assert.equal(id("qw"), short, "a two-letter name");
     assert.equal(id("no-such-run"), null);
     assert.equal(id("0999-ds-01"), null);
     assert.throws(() => findRun(db, "1123-ds", { now }), AmbiguousRun);

@@ -10,9 +10,11 @@ import { basename, dirname, join } from "../../core/path.ts";
 import type { RunEvent } from "../../core/events.ts";
 import { JsonRpcPeer, METHOD_NOT_FOUND, RpcError } from "../../core/jsonrpc.ts";
 import type { DrivenCli, LaunchTask } from "../../core/registry.ts";
-import { handoffHome } from "../../core/paths.ts";
+import { handoffHome, runFiles } from "../../core/paths.ts";
+import { oneLine } from "../../core/events.ts";
 import { answerPermission, permissionSubject, Turn } from "./updates.ts";
-import { modeFor } from "./quirks.ts";
+import { modeFor, replaysAfterLoad } from "./quirks.ts";
+import { noteResumeMethod, resumeMethod } from "./resumable.ts";
 
 /** A run as the driver sees it. */
 interface AcpTask {
@@ -32,6 +34,9 @@ const CANCEL_WAIT_MS = 2_000;
 /** A file to append every line the agent sends to (for recording an agent's dialect). */
 const TRACE = Deno.env.get("HANDOFF_ACP_TRACE");
 const INIT_TIMEOUT_MS = Number(Deno.env.get("HANDOFF_ACP_INIT_TIMEOUT_MS")) || 60_000;
+/** How long a resumed agent must be quiet before its replay of the old turns counts as over. */
+const REPLAY_QUIET_MS = 500;
+const REPLAY_MAX_MS = 10_000;
 
 type Json = Record<string, unknown>;
 const isMap = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -40,30 +45,69 @@ const isMap = (v: unknown): v is Json => typeof v === "object" && v !== null && 
 class Agent {
   private writer: WritableStreamDefaultWriter<Uint8Array>;
   private peer: JsonRpcPeer;
+  /** Set once initialize is answered: before that, odd output means it is no ACP agent. */
+  initialized = false;
+  /** The first line that was not JSON-RPC, when the agent wrote one before initialize. */
+  private noise: string | null = null;
   onUpdate: (params: unknown) => void = () => {};
   onRequest: (method: string, params: unknown) => Promise<unknown> = () =>
     Promise.reject(new RpcError(METHOD_NOT_FOUND, "method not found"));
 
-  constructor(private readonly cli: DrivenCli) {
+  constructor(private readonly cli: DrivenCli, private readonly name: string) {
     this.writer = cli.stdin.getWriter();
     this.peer = new JsonRpcPeer(this.writer, cli.stdout, {
-      // Agents print banners on stdout now and then: not ours to answer, not fatal.
-      onProtocolError: () => {},
-      onRequest: (method, params) => this.onRequest(method, params),
+      // Agents print banners on stdout now and then: not ours to answer, not fatal. Kept
+      // (until initialize) to tell why a command that is no ACP agent failed.
+      onProtocolError: (what) => {
+        const line = /^sent something that is not JSON-RPC: (.*)/.exec(what)?.[1];
+        if (line && !this.initialized) this.noise ??= line;
+      },
+      onRequest: (method, params) => {
+        // `cat` and the like echo handoff's own request back.
+        if (!this.initialized && method === "initialize") {
+          this.peer.fail(this.notAcp("it echoed handoff's initialize back"));
+        }
+        return this.onRequest(method, params);
+      },
       onNotification: (method, params) => {
         if (method === "session/update") this.onUpdate(params);
       },
       onTimeout: (method, ms) =>
-        new Error(`the agent did not answer ${method} within ${ms / 1000} s`),
+        this.noise && !this.initialized
+          ? this.notAcp(this.noise)
+          : new Error(`the agent did not answer ${method} within ${ms / 1000} s`),
+      // The error's `data` often holds the reason (the message alone may be "Internal error").
+      answerError: (error) => {
+        const e = isMap(error) ? error : {};
+        const data = e.data === undefined || e.data === null
+          ? ""
+          : oneLine(typeof e.data === "string" ? e.data : JSON.stringify(e.data), 300);
+        const message = typeof e.message === "string" ? e.message : JSON.stringify(error);
+        return new RpcError(Number(e.code ?? -32603), data ? `${message}: ${data}` : message);
+      },
       onLine: TRACE
         ? (line) => Deno.writeTextFileSync(TRACE, line + "\n", { append: true })
         : undefined,
     });
-    cli.exited.then((s) =>
+    cli.exited.then(async (s) => {
+      // Its last output first (what it printed says best what it is).
+      await Promise.race([this.peer.closed.catch(() => {}), sleep(500)]);
+      const how = s.signal ?? `code ${s.code}`;
       this.peer.fail(
-        new Error(`the agent exited (${s.signal ?? `code ${s.code}`}) before answering`),
-      )
-    );
+        this.initialized
+          ? new Error(`the agent exited (${how}) before answering`)
+          : this.noise
+          ? this.notAcp(this.noise)
+          : new Error(
+            `${this.name} exited (${how}) before answering initialize: is it an ACP agent? ` +
+              "(gemini and qwen need --acp, opencode needs acp)",
+          ),
+      );
+    });
+  }
+
+  private notAcp(what: string): Error {
+    return new Error(`${this.name} wrote output that is not ACP JSON-RPC: ${what}`);
   }
 
   request(method: string, params: unknown, timeoutMs?: number): Promise<unknown> {
@@ -95,17 +139,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Loads (or resumes) the session with the method the agent advertises; its answer states
  * the session's modes, as session/new's does.
  */
-async function continueSession(agent: Agent, caps: Json, task: AcpTask): Promise<Json> {
-  const sessionCaps = isMap(caps.sessionCapabilities) ? caps.sessionCapabilities : {};
-  const method = caps.loadSession === true
-    ? "session/load"
-    : isMap(sessionCaps.resume) || sessionCaps.resume === true
-    ? "session/resume"
-    : null;
+async function continueSession(
+  agent: Agent,
+  caps: Json,
+  task: AcpTask,
+  name: string,
+): Promise<Json> {
+  const method = resumeMethod(caps);
   if (!method) {
     throw new Error(
-      "this agent can neither load nor resume a session (no loadSession or resume in its " +
-        "capabilities): start a new run instead",
+      `${name} cannot resume a session: it offers neither session/load nor session/resume ` +
+        "(agentCapabilities.loadSession, sessionCapabilities.resume); start a new run instead",
     );
   }
   return await agent.request(method, {
@@ -188,14 +232,17 @@ export async function driveAcp(
     cli.raw(JSON.stringify(ev));
     cli.emit(ev);
   };
-  const agent = new Agent(cli);
+  const name = basename(task.argv[0] ?? "agent");
+  const agent = new Agent(cli, name);
   const turn = new Turn();
   let loading = false;
+  let lastReplayAt = 0;
   let sessionId: string | null = null;
   let cancelled = false;
   agent.onUpdate = (params) => {
-    if (loading) return; // session/load replays the old conversation: not this run's events
-    for (const ev of turn.update(params)) emit(ev);
+    // session/load replays the old conversation: not this run's events.
+    if (loading) lastReplayAt = Date.now();
+    else for (const ev of turn.update(params)) emit(ev);
   };
   agent.onRequest = (method, params) => {
     if (method !== "session/request_permission") {
@@ -265,11 +312,27 @@ export async function driveAcp(
       clientCapabilities: { fs: { readTextFile: false, writeTextFile: false }, terminal: false },
       clientInfo: { name: "handoff", version: "1" },
     }, INIT_TIMEOUT_MS) as Json;
+    agent.initialized = true;
     const caps = isMap(init?.agentCapabilities) ? init.agentCapabilities : {};
+    // So that the next resume of an agent that cannot resume is refused before it starts.
+    noteResumeMethod(task.argv[0], resumeMethod(caps));
     let session: Json;
     if (task.resumeSession) {
       loading = true;
-      const loaded = await continueSession(agent, caps, task);
+      const loaded = await continueSession(agent, caps, task, name);
+      // Gemini CLI answers session/load first and replays the conversation after: the
+      // replay is over once the agent has been quiet a moment.
+      const agentName = isMap(init?.agentInfo) ? String(init.agentInfo.name ?? "") : "";
+      if (replaysAfterLoad(agentName, task.argv[0])) {
+        const start = Date.now();
+        lastReplayAt = start;
+        while (
+          !cancelled && Date.now() - lastReplayAt < REPLAY_QUIET_MS &&
+          Date.now() - start < REPLAY_MAX_MS
+        ) {
+          await sleep(REPLAY_QUIET_MS - (Date.now() - lastReplayAt));
+        }
+      }
       loading = false;
       sessionId = task.resumeSession;
       // Its modes too: a resume must set the mode its permission_mode needs, as a new run does.
@@ -296,7 +359,7 @@ export async function driveAcp(
     for (const ev of ended) emit(ev);
     return ended.some((ev) => ev.kind === "result" && ev.isError) ? 1 : 0;
   } catch (e) {
-    for (const ev of turn.end(null, (e as Error).message)) emit(ev);
+    for (const ev of turn.end(null, (e as Error).message + await stderrTail(cli))) emit(ev);
     return 1;
   } finally {
     cli.stop.removeEventListener("abort", onStop);
@@ -345,4 +408,22 @@ async function chooseModeAndModel(
   if (task.model && models.includes(task.model)) {
     await agent.request("session/set_model", { sessionId, modelId: task.model }).catch(() => {});
   }
+}
+
+/**
+ * The end of the agent's stderr log, for an error message: the engine keeps stderr to
+ * itself and writes it to the run's log, so it is read back from there.
+ */
+async function stderrTail(cli: DrivenCli): Promise<string> {
+  const file = runFiles(cli.runId).stderr;
+  // An agent that just exited: give the engine a moment to write its last lines.
+  await Promise.race([cli.exited, sleep(200)]);
+  await sleep(100);
+  let text = "";
+  try {
+    text = (await Deno.readTextFile(file)).trim();
+  } catch { /* no log */ }
+  if (!text) return "";
+  const last = text.split("\n").slice(-3).map((l) => l.trim()).filter((l) => l);
+  return `; its stderr (${file}) ends: ${oneLine(last.join(" | "), 200)}`;
 }

@@ -6,14 +6,20 @@
  */
 import { checkRunEvents } from "../../core/events.ts";
 import { HandoffError } from "../../core/errors.ts";
+import { basename } from "../../core/path.ts";
 import type { BackendLauncher, Plugin } from "../../core/registry.ts";
 
 /** How `permission_mode` answers `session/request_permission` (updates.ts answerPermission). */
 const PERMISSION_MODES = ["bypass", "read-only", "plan", "ask"] as const;
 
-export const acpLauncher: BackendLauncher = {
+/**
+ * The `acp` backend type. Its `command` is required (config.ts `commandRequired`): no one
+ * agent is the default, and a bare `gemini` without `--acp` would not speak ACP at all.
+ */
+export const acpLauncher: BackendLauncher & { commandRequired: boolean } = {
   type: "acp",
   defaultCommand: "gemini",
+  commandRequired: true,
   installHint: "the agent's own package, e.g. npm install -g @google/gemini-cli",
   permissionModes: PERMISSION_MODES,
   // A hand-off runs unattended: nobody is there to answer a permission request.
@@ -31,6 +37,19 @@ export const acpLauncher: BackendLauncher = {
       // The prompt goes in session/prompt (driver.ts): never in argv or the environment.
       stdin: null,
     };
+  },
+
+  // What the agent said at its last start: one that cannot resume is refused up front.
+  async checkResume({ command, backend }) {
+    const { knownResumeMethod } = await import("./resumable.ts");
+    if (knownResumeMethod(command) !== null) return;
+    throw new HandoffError(
+      `backend "${backend}": ${
+        basename(command)
+      } cannot resume a session (it offers neither session/load nor session/resume)`,
+      2,
+      `start a new run instead: handoff run -b ${backend} …`,
+    );
   },
 
   async drive(cli, task, prompt) {
@@ -69,4 +88,5 @@ export const acpLauncher: BackendLauncher = {
   },
 };
 
+/** The acp plugin: the `acp` backend type. */
 export const acpPlugin: Plugin = { name: "acp", backends: [acpLauncher] };

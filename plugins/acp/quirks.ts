@@ -24,6 +24,16 @@ export function modeFor(
   return asking && current !== asking ? asking : null;
 }
 
+/**
+ * True for an agent that answers `session/load` before it has replayed the conversation
+ * (Gemini CLI streams it afterwards): the driver then waits for the replay to go quiet
+ * before the new turn, so none of the old turn passes for the new one. Others replay
+ * first and cost no wait.
+ */
+export function replaysAfterLoad(agentName: string, command: string): boolean {
+  return agentName === "gemini-cli" || /gemini/i.test(basename(command));
+}
+
 /** Modes in which an agent asks before it edits or runs anything, in order of preference. */
 const ASKING_MODES = ["default", "read-only"];
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // A minimal ACP agent for the cases real agents do not show on demand: no loadSession
-// capability, a vendor request the client must refuse with -32601, offered modes, and a
-// stop reason taken from the prompt (`STOP: refusal`). It records what the client sent in
-// $FAKE_ACP_LOG (one JSON line per message).
+// capability, a vendor request the client must refuse with -32601, offered modes, a
+// stop reason taken from the prompt (`STOP: refusal`), and an error whose reason is in its
+// `data` (`FAIL`). It records what the client sent in $FAKE_ACP_LOG (one JSON line each).
 import { appendFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
@@ -46,6 +46,14 @@ createInterface({ input: process.stdin }).on("line", async (line) => {
   if (method === "session/set_mode") return send({ id, result: {} });
   if (method === "session/prompt") {
     const text = params.prompt.map((b) => b.text ?? "").join("");
+    // `FAIL`: an error answer whose reason is only in `data`, after some stderr.
+    if (text.includes("FAIL")) {
+      process.stderr.write("fake-agent: starting\nfake-agent: the quota is gone\n");
+      return send({
+        id,
+        error: { code: -32603, message: "Internal error", data: { details: "quota (fake)" } },
+      });
+    }
     const vendor = await ask("fake/vendor_thing", { x: 1 });
     const reply = vendor.error ? `vendor refused ${vendor.error.code}` : "vendor answered";
     send({
