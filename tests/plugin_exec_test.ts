@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withWorld, type World } from "./helpers/handoff.ts";
+import { writeManifest } from "./helpers/plugins.ts";
 
 /** A node plugin providing the command `greet`; `behaviour` picks how it misbehaves. */
 function pluginScript(behaviour: string, name = "greeter", version = "0.1.0"): string {
@@ -40,22 +41,18 @@ function writePlugin(
   behaviour = "ok",
   o: { version?: string; sources?: boolean } = {},
 ) {
-  Deno.mkdirSync(dir, { recursive: true });
-  Deno.writeTextFileSync(
-    join(dir, "handoff-plugin.json"),
-    JSON.stringify({
-      name: "greeter",
-      version: o.version ?? "0.1.0",
-      apiVersion: 1,
-      kind: "exec",
-      entry: "plugin.mjs",
-      description: "says hello",
-      provides: {
-        commands: [{ name: "greet", summary: "say hello" }],
-        ...(o.sources ? { sources: ["greeter-hooks"] } : {}),
-      },
-    }),
-  );
+  writeManifest(dir, {
+    name: "greeter",
+    version: o.version ?? "0.1.0",
+    apiVersion: 1,
+    kind: "exec",
+    entry: "plugin.mjs",
+    description: "says hello",
+    provides: {
+      commands: [{ name: "greet", summary: "say hello" }],
+      ...(o.sources ? { sources: ["greeter-hooks"] } : {}),
+    },
+  });
   Deno.writeTextFileSync(join(dir, "plugin.mjs"), pluginScript(behaviour, "greeter", o.version), {
     mode: 0o755,
   });

@@ -6,33 +6,30 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withWorld } from "./helpers/handoff.ts";
+import { writeManifest } from "./helpers/plugins.ts";
 
 /** A folder with the manifest of a plugin that provides one transport (named after it). */
-function writeManifest(
+function writeTransportManifest(
   dir: string,
   name: string,
   kind: "module" | "exec",
   entry: string,
   transport = name,
 ): void {
-  Deno.mkdirSync(dir, { recursive: true });
-  Deno.writeTextFileSync(
-    join(dir, "handoff-plugin.json"),
-    JSON.stringify({
-      name,
-      version: "0.1.0",
-      apiVersion: 1,
-      kind,
-      entry,
-      description: `the transport ${transport}`,
-      provides: { transports: [transport] },
-    }),
-  );
+  writeManifest(dir, {
+    name,
+    version: "0.1.0",
+    apiVersion: 1,
+    kind,
+    entry,
+    description: `the transport ${transport}`,
+    provides: { transports: [transport] },
+  });
 }
 
 /** A module plugin whose transport `lan` says the phone dials 127.0.0.1. */
 function writeLanPlugin(dir: string): void {
-  writeManifest(dir, "lan", "module", "plugin.js");
+  writeTransportManifest(dir, "lan", "module", "plugin.js");
   Deno.writeTextFileSync(
     join(dir, "plugin.js"),
     `export function activate(host) {
@@ -55,7 +52,7 @@ function writeLanPlugin(dir: string): void {
 
 /** An exec plugin whose transport answers with a hostile address and whose checks fail. */
 function writeBadPlugin(dir: string): void {
-  writeManifest(dir, "badnet", "exec", "plugin.mjs");
+  writeTransportManifest(dir, "badnet", "exec", "plugin.mjs");
   Deno.writeTextFileSync(
     join(dir, "plugin.mjs"),
     `#!/usr/bin/env node
@@ -137,7 +134,7 @@ const rawControl = (text: string) => ["\x1b", "\x07", "\u202e"].some((c) => text
 
 /** A module transport whose behaviour `mode.txt` in its folder picks at each call. */
 function writeTrickster(dir: string, transport = "trickster"): void {
-  writeManifest(dir, dir.split("/").pop()!, "module", "plugin.js", transport);
+  writeTransportManifest(dir, dir.split("/").pop()!, "module", "plugin.js", transport);
   Deno.writeTextFileSync(
     join(dir, "plugin.js"),
     `const mode = () => Deno.readTextFileSync(new URL("./mode.txt", import.meta.url)).trim();

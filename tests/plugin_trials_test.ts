@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pidsWith, waitFor, withWorld, type World } from "./helpers/handoff.ts";
+import { readManifest, writeManifest } from "./helpers/plugins.ts";
 
 /** An exec plugin (node) whose `command/run` and `source/parse` do what `how` says. */
 function writeExec(
@@ -14,23 +15,19 @@ function writeExec(
   name: string,
   o: { command?: string; summary?: string; source?: boolean; shebang?: string; how?: string },
 ) {
-  Deno.mkdirSync(dir, { recursive: true });
-  Deno.writeTextFileSync(
-    join(dir, "handoff-plugin.json"),
-    JSON.stringify({
-      name,
-      version: "0.1.0",
-      apiVersion: 1,
-      kind: "exec",
-      entry: "plugin.mjs",
-      provides: {
-        ...(o.command
-          ? { commands: [{ name: o.command, ...(o.summary ? { summary: o.summary } : {}) }] }
-          : {}),
-        ...(o.source ? { sources: [`${name}-src`] } : {}),
-      },
-    }),
-  );
+  writeManifest(dir, {
+    name,
+    version: "0.1.0",
+    apiVersion: 1,
+    kind: "exec",
+    entry: "plugin.mjs",
+    provides: {
+      ...(o.command
+        ? { commands: [{ name: o.command, ...(o.summary ? { summary: o.summary } : {}) }] }
+        : {}),
+      ...(o.source ? { sources: [`${name}-src`] } : {}),
+    },
+  });
   Deno.writeTextFileSync(
     join(dir, "plugin.mjs"),
     `${o.shebang ?? "#!/usr/bin/env node"}
@@ -65,18 +62,14 @@ createInterface({ input: process.stdin }).on("line", (line) => {
 
 /** A module source plugin whose module or activate() never settles. */
 function writeStuckModule(dir: string, name: string, where: "top-level" | "activate") {
-  Deno.mkdirSync(dir, { recursive: true });
-  Deno.writeTextFileSync(
-    join(dir, "handoff-plugin.json"),
-    JSON.stringify({
-      name,
-      version: "1.0.0",
-      apiVersion: 1,
-      kind: "module",
-      entry: "plugin.js",
-      provides: { sources: [`${name}-src`] },
-    }),
-  );
+  writeManifest(dir, {
+    name,
+    version: "1.0.0",
+    apiVersion: 1,
+    kind: "module",
+    entry: "plugin.js",
+    provides: { sources: [`${name}-src`] },
+  });
   Deno.writeTextFileSync(
     join(dir, "plugin.js"),
     where === "top-level"
@@ -259,9 +252,9 @@ Deno.test("required settings are named at add; a missing config.yaml is not cite
   await withWorld(async (w) => {
     const dir = join(w.dir, "needs");
     writeExec(dir, "needs", { command: "needs", summary: "s" });
-    const m = JSON.parse(Deno.readTextFileSync(join(dir, "handoff-plugin.json")));
+    const m = readManifest(dir);
     m.config = { url: { type: "string", required: true, description: "where" } };
-    Deno.writeTextFileSync(join(dir, "handoff-plugin.json"), JSON.stringify(m));
+    writeManifest(dir, m);
     Deno.removeSync(w.configFile);
     const add = await w.handoff(["plugin", "add", dir, "--yes"]);
     assert.equal(add.code, 0, add.stderr);
@@ -270,13 +263,13 @@ Deno.test("required settings are named at add; a missing config.yaml is not cite
 
     // A linked folder's manifest is read at add: verify says when it changed since.
     m.provides.commands[0].summary = "changed";
-    Deno.writeTextFileSync(join(dir, "handoff-plugin.json"), JSON.stringify(m));
+    writeManifest(dir, m);
     const verify = await w.handoff(["plugin", "verify", "needs"]);
     assert.equal(verify.code, 1);
     assert.match(verify.stdout, /handoff-plugin\.json changed since it was added/);
     // A misspelt manifest key is refused, not dropped.
     m.provide = m.provides;
-    Deno.writeTextFileSync(join(dir, "handoff-plugin.json"), JSON.stringify(m));
+    writeManifest(dir, m);
     const typo = await w.handoff(["plugin", "add", dir, "--yes"]);
     assert.equal(typo.code, 2);
     assert.match(typo.stderr, /provide: unknown key/);
