@@ -132,6 +132,15 @@ Deno.test("a command without a summary installs and runs; an unreadable lock ent
     assert.equal(removed.code, 0, removed.stderr);
     const after = await w.handoff(["plugin", "list"]);
     assert.doesNotMatch(after.stdout + after.stderr, /other/);
+    // remove deletes only a copy's own folder, never a path a hand-edited lock names.
+    const victim = join(w.dir, "victim");
+    Deno.mkdirSync(victim);
+    Deno.writeTextFileSync(join(victim, "keep"), "x");
+    const edited = JSON.parse(Deno.readTextFileSync(lockFile(w)));
+    Object.assign(edited.plugins.plain, { linked: false, path: victim });
+    Deno.writeTextFileSync(lockFile(w), JSON.stringify(edited));
+    assert.equal((await w.handoff(["plugin", "remove", "plain"])).code, 0);
+    assert.equal(Deno.readTextFileSync(join(victim, "keep")), "x");
   });
 });
 

@@ -64,6 +64,10 @@ export class ManifestError extends Error {}
 
 /** Plugin, backend, sink and source names: what fits a file name and a command line. */
 const NAME = /^[a-z][a-z0-9-]{0,39}$/;
+/** True for a plugin name: what is safe to put in a path under plugins/. */
+export function isPluginName(name: string): boolean {
+  return NAME.test(name);
+}
 const COMMAND_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 /** Names a plugin's command may not take: the manager's, and the hot paths main.ts runs first. */
 const RESERVED_COMMANDS = new Set([
