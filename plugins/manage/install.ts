@@ -199,7 +199,11 @@ export async function install(o: InstallOptions): Promise<LockEntry> {
     }
     removeIfThere(dest);
     Deno.renameSync(staged, dest);
-  } else if (previous && !previous.linked) removeIfThere(previous.path);
+  } else if (previous && !previous.linked) {
+    // The copy it replaces: its own folder under plugins/, never a path the lock names.
+    const copy = join(pluginsDir(o.home), m.name);
+    if (previous.path === copy) removeIfThere(copy);
+  }
   const now = new Date().toISOString();
   const entry: LockEntry = {
     source: o.source,
