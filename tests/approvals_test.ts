@@ -61,10 +61,13 @@ Deno.test("summaries are one escaped line; 'always' only when Claude Code offers
   assert.equal(pickOption(claudeOptions(null), "deny")?.kind, "reject_once");
 });
 
-Deno.test("request ids: 128 random bits, URL-safe, never repeated", () => {
+Deno.test("request ids: 128 random bits, URL-safe, never repeated, never read as an option", () => {
   const ids = new Set(Array.from({ length: 2000 }, newRequestId));
   assert.equal(ids.size, 2000);
-  for (const id of ids) assert.match(id, REQUEST_ID);
+  for (const id of ids) {
+    assert.match(id, REQUEST_ID);
+    assert.ok(!id.startsWith("-"), `${id} would pass for an option of handoff approve`);
+  }
 });
 
 Deno.test("gate verb arguments: hostile ids and messages are refused before any lookup", () => {

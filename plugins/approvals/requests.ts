@@ -140,11 +140,18 @@ function fromRow(r: Row): PermissionRequest {
   };
 }
 
-/** 128 random bits, URL-safe base64 without padding (22 characters). */
+/**
+ * 128 random bits, URL-safe base64 without padding (22 characters), never starting with
+ * "-": the id is typed as an argument (`handoff approve <id>`), where it would pass for
+ * an option.
+ */
 export function newRequestId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
-    .replace(/=+$/, "");
+  for (;;) {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    const id = btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
+      .replace(/=+$/, "");
+    if (!id.startsWith("-")) return id;
+  }
 }
 
 /** What a request id a phone sends must look like before it is looked up. */
