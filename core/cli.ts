@@ -6,7 +6,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { VERSION } from "./version.ts";
 import { EXIT, HandoffError } from "./errors.ts";
-import { err, errColors, out } from "./output.ts";
+import { err, errColors, escapeControls, out } from "./output.ts";
 import type { CommandContext, Registry } from "./registry.ts";
 import { probeHome, storageError, storageProblem } from "./storage_errors.ts";
 import { paths } from "./paths.ts";
@@ -160,8 +160,10 @@ export function reportError(e: unknown): number {
   if (problem === "cannot_open" || problem === "io") problem = probeHome(paths().home) ?? problem;
   if (problem) e = storageError(problem, paths());
   if (e instanceof HandoffError) {
-    err(`${c.red("handoff:")} ${e.message}\n`);
-    if (e.hint) err(`${c.dim("hint:")} ${e.hint}\n`);
+    // Messages quote what they refuse (a manifest's key, a lock's entry): never raw.
+    const shown = (text: string) => text.split("\n").map(escapeControls).join("\n");
+    err(`${c.red("handoff:")} ${shown(e.message)}\n`);
+    if (e.hint) err(`${c.dim("hint:")} ${shown(e.hint)}\n`);
     return e.exitCode;
   }
   err(

@@ -590,11 +590,11 @@ export async function loadPluginSettings(
   if (!isMap(plugins)) {
     throw configError(at("plugins"), "plugins must map plugin names to their settings");
   }
-  const raw = plugins[name] ?? {};
+  const raw = (Object.hasOwn(plugins, name) ? plugins[name] : null) ?? {};
   const base = `plugins.${name}`;
   if (!isMap(raw)) throw configError(at(base), `${base} must be a mapping`);
   for (const key of Object.keys(raw)) {
-    if (!(key in decl)) {
+    if (!Object.hasOwn(decl, key)) {
       const known = Object.keys(decl);
       throw configError(
         at(`${base}.${key}`),
@@ -606,7 +606,7 @@ export async function loadPluginSettings(
   }
   const out: Record<string, unknown> = {};
   for (const [key, d] of Object.entries(decl)) {
-    const v = raw[key];
+    const v = Object.hasOwn(raw, key) ? raw[key] : undefined;
     if (v === undefined || v === null) {
       if (d.required) {
         throw configError(

@@ -162,7 +162,9 @@ async function plan(req: RunRequest): Promise<Plan> {
       "start a new run instead",
     );
   }
-  if (req.parent) await launcher.checkResume?.({ command, backend: backend.name });
+  if (req.parent) {
+    await launcher.checkResume?.({ command, args: backend.args, backend: backend.name });
+  }
   return {
     backend,
     launcher,

@@ -98,14 +98,22 @@ export function lockPath(home: string): string {
 
 /**
  * True when the plugin lock names the plugin as disabled. For hot paths: it reads one
- * field, not the lock's parser and manifests; an unreadable lock disables nothing here
- * (the commands that manage plugins report it).
+ * field, not the lock's parser and manifests. No lock disables nothing; a lock that cannot
+ * be read answers `ifDamaged`: true where being off is the safe side (the gate, which then
+ * refuses phones, rather than letting a damaged file turn a disabled gate back on).
  */
-export function disabledInLock(home: string, name: string): boolean {
+export function disabledInLock(home: string, name: string, ifDamaged = false): boolean {
+  let text: string;
   try {
-    const lock = JSON.parse(Deno.readTextFileSync(lockPath(home)));
-    return Array.isArray(lock?.disabled) && lock.disabled.includes(name);
+    text = Deno.readTextFileSync(lockPath(home));
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound ? false : ifDamaged;
+  }
+  try {
+    const lock = JSON.parse(text);
+    if (!Array.isArray(lock?.disabled)) return ifDamaged;
+    return lock.disabled.includes(name);
   } catch {
-    return false;
+    return ifDamaged;
   }
 }

@@ -92,9 +92,10 @@ export interface BackendLauncher {
   drive?(cli: DrivenCli, task: LaunchTask, prompt: string): Promise<number>;
   /**
    * Refuses a resume before anything starts or is recorded: throws (a usage error, exit 2)
-   * when the CLI at `command` is known to be unable to continue a conversation.
+   * when the CLI (`command` with the backend's `args`) is known to be unable to continue
+   * a conversation.
    */
-  checkResume?(o: { command: string; backend: string }): void | Promise<void>;
+  checkResume?(o: { command: string; args: string[]; backend: string }): void | Promise<void>;
   /** True when usage events count the whole conversation, not just this run (codex). */
   usageIsThreadTotal?: boolean;
   /** Non-interactive run (fresh or resumed); the prompt goes to stdin. */
@@ -330,6 +331,10 @@ export class Registry {
   }
 
   use(plugin: Plugin, origin?: Omit<PluginOrigin, "name" | "enabled">): this {
+    // One name, one plugin: an installed one cannot pass for a first-party one.
+    if (this.plugins.some((p) => p.name === plugin.name) || this.origins.has(plugin.name)) {
+      throw new Error(`plugin ${plugin.name}: the name "${plugin.name}" is already registered`);
+    }
     for (const b of plugin.backends ?? []) {
       if (this.backendsByType.has(b.type)) {
         throw new Error(

@@ -15,10 +15,13 @@
  */
 export const hotCommands: Record<string, () => Promise<(args: string[]) => Promise<number>>> = {
   gate: async () => {
-    if (await isDisabled("gate")) {
+    if (await isDisabled("gate", true)) {
       return () => {
         console.log("error:denied");
-        console.error("handoff: the gate plugin is disabled (handoff plugin enable gate)");
+        console.error(
+          "handoff: the gate plugin is disabled, or plugins/lock.json cannot be read " +
+            "(handoff plugin list says which)",
+        );
         return Promise.resolve(1);
       };
     }
@@ -59,8 +62,8 @@ export const hotCommands: Record<string, () => Promise<(args: string[]) => Promi
   },
 };
 
-async function isDisabled(name: string): Promise<boolean> {
+async function isDisabled(name: string, ifDamaged = false): Promise<boolean> {
   // paths.ts, not lock.ts: the lock's parser and manifests stay out of the gate.
   const { disabledInLock, handoffHome } = await import("../core/paths.ts");
-  return disabledInLock(handoffHome(), name);
+  return disabledInLock(handoffHome(), name, ifDamaged);
 }

@@ -4,7 +4,8 @@
  * hook of theirs is called). This module must stay light: plugins import their heavy
  * parts inside their handlers.
  */
-import { errLine } from "../core/output.ts";
+import { errLine, escapeControls } from "../core/output.ts";
+import { isPluginName } from "../core/plugin/manifest.ts";
 import { Registry } from "../core/registry.ts";
 import type { Plugin } from "../core/registry.ts";
 import { handoffHome } from "../core/paths.ts";
@@ -74,9 +75,11 @@ export async function pluginRegistry(home = handoffHome()): Promise<Registry> {
   }
   // Known though not registered, so that info, disable and remove still find it.
   const broken = (name: string, problem: string, manifest: () => Promise<unknown>) => {
+    // A lock entry's name is only its key: shown escaped, and its hint only if removable.
+    const shown = escapeControls(name);
     errLine(
-      `handoff: warning: plugin ${name} skipped: ${problem} ` +
-        `(handoff plugin remove ${name}, then add it again)`,
+      `handoff: warning: plugin ${shown} skipped: ${escapeControls(problem)}` +
+        (isPluginName(name) ? ` (handoff plugin remove ${name}, then add it again)` : ""),
     );
     registry.skip({ name, origin: "installed", manifest, problem });
   };

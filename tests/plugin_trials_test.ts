@@ -44,7 +44,9 @@ createInterface({ input: process.stdin }).on("line", (line) => {
     if (how === "busy") {
       writeFileSync(params.args[0], String(process.pid));
       process.stdin.pause();
-      process.on("SIGINT", () => {}); // a plugin that ignores Ctrl-C still stops on SIGTERM
+      // A plugin that ignores both still stops: SIGTERM, then SIGKILL after a grace period.
+      process.on("SIGINT", () => {});
+      process.on("SIGTERM", () => {});
       setInterval(() => {}, 1000);
       return;
     }
@@ -178,6 +180,21 @@ Deno.test("consent names the interpreter of the files about to be installed, on 
     const forcedDry = await w.handoff(["plugin", "upgrade", "--all", "--force", "--dry-run"]);
     assert.match(forcedDry.stderr, /up to date .*--force would install it again/);
     assert.match(forcedDry.stderr, /0 plugin\(s\) would be upgraded/);
+    // Linking the installed copy itself is refused (it would be deleted as the old entry).
+    const self = await w.handoff(["plugin", "add", join(w.home, "plugins", "interp"), "--yes"]);
+    assert.equal(self.code, 2, self.stderr);
+    assert.match(self.stderr, /inside handoff's plugins folder/);
+    assert.ok(Deno.statSync(join(w.home, "plugins", "interp", "plugin.mjs")).isFile);
+    // A source that now holds another plugin is not installed beside the old one.
+    const renamed = readManifest(work);
+    renamed.name = "renamed";
+    writeManifest(work, renamed);
+    await git(work, "commit", "-q", "-am", "three");
+    await git(work, "push", "-q", bare, "main");
+    const other = await w.handoff(["plugin", "upgrade", "interp", "--yes"]);
+    assert.equal(other.code, 2, other.stderr);
+    assert.match(other.stderr, /now holds the plugin "renamed", not "interp"/);
+    assert.throws(() => Deno.statSync(join(w.home, "plugins", "renamed")));
     const unknown = await w.handoff(["plugin", "upgrade", "nosuch"]);
     assert.equal(unknown.code, 1);
     const manage = await w.handoff(["plugin", "remove", "manage"]);
@@ -282,5 +299,37 @@ Deno.test("required settings are named at add; a missing config.yaml is not cite
     const typo = await w.handoff(["plugin", "add", dir, "--yes"]);
     assert.equal(typo.code, 2);
     assert.match(typo.stderr, /provide: unknown key/);
+    // A key that would drive the terminal is shown escaped.
+    delete m.provide;
+    m["\u001b[2Jx"] = 1;
+    writeManifest(dir, m);
+    const sly = await w.handoff(["plugin", "add", dir, "--yes"]);
+    assert.equal(sly.code, 2);
+    assert.doesNotMatch(sly.stderr, /\u001b/);
+    assert.match(sly.stderr, /\\u001b\[2Jx: unknown key/);
+  });
+});
+
+Deno.test("a disabled gate refuses phones, and so does a damaged lock (it could have disabled it)", async () => {
+  await withWorld(async (w) => {
+    const fp = "SHA256:" + "A".repeat(43);
+    const gate = () => w.handoff(["gate", fp], { env: { SSH_ORIGINAL_COMMAND: "list" } });
+    assert.doesNotMatch((await gate()).stdout, /error:denied/);
+    // (Disabled the way `plugin disable` records it; the plugins that need it go first.)
+    Deno.mkdirSync(join(w.home, "plugins"), { recursive: true });
+    Deno.writeTextFileSync(
+      lockFile(w),
+      JSON.stringify({ lockVersion: 1, plugins: {}, disabled: ["gate"] }),
+    );
+    assert.match((await gate()).stdout, /^error:denied/);
+    // A damaged lock must not turn the disabled gate back on.
+    Deno.writeTextFileSync(lockFile(w), '{"lockVersion":1, "disabled": ["gate"');
+    const damaged = await gate();
+    assert.match(damaged.stdout, /^error:denied/);
+    assert.match(damaged.stderr, /plugins\/lock\.json cannot be read/);
+    // notify still records: losing an event is the worse side there.
+    const hook = await w.handoff(["notify", "-m", "recorded anyway"]);
+    assert.equal(hook.code, 0, hook.stderr);
+    assert.match((await w.handoff(["events", "--json"])).stdout, /recorded anyway/);
   });
 });

@@ -133,9 +133,22 @@ Deno.test("lock: a damaged file is an error that says what to do; entries are re
     "f",
   );
   assert.deepEqual(Object.keys(mixed.plugins), []);
-  assert.match(mixed.unreadable.x.problem, /manifest's version/);
+  assert.match(mixed.unreadable.x.problem, /linked is not true or false/);
   assert.match(mixed.unreadable.y.problem, /no path/);
   assert.deepEqual(mixed.unreadable.x.raw, { path: "/p", manifest: { name: "x" } });
+  // Fields the consent check trusts are checked; a name is never Object's own.
+  const odd = parseLock(
+    JSON.stringify({
+      lockVersion: 1,
+      plugins: {
+        y: { path: "/p", linked: "no", source: "s", files: {}, consent: { digest: "d" } },
+      },
+    }),
+    "f",
+  );
+  assert.match(odd.unreadable.y.problem, /linked is not true or false/);
+  assert.equal(odd.plugins["constructor"], undefined);
+  assert.equal(odd.unreadable["toString"], undefined);
   const ok = parseLock(
     JSON.stringify({ lockVersion: 1, plugins: {}, disabled: ["phone", 3] }),
     "f",

@@ -6,7 +6,7 @@
  *   exec    the entry program is started once per handoff process (JSON-RPC on stdio)
  *   module  the entry module is imported by its absolute real path and handed the host API
  */
-import { err, errLine, escapeControls, isVisibleText, out } from "../output.ts";
+import { err, errLine, isVisibleText, out } from "../output.ts";
 import { io } from "../io.ts";
 import { join, toFileUrl } from "../path.ts";
 import { checkRunEvents, type RunEvent } from "../events.ts";
@@ -177,7 +177,7 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
         mod = await within(name, "loading its module", limit, import(toFileUrl(real).href));
       } catch (e) {
         if (e instanceof PluginError) throw e;
-        throw new PluginError(name, `its module failed to load: ${(e as Error).message}`);
+        throw new PluginError(name, `its module failed to load: ${thrown(e)}`);
       }
       const activate = (mod.activate ?? mod.default) as ((h: HostApi) => unknown) | undefined;
       if (typeof activate !== "function") {
@@ -193,9 +193,14 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
         );
       } catch (e) {
         if (e instanceof PluginError) throw e;
-        throw new PluginError(name, `activate() failed: ${(e as Error).message}`);
+        throw new PluginError(name, `activate() failed: ${thrown(e)}`);
       }
-      return { plugin: checkModulePlugin(entry, plugin) };
+      try {
+        return { plugin: checkModulePlugin(entry, plugin) };
+      } catch (e) {
+        if (e instanceof PluginError) throw e;
+        throw new PluginError(name, `what activate() returned cannot be read: ${thrown(e)}`);
+      }
     })();
     // A failed load is not cached: the next call tries again (a sink's retry, say).
     loading.catch(() => loading = null);
@@ -223,10 +228,7 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
     } catch (e) {
       if (e instanceof PluginError) throw e;
       // A module's message reaches the terminal: its control characters are shown escaped.
-      throw new PluginError(
-        name,
-        `${method} failed: ${escapeControls(String((e as Error)?.message ?? e))}`,
-      );
+      throw new PluginError(name, `${method} failed: ${thrown(e)}`);
     }
   };
 
@@ -298,11 +300,11 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
       // A command runs as long as its user wants (a day at most); Ctrl-C or SIGTERM stops
       // the plugin with handoff, as it would a program of handoff's own.
       const proc = loaded.proc;
-      const stop = (sig: Deno.Signal) => () => {
-        proc.signal(sig);
+      const stop = async () => {
+        await proc.terminate();
         Deno.exit(130);
       };
-      const handlers = (["SIGINT", "SIGTERM"] as const).map((sig) => [sig, stop(sig)] as const);
+      const handlers = (["SIGINT", "SIGTERM"] as const).map((sig) => [sig, stop] as const);
       for (const [sig, h] of handlers) Deno.addSignalListener(sig, h);
       let r: { exitCode?: unknown } | null;
       try {
@@ -315,19 +317,24 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
       } finally {
         for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
       }
-      const code = r?.exitCode;
-      return typeof code === "number" && Number.isInteger(code) && code >= 0 && code < 256
-        ? code
-        : 1;
+      return exitCode(r?.exitCode);
     }
     const spec = loaded.plugin!.commands!.find((x) => x.name === command)!;
     if (!spec.run) throw new PluginError(name, `command ${command} has no run(args) function`);
+    let code: unknown;
     try {
-      return await spec.run(args);
+      const run = spec.run;
+      code = await within(
+        name,
+        `command ${command}`,
+        COMMAND_TIMEOUT_MS,
+        Promise.resolve().then(() => run(args)),
+      );
     } catch (e) {
       if (e instanceof PluginError) throw e;
-      throw new PluginError(name, `command ${command} failed: ${(e as Error).message}`);
+      throw new PluginError(name, `command ${command} failed: ${thrown(e)}`);
     }
+    return exitCode(code);
   };
 
   const source = (sourceName: string): NotificationSource => ({
@@ -394,6 +401,20 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
     sinks: m.provides.sinks.map(sink),
     transports: m.provides.transports.map(transport),
   };
+}
+
+/** A command's answer as an exit status: an integer 0–255, anything else 1. */
+function exitCode(code: unknown): number {
+  return typeof code === "number" && Number.isInteger(code) && code >= 0 && code < 256 ? code : 1;
+}
+
+/** What a plugin threw, as text: it may throw anything (null, a string, a Proxy). */
+function thrown(e: unknown): string {
+  try {
+    return e instanceof Error ? e.message : String(e);
+  } catch {
+    return "something that is not an error";
+  }
 }
 
 /** The promise's answer, or a PluginError once `ms` have passed without one. */

@@ -45,7 +45,12 @@ export interface Lock {
 export { lockPath, pluginsDir } from "../paths.ts";
 
 export function emptyLock(): Lock {
-  return { lockVersion: 1, plugins: {}, disabled: [], unreadable: {} };
+  return { lockVersion: 1, plugins: byName(), disabled: [], unreadable: byName() };
+}
+
+/** A map by plugin name with no prototype: `constructor` is a name, not Object's. */
+function byName<T>(): Record<string, T> {
+  return Object.create(null);
 }
 
 /** The lock, or an empty one when nothing was ever installed. A damaged lock is an error. */
@@ -81,8 +86,8 @@ export function parseLock(text: string, file: string): Lock {
     throw damaged("not a lock file this handoff writes (lockVersion 1)");
   }
   // One bad entry costs that plugin, not every other one.
-  const plugins: Record<string, LockEntry> = {};
-  const unreadable: Lock["unreadable"] = {};
+  const plugins = byName<LockEntry>();
+  const unreadable: Lock["unreadable"] = byName();
   for (const [name, entry] of Object.entries(o.plugins ?? {})) {
     const problem = entryProblem(name, entry);
     if (problem) unreadable[name] = { raw: entry, problem };
@@ -98,6 +103,11 @@ function entryProblem(name: string, entry: LockEntry | null): string | null {
   if (!entry || typeof entry !== "object" || typeof entry.path !== "string") {
     return "it has no path";
   }
+  // The consent check trusts these: a hand-edited `linked: "no"` must not skip it.
+  if (typeof entry.linked !== "boolean") return "its linked is not true or false";
+  if (typeof entry.source !== "string") return "its source is not text";
+  if (!entry.files || typeof entry.files !== "object") return "it lists no files";
+  if (typeof entry.consent?.digest !== "string") return "it records no consent";
   try {
     const m = parseManifest(JSON.stringify(entry.manifest));
     if (m.name !== name) return `its manifest names "${m.name}"`;

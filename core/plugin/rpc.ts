@@ -26,7 +26,8 @@ const STDERR_TAIL = 2000;
 export class PluginError extends HandoffError {
   constructor(readonly plugin: string, what: string) {
     super(
-      `plugin ${plugin}: ${what}`,
+      // What a plugin says reaches the terminal: its control characters are shown escaped.
+      `plugin ${plugin}: ${escapeControls(what)}`,
       1,
       `handoff plugin info ${plugin} shows what it is; handoff plugin disable ${plugin} turns it off`,
     );
@@ -188,7 +189,15 @@ export class PluginProcess {
     clearTimeout(timer);
   }
 
-  /** Sends the plugin a signal (Ctrl-C during its command, handoff exiting). */
+  /** SIGTERM, then SIGKILL if it is still there after `graceMs` (Ctrl-C during a command). */
+  async terminate(graceMs = 2000): Promise<void> {
+    this.signal("SIGTERM");
+    const timer = setTimeout(() => this.kill(), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /** Sends the plugin a signal (handoff exiting). */
   signal(sig: Deno.Signal): void {
     try {
       this.child.kill(sig);

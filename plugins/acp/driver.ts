@@ -315,7 +315,7 @@ export async function driveAcp(
     agent.initialized = true;
     const caps = isMap(init?.agentCapabilities) ? init.agentCapabilities : {};
     // So that the next resume of an agent that cannot resume is refused before it starts.
-    noteResumeMethod(task.argv[0], resumeMethod(caps));
+    noteResumeMethod(task.argv, resumeMethod(caps));
     let session: Json;
     if (task.resumeSession) {
       loading = true;

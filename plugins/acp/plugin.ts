@@ -40,9 +40,9 @@ export const acpLauncher: BackendLauncher & { commandRequired: boolean } = {
   },
 
   // What the agent said at its last start: one that cannot resume is refused up front.
-  async checkResume({ command, backend }) {
+  async checkResume({ command, args, backend }) {
     const { knownResumeMethod } = await import("./resumable.ts");
-    if (knownResumeMethod(command) !== null) return;
+    if (knownResumeMethod([command, ...args]) !== null) return;
     throw new HandoffError(
       `backend "${backend}": ${
         basename(command)

@@ -1,5 +1,7 @@
 /** `handoff plugin add <source>`: fetch, show what will run, ask, install, lock. */
 import { handoffHome } from "../../core/paths.ts";
+import { usageError } from "../../core/errors.ts";
+import { isAbsolute, relative } from "../../core/path.ts";
 import { errColors, errLine, jsonVisible, outLine } from "../../core/output.ts";
 import { ensurePrivateDir } from "../../core/paths.ts";
 import { pluginsDir } from "../../core/plugin/lock.ts";
@@ -9,6 +11,16 @@ import type { Manifest } from "../../core/plugin/manifest.ts";
 import { fetchSource, parseSource } from "./source.ts";
 import { install, removeIfThere } from "./install.ts";
 import { initSinkCursors } from "./sinks.ts";
+
+/** True when `path` is `dir` or inside it, links resolved. */
+function insideDir(path: string, dir: string): boolean {
+  try {
+    const rel = relative(Deno.realPathSync(dir), Deno.realPathSync(path));
+    return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+  } catch {
+    return false;
+  }
+}
 
 function isDir(p: string): boolean {
   try {
@@ -43,6 +55,13 @@ export async function add(
     else errLine(`handoff: --pin is for git and npm sources; ${spec.kind} ignores it`);
   }
   ensurePrivateDir(pluginsDir(home));
+  if (spec.kind === "dir" && insideDir(spec.path, pluginsDir(home))) {
+    // Linking an installed copy would have the copy deleted as the entry it replaces.
+    throw usageError(
+      `${spec.path} is inside handoff's plugins folder (an installed copy)`,
+      "add the plugin from its own source: a folder of yours, a git URL, npm: or a tarball",
+    );
+  }
   const staging = Deno.makeTempDirSync({ dir: pluginsDir(home), prefix: ".staging-" });
   try {
     if (spec.kind !== "dir") errLine(`fetching ${source} …`);

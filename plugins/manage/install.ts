@@ -120,6 +120,8 @@ export function clash(m: Manifest, registry: Registry): string | null {
 
 export interface InstallOptions {
   home: string;
+  /** On upgrade: the name the plugin had (a source that now names another is refused). */
+  expectName?: string;
   source: string;
   fetched: Fetched;
   pinned: string | null;
@@ -154,6 +156,12 @@ export function removeIfThere(path: string): void {
 /** Installs (or replaces) the plugin; returns its lock entry. Throws before any change. */
 export async function install(o: InstallOptions): Promise<LockEntry> {
   const m = readPluginFolder(o.fetched.dir);
+  if (o.expectName && m.name !== o.expectName) {
+    throw usageError(
+      `${o.source} now holds the plugin "${m.name}", not "${o.expectName}"`,
+      `to switch: handoff plugin remove ${o.expectName}, then handoff plugin add ${o.source}`,
+    );
+  }
   const lock = readLock(o.home);
   const previous = lock.plugins[m.name];
   const problem = clash(m, o.registry);
@@ -202,7 +210,7 @@ export async function install(o: InstallOptions): Promise<LockEntry> {
   } else if (previous && !previous.linked) {
     // The copy it replaces: its own folder under plugins/, never a path the lock names.
     const copy = join(pluginsDir(o.home), m.name);
-    if (previous.path === copy) removeIfThere(copy);
+    if (previous.path === copy && copy !== o.fetched.dir) removeIfThere(copy);
   }
   const now = new Date().toISOString();
   const entry: LockEntry = {

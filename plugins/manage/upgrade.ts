@@ -50,15 +50,10 @@ async function upgradeOne(
         ? `${name}: installing ${e.resolved ?? e.manifest.version} again (--force)`
         : `${name}: ${e.resolved ?? e.manifest.version} → ${fetched.resolved ?? "?"}`,
     );
-    if (f.force && e.pinned) {
-      errLine(
-        `${name}: no longer pinned to ${e.pinned} (--force); ` +
-          `handoff plugin add ${e.source} --pin REF pins it again`,
-      );
-    }
     if (f.dryRun) return "upgraded";
     const entry = await install({
       home,
+      expectName: name,
       source: e.source,
       fetched,
       pinned: f.force ? null : e.pinned,
@@ -67,6 +62,12 @@ async function upgradeOne(
     });
     await initSinkCursors(home, entry.manifest);
     errLine(`${errColors().green("✓")} ${name} ${entry.manifest.version} installed`);
+    if (f.force && e.pinned) {
+      errLine(
+        `${name}: no longer pinned to ${e.pinned} (--force); ` +
+          `handoff plugin add ${e.source} --pin REF pins it again`,
+      );
+    }
     return "upgraded";
   } finally {
     removeIfThere(staging);
@@ -78,8 +79,8 @@ export async function upgrade(
   name: string | undefined,
   f: { all?: boolean; dryRun?: boolean; force?: boolean; yes?: boolean },
 ): Promise<number> {
-  if (!name && !f.all) {
-    throw usageError("name a plugin, or pass --all", "handoff plugin list shows them");
+  if (!name === !f.all) {
+    throw usageError("name a plugin, or pass --all (not both)", "handoff plugin list shows them");
   }
   const home = handoffHome();
   const lock = readLock(home);

@@ -1,6 +1,6 @@
 /** `handoff plugin verify [name]`: do the installed files still match what was agreed to? */
 import { notFound } from "../../core/errors.ts";
-import { errLine, jsonVisible, outLine } from "../../core/output.ts";
+import { errLine, escapeControls, jsonVisible, outLine } from "../../core/output.ts";
 import { handoffHome } from "../../core/paths.ts";
 import { type LockEntry, readLock } from "../../core/plugin/lock.ts";
 import { changedFiles, hashTree, treeDigest } from "../../core/plugin/digest.ts";
@@ -55,7 +55,8 @@ export function verify(
     if (state === "changed" || state === "unreadable" || state === "stale") bad++;
     if (f.json) outLine(jsonVisible({ name: n, state, changed }));
     else {
-      outLine(
+      // A lock key and a plugin's files' names are not ours: shown escaped.
+      outLine(escapeControls(
         `${n}: ${
           state === "ok"
             ? "ok (matches what you agreed to)"
@@ -66,7 +67,7 @@ export function verify(
               `handoff plugin add ${e.path} takes the new one`
             : `${state.toUpperCase()}: ${changed.join(", ")}`
         }`,
-      );
+      ));
     }
   }
   if (names.length === 0) errLine("no plugins installed");
