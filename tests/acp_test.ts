@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { answerPermission, toolSummary, Turn } from "../plugins/acp/updates.ts";
 import { agentEnv, modeFor, replaysAfterLoad } from "../plugins/acp/quirks.ts";
-import { resumeMethod } from "../plugins/acp/resumable.ts";
+import { knownResumeMethod, noteResumeMethod, resumeMethod } from "../plugins/acp/resumable.ts";
 import { withGeminiWorld } from "./helpers/gemini.ts";
 import type { FakeServer } from "./fakes/serve.ts";
 import {
@@ -721,4 +721,28 @@ Deno.test("acp quirks: the mode that makes an agent ask; opencode's permissions 
   assert.equal(env.A, "1");
   assert.deepEqual(agentEnv("/usr/bin/opencode", "bypass", { A: "1" }), { A: "1" });
   assert.deepEqual(agentEnv("/usr/bin/qwen", "read-only", { A: "1" }), { A: "1" });
+});
+
+Deno.test("acp resume notes: one per argv and program build; an upgraded agent is asked again", () => {
+  const home = Deno.makeTempDirSync();
+  const before = Deno.env.get("HANDOFF_HOME");
+  Deno.env.set("HANDOFF_HOME", home);
+  try {
+    const agent = join(home, "agent");
+    Deno.writeTextFileSync(agent, "v1");
+    noteResumeMethod([agent, "a.mjs"], null);
+    noteResumeMethod([agent, "b.mjs"], "session/load");
+    assert.equal(knownResumeMethod([agent, "a.mjs"]), null);
+    assert.equal(knownResumeMethod([agent, "b.mjs"]), "session/load");
+    assert.equal(knownResumeMethod([agent]), undefined, "other args: another agent");
+    Deno.writeTextFileSync(agent, "version 2");
+    assert.equal(knownResumeMethod([agent, "a.mjs"]), undefined, "a new build is unknown");
+    // A damaged note is no note.
+    Deno.writeTextFileSync(join(home, "plugins", ".data", "acp", "resume-support.json"), "[1,");
+    assert.equal(knownResumeMethod([agent, "b.mjs"]), undefined);
+  } finally {
+    if (before === undefined) Deno.env.delete("HANDOFF_HOME");
+    else Deno.env.set("HANDOFF_HOME", before);
+    Deno.removeSync(home, { recursive: true });
+  }
 });
