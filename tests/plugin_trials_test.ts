@@ -126,6 +126,15 @@ Deno.test("a command without a summary installs and runs; an unreadable lock ent
     const verify = await w.handoff(["plugin", "verify"]);
     assert.equal(verify.code, 1);
     assert.match(verify.stdout, /other: UNREADABLE: its lock entry/);
+    const upgrade = await w.handoff(["plugin", "upgrade", "other"]);
+    assert.equal(upgrade.code, 1);
+    assert.match(
+      upgrade.stderr,
+      /other: its lock entry cannot be read .*hint: handoff plugin remove other/s,
+    );
+    const all = await w.handoff(["plugin", "upgrade", "--all", "--dry-run"]);
+    assert.equal(all.code, 1);
+    assert.match(all.stderr, /other: skipped: its lock entry cannot be read/);
     // Another plugin command writes the lock: the unreadable entry is kept as it was.
     assert.equal((await w.handoff(["plugin", "disable", "plain"])).code, 0);
     const kept = JSON.parse(Deno.readTextFileSync(lockFile(w)));

@@ -5,7 +5,7 @@
  * (a pinned one moves only with --force).
  */
 import { HandoffError, notFound, usageError } from "../../core/errors.ts";
-import { errColors, errLine } from "../../core/output.ts";
+import { errColors, errLine, escapeControls } from "../../core/output.ts";
 import { handoffHome } from "../../core/paths.ts";
 import { type LockEntry, pluginsDir, readLock } from "../../core/plugin/lock.ts";
 import type { CommandContext } from "../../core/registry.ts";
@@ -86,6 +86,14 @@ export async function upgrade(
   const lock = readLock(home);
   if (name) {
     const e = lock.plugins[name];
+    const broken = lock.unreadable[name];
+    if (broken) {
+      throw new HandoffError(
+        `${name}: its lock entry cannot be read (${broken.problem}): nothing to upgrade from`,
+        1,
+        `handoff plugin remove ${name}, then add it again`,
+      );
+    }
     if (!e) {
       throw notFound(
         `no installed plugin named "${name}"`,
@@ -106,6 +114,10 @@ export async function upgrade(
       const hint = err instanceof HandoffError && err.hint ? `\n  hint: ${err.hint}` : "";
       errLine(`${e.manifest.name}: ${(err as Error).message} (kept as it was)${hint}`);
     }
+  }
+  for (const [n, u] of Object.entries(lock.unreadable)) {
+    failed++;
+    errLine(escapeControls(`${n}: skipped: its lock entry cannot be read (${u.problem})`));
   }
   if (f.dryRun) errLine(`${changed} plugin(s) would be upgraded (dry run: nothing changed)`);
   return failed ? 1 : 0;
