@@ -22,7 +22,7 @@ import {
   withWorld,
   type World,
 } from "./helpers/handoff.ts";
-import { REPO_ROOT } from "./helpers/agents.ts";
+import { FAKE_ACP_AGENT, REPO_ROOT } from "./helpers/agents.ts";
 import { addDevice } from "./helpers/devices.ts";
 import { runHandoff } from "./helpers/handoff.ts";
 
@@ -372,7 +372,7 @@ Deno.test("acp backend with a minimal agent: vendor requests get -32601, mode is
     assert.match(timed.stderr, /timed out after 2(\.0)?s: stopping the backend/);
     assert.equal(Deno.readTextFileSync(log).split("session/cancel").length, before + 1);
     // handoff killed outright: the run ends lost, and the agent does not outlive it.
-    const agentPath = join(REPO_ROOT, "tests", "fakes", "fake_acp_agent.mjs");
+    const agentPath = FAKE_ACP_AGENT;
     const doomed = w.spawn(["run", "-b", "mini", "HANG again"]);
     const lost = runIdOf(new TextDecoder().decode((await doomed.stdout.getReader().read()).value));
     await waitFor(() => Deno.readTextFileSync(log).includes("HANG again"));
@@ -391,14 +391,14 @@ Deno.test("acp backend with a minimal agent: vendor requests get -32601, mode is
     config: (w) =>
       `${defaultConfig(w)}  mini:
     type: acp
-    command: ${join(REPO_ROOT, "tests", "fakes", "fake_acp_agent.mjs")}
+    command: ${FAKE_ACP_AGENT}
     model: fake
     mode: code
     env:
       FAKE_ACP_LOG: ${join(w.dir, "acp.log")}
   nosid:
     type: acp
-    command: ${join(REPO_ROOT, "tests", "fakes", "fake_acp_agent.mjs")}
+    command: ${FAKE_ACP_AGENT}
     model: fake
     env:
       FAKE_ACP_NO_SESSION_ID: "1"
@@ -436,7 +436,7 @@ Deno.test("acp failures say why: error.data and the agent's stderr, a command th
     config: (w) =>
       `${defaultConfig(w)}  mini:
     type: acp
-    command: ${join(REPO_ROOT, "tests", "fakes", "fake_acp_agent.mjs")}
+    command: ${FAKE_ACP_AGENT}
     model: fake
   cat:
     type: acp

@@ -4,9 +4,8 @@
  * not installed and a token that is not set, each with its fix; the check runs are removed.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { defaultConfig, listRuns, withWorld } from "./helpers/handoff.ts";
-import { REPO_ROOT } from "./helpers/agents.ts";
+import { FAKE_ACP_AGENT } from "./helpers/agents.ts";
 
 Deno.test("backends check: answered, resume, version and time per backend; each failure with its fix", async () => {
   await withWorld(async (w) => {
@@ -39,7 +38,7 @@ Deno.test("backends check: answered, resume, version and time per backend; each 
     config: (w) =>
       `${defaultConfig(w)}  mini:
     type: acp
-    command: ${join(REPO_ROOT, "tests", "fakes", "fake_acp_agent.mjs")}
+    command: ${FAKE_ACP_AGENT}
     model: fake
   gone:
     type: claude

@@ -6,6 +6,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** The tests' minimal ACP agent (no loadSession, vendor requests, refusals on demand). */
+export const FAKE_ACP_AGENT = join(REPO_ROOT, "tests", "fakes", "fake_acp_agent.mjs");
 export const BIN_DIR = join(REPO_ROOT, "node_modules", ".bin");
 export const CLAUDE_BIN = join(BIN_DIR, "claude");
 export const CODEX_BIN = join(BIN_DIR, "codex");
