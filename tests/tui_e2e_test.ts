@@ -332,8 +332,11 @@ Deno.test("tui: a live run's spinner turns to success; tail follows it; kill ask
     // ends the screen closes by itself and leaves what plain `tail` prints.
     const tp = await handoffPane(t, w, "tail", ["tail", quick.id]);
     s = await t.waitFor(tp, has("[2 Output]", "$ sleep 3"), 15_000);
-    // While it runs, the header shows the token tally so far (cost comes with the result).
-    assert.match(lines(s)[0], /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] running · .*quick · \d+\.\ds · \d+\/\d+/);
+    // While it runs, the header shows the token tally so far (cost comes with the result);
+    // the tally may land a poll after the tool line, so it is waited for, still running.
+    const tally = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] running · .*quick · \d+\.\ds · \d+\/\d+/;
+    s = await t.waitFor(tp, (x) => tally.test(lines(x)[0]), 2_500);
+    assert.match(lines(s)[0], tally);
     await t.waitFor(p, (x) => selected(x).includes("✓ success"), 15_000);
     assert.equal(await paneExit(t, tp), "0");
     const tailed = (await t.tmux("capture-pane", "-p", "-J", "-t", tp + ":")).stdout;
