@@ -22,8 +22,11 @@ export class RpcError extends Error {
 export const METHOD_NOT_FOUND = -32601;
 
 export interface PeerOptions {
-  /** Called once per message that is not JSON-RPC or answers no request. */
-  onProtocolError?: (what: string) => void;
+  /**
+   * Called once per message that is not JSON-RPC or answers no request; `excerpt` is the
+   * offending line's start (quoted) when it was not JSON-RPC at all.
+   */
+  onProtocolError?: (what: string, excerpt?: string) => void;
   /** A request from the other side; the default answers -32601. */
   onRequest?: (method: string, params: unknown) => Promise<unknown>;
   onNotification?: (method: string, params: unknown) => void;
@@ -135,9 +138,8 @@ export class JsonRpcPeer {
       if (!isMap(parsed)) throw new Error();
       msg = parsed;
     } catch {
-      this.o.onProtocolError?.(
-        `sent something that is not JSON-RPC: ${JSON.stringify(line.slice(0, 80))}`,
-      );
+      const excerpt = JSON.stringify(line.slice(0, 80));
+      this.o.onProtocolError?.(`sent something that is not JSON-RPC: ${excerpt}`, excerpt);
       return;
     }
     if (typeof msg.method === "string") {

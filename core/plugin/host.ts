@@ -172,29 +172,22 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
       // A module that never settles (a top-level await, a hung activate()) must not hang
       // the command that needed it: it has the handshake's time, as an exec plugin has.
       const limit = envMs("HANDOFF_PLUGIN_HANDSHAKE_MS", HANDSHAKE_TIMEOUT_MS);
-      let mod: Record<string, unknown>;
-      try {
-        mod = await within(name, "loading its module", limit, import(toFileUrl(real).href));
-      } catch (e) {
-        if (e instanceof PluginError) throw e;
-        throw new PluginError(name, `its module failed to load: ${thrown(e)}`);
-      }
+      const mod: Record<string, unknown> = await within(
+        name,
+        { what: "loading its module", failed: "its module failed to load" },
+        limit,
+        () => import(toFileUrl(real).href),
+      );
       const activate = (mod.activate ?? mod.default) as ((h: HostApi) => unknown) | undefined;
       if (typeof activate !== "function") {
         throw new PluginError(name, "its module exports no activate(host) function");
       }
-      let plugin: unknown;
-      try {
-        plugin = await within(
-          name,
-          "activate()",
-          limit,
-          Promise.resolve(activate(hostApi(entry, opts.home, config))),
-        );
-      } catch (e) {
-        if (e instanceof PluginError) throw e;
-        throw new PluginError(name, `activate() failed: ${thrown(e)}`);
-      }
+      const plugin = await within(
+        name,
+        { what: "activate()" },
+        limit,
+        () => activate(hostApi(entry, opts.home, config)),
+      );
       try {
         return { plugin: checkModulePlugin(entry, plugin) };
       } catch (e) {
@@ -223,13 +216,7 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
       loaded = await load();
     }
     if (loaded.proc) return await loaded.proc.request(method, params, timeoutMs) as T;
-    try {
-      return await within(name, method, timeoutMs, Promise.resolve(viaModule(loaded.plugin!)));
-    } catch (e) {
-      if (e instanceof PluginError) throw e;
-      // A module's message reaches the terminal: its control characters are shown escaped.
-      throw new PluginError(name, `${method} failed: ${thrown(e)}`);
-    }
+    return await within(name, { what: method }, timeoutMs, () => viaModule(loaded.plugin!));
   };
 
   const backend = (decl: BackendDecl): BackendLauncher => {
@@ -321,20 +308,10 @@ export function installedPlugin(entry: LockEntry, opts: HostOptions): Plugin {
     }
     const spec = loaded.plugin!.commands!.find((x) => x.name === command)!;
     if (!spec.run) throw new PluginError(name, `command ${command} has no run(args) function`);
-    let code: unknown;
-    try {
-      const run = spec.run;
-      code = await within(
-        name,
-        `command ${command}`,
-        COMMAND_TIMEOUT_MS,
-        Promise.resolve().then(() => run(args)),
-      );
-    } catch (e) {
-      if (e instanceof PluginError) throw e;
-      throw new PluginError(name, `command ${command} failed: ${thrown(e)}`);
-    }
-    return exitCode(code);
+    const run = spec.run;
+    return exitCode(
+      await within(name, { what: `command ${command}` }, COMMAND_TIMEOUT_MS, () => run(args)),
+    );
   };
 
   const source = (sourceName: string): NotificationSource => ({
@@ -417,17 +394,29 @@ function thrown(e: unknown): string {
   }
 }
 
-/** The promise's answer, or a PluginError once `ms` have passed without one. */
-async function within<T>(plugin: string, what: string, ms: number, p: Promise<T>): Promise<T> {
+/**
+ * A module's code, called and awaited within `ms`: what it throws, or its silence, becomes
+ * a PluginError naming the plugin and `what` (`failed` words the throw, "<what> failed" by
+ * default).
+ */
+async function within<T>(
+  plugin: string,
+  o: { what: string; failed?: string },
+  ms: number,
+  code: () => T | Promise<T>,
+): Promise<T> {
   // Kept alive: a module's promise that never settles may hold nothing else open.
   const limit = deadline(ms, { keepAlive: true });
   try {
     return await Promise.race([
-      p,
+      Promise.resolve().then(code),
       limit.expired.then(() => {
-        throw new PluginError(plugin, `${what}: no answer within ${ms} ms`);
+        throw new PluginError(plugin, `${o.what}: no answer within ${ms} ms`);
       }),
     ]);
+  } catch (e) {
+    if (e instanceof PluginError) throw e;
+    throw new PluginError(plugin, `${o.failed ?? `${o.what} failed`}: ${thrown(e)}`);
   } finally {
     limit.cancel();
   }

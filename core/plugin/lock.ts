@@ -7,7 +7,8 @@
 import { HandoffError } from "../errors.ts";
 import { writeFileAtomic } from "../files.ts";
 import { ensurePrivateDir, lockPath, pluginsDir } from "../paths.ts";
-import { type Manifest, ManifestError, parseManifest } from "./manifest.ts";
+import { isPluginName, type Manifest, ManifestError, parseManifest } from "./manifest.ts";
+import { join } from "../path.ts";
 
 export type SourceKind = "dir" | "git" | "github" | "npm" | "tarball";
 
@@ -43,6 +44,15 @@ export interface Lock {
 }
 
 export { lockPath, pluginsDir } from "../paths.ts";
+
+/**
+ * Where a copied plugin lives: `plugins/<name>/`, the only folder handoff ever deletes for
+ * one (never a path a lock entry names). Null for a name that is no plugin name (a
+ * hand-edited lock's key), which must not become a path.
+ */
+export function copyFolder(home: string, name: string): string | null {
+  return isPluginName(name) ? join(pluginsDir(home), name) : null;
+}
 
 export function emptyLock(): Lock {
   return { lockVersion: 1, plugins: byName(), disabled: [], unreadable: byName() };

@@ -58,9 +58,8 @@ class Agent {
     this.peer = new JsonRpcPeer(this.writer, cli.stdout, {
       // Agents print banners on stdout now and then: not ours to answer, not fatal. Kept
       // (until initialize) to tell why a command that is no ACP agent failed.
-      onProtocolError: (what) => {
-        const line = /^sent something that is not JSON-RPC: (.*)/.exec(what)?.[1];
-        if (line && !this.initialized) this.noise ??= line;
+      onProtocolError: (_what, excerpt) => {
+        if (excerpt && !this.initialized) this.noise ??= excerpt;
       },
       onRequest: (method, params) => {
         // `cat` and the like echo handoff's own request back.

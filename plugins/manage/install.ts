@@ -10,7 +10,7 @@ import { confirm } from "../../core/ask.ts";
 import { errLine } from "../../core/output.ts";
 import { tildePath } from "../../core/paths.ts";
 import { type Manifest, ManifestError, parseManifest } from "../../core/plugin/manifest.ts";
-import { type LockEntry, pluginsDir, readLock, writeLock } from "../../core/plugin/lock.ts";
+import { copyFolder, type LockEntry, readLock, writeLock } from "../../core/plugin/lock.ts";
 import { hashTree, treeDigest } from "../../core/plugin/digest.ts";
 import type { Registry } from "../../core/registry.ts";
 import type { Fetched } from "./source.ts";
@@ -166,7 +166,8 @@ export async function install(o: InstallOptions): Promise<LockEntry> {
   const previous = lock.plugins[m.name];
   const problem = clash(m, o.registry);
   if (problem) throw usageError(`cannot add ${m.name}: ${problem}`);
-  const dest = o.fetched.linked ? o.fetched.dir : join(pluginsDir(o.home), m.name);
+  const copy = copyFolder(o.home, m.name)!; // a checked manifest's name is a plugin name
+  const dest = o.fetched.linked ? o.fetched.dir : copy;
   // The hashes of what will be installed: the consent covers exactly these files.
   const files = o.fetched.linked ? {} : hashTree(o.fetched.dir);
   const digest = o.fetched.linked ? `linked:${o.fetched.dir}` : treeDigest(files);
@@ -208,8 +209,7 @@ export async function install(o: InstallOptions): Promise<LockEntry> {
     removeIfThere(dest);
     Deno.renameSync(staged, dest);
   } else if (previous && !previous.linked) {
-    // The copy it replaces: its own folder under plugins/, never a path the lock names.
-    const copy = join(pluginsDir(o.home), m.name);
+    // The copy it replaces (never the folder being linked).
     if (previous.path === copy && copy !== o.fetched.dir) removeIfThere(copy);
   }
   const now = new Date().toISOString();

@@ -31,9 +31,14 @@ export async function manifestOf(k: PluginOrigin): Promise<Manifest | null> {
 export async function readableManifest(k: PluginOrigin): Promise<Manifest> {
   const m = await manifestOf(k);
   if (m) return m;
-  throw new HandoffError(
-    `plugin ${k.name}: ${k.problem}`,
+  throw brokenPlugin(k.name, k.problem ?? "");
+}
+
+/** A plugin that cannot be used, and the one way out. */
+export function brokenPlugin(name: string, problem: string): HandoffError {
+  return new HandoffError(
+    `plugin ${name}: ${problem}`,
     1,
-    `handoff plugin remove ${k.name}, then add it again`,
+    `handoff plugin remove ${name}, then add it again`,
   );
 }

@@ -2,9 +2,7 @@
 import { usageError } from "../../core/errors.ts";
 import { errColors, errLine } from "../../core/output.ts";
 import { handoffHome } from "../../core/paths.ts";
-import { pluginsDir, readLock, writeLock } from "../../core/plugin/lock.ts";
-import { join } from "../../core/path.ts";
-import { isPluginName } from "../../core/plugin/manifest.ts";
+import { copyFolder, readLock, writeLock } from "../../core/plugin/lock.ts";
 import type { CommandContext } from "../../core/registry.ts";
 import { removeIfThere } from "./install.ts";
 import { knownPlugin, MANAGER } from "./lookup.ts";
@@ -28,9 +26,7 @@ export async function remove(ctx: CommandContext, name: string): Promise<number>
   delete lock.unreadable[name];
   lock.disabled = lock.disabled.filter((d) => d !== name);
   writeLock(home, lock);
-  // Only ever the copy's own folder under plugins/, whatever the lock says: an unreadable
-  // entry's name is just the lock's key, checked before it becomes a path.
-  const copy = isPluginName(name) ? join(pluginsDir(home), name) : null;
+  const copy = copyFolder(home, name);
   if (copy && (unreadable || (entry && !entry.linked && entry.path === copy))) removeIfThere(copy);
   await dropSinkCursors(home, name);
   errLine(

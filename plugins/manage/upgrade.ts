@@ -12,6 +12,7 @@ import type { CommandContext } from "../../core/registry.ts";
 import { fetchSource, parseSource } from "./source.ts";
 import { install, removeIfThere } from "./install.ts";
 import { initSinkCursors } from "./sinks.ts";
+import { brokenPlugin } from "./lookup.ts";
 
 async function upgradeOne(
   ctx: CommandContext,
@@ -88,11 +89,7 @@ export async function upgrade(
     const e = lock.plugins[name];
     const broken = lock.unreadable[name];
     if (broken) {
-      throw new HandoffError(
-        `${name}: its lock entry cannot be read (${broken.problem}): nothing to upgrade from`,
-        1,
-        `handoff plugin remove ${name}, then add it again`,
-      );
+      throw brokenPlugin(name, `its lock entry cannot be read (${broken.problem})`);
     }
     if (!e) {
       throw notFound(
