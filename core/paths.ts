@@ -111,8 +111,9 @@ export function disabledInLock(home: string, name: string, ifDamaged = false): b
   }
   try {
     const lock = JSON.parse(text);
-    if (!Array.isArray(lock?.disabled)) return ifDamaged;
-    return lock.disabled.includes(name);
+    if (!lock || typeof lock !== "object") return ifDamaged;
+    if (lock.disabled === undefined) return false; // as the lock's own parser reads it
+    return Array.isArray(lock.disabled) ? lock.disabled.includes(name) : ifDamaged;
   } catch {
     return ifDamaged;
   }
