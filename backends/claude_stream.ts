@@ -40,9 +40,9 @@ export function parseClaudeLine(line: string, seenMessages = new Set<string>()):
       } else if (ev.subtype === "api_retry") {
         events.push({
           kind: "info",
-          text: `API error ${ev.error_status ?? ""}, retry ${ev.attempt ?? "?"}/${
-            ev.max_retries ?? "?"
-          }`.replace("  ", " "),
+          text: `API error${ev.error_status == null ? "" : ` ${ev.error_status}`}, retry ${
+            ev.attempt ?? "?"
+          }/${ev.max_retries ?? "?"}`,
         });
       }
       break;

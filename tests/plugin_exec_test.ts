@@ -175,6 +175,8 @@ Deno.test("plugin add from a bare git repository: copied, locked to the commit; 
     const verify = await w.handoff(["plugin", "verify"]);
     assert.equal(verify.code, 1);
     assert.match(verify.stdout, /greeter: CHANGED: plugin\.mjs \(changed\)/);
+    assert.match(verify.stderr, /1 plugin\(s\) changed: .*installs that source's files/);
+    assert.match(tampered.stderr, /installs that source's files again \(replacing these\)/);
     // Other commands do not care.
     assert.equal((await w.handoff(["list"])).code, 0);
     // Re-adding restores the consented files.

@@ -302,6 +302,9 @@ Deno.test("required settings are named at add; a missing config.yaml is not cite
     const verify = await w.handoff(["plugin", "verify", "needs"]);
     assert.equal(verify.code, 1);
     assert.match(verify.stdout, /handoff-plugin\.json changed since it was added/);
+    // It still runs (with the manifest read at add): not reported as refused.
+    assert.match(verify.stderr, /1 linked plugin\(s\) changed .*they still run/);
+    assert.doesNotMatch(verify.stderr, /refuses/);
     // A misspelt manifest key is refused, not dropped.
     m.provide = m.provides;
     writeManifest(dir, m);

@@ -1,7 +1,7 @@
 /** Both stream parsers, fed real lines recorded from the real CLIs (tests/fixtures). */
 import assert from "node:assert/strict";
 import type { RunEvent } from "../core/events.ts";
-import { createClaudeParser } from "../backends/claude_stream.ts";
+import { createClaudeParser, parseClaudeLine } from "../backends/claude_stream.ts";
 import { createCodexParser } from "../backends/codex_stream.ts";
 import { commandLine, unwrapShell } from "../backends/tool_summary.ts";
 import type { StreamParser } from "../core/registry.ts";
@@ -119,4 +119,23 @@ Deno.test("shell wrappers are unwrapped for progress lines", () => {
   assert.equal(unwrapShell(`/bin/bash -lc 'echo it'\\''s'`), "echo it's");
   assert.equal(unwrapShell("ls -la"), "ls -la");
   assert.equal(commandLine("/usr/bin/zsh -lc 'make   test'"), "$ make test");
+});
+
+Deno.test("claude api_retry: the HTTP status when there is one, no stray space without", () => {
+  const retry = (extra: Record<string, unknown>) =>
+    parseClaudeLine(JSON.stringify({
+      type: "system",
+      subtype: "api_retry",
+      attempt: 7,
+      max_retries: 10,
+      ...extra,
+    }));
+  assert.deepEqual(retry({ error_status: 529 }), [{
+    kind: "info",
+    text: "API error 529, retry 7/10",
+  }]);
+  assert.deepEqual(retry({ error_status: null }), [{
+    kind: "info",
+    text: "API error, retry 7/10",
+  }]);
 });

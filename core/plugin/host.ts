@@ -87,7 +87,8 @@ async function checkConsent(entry: LockEntry): Promise<void> {
     entry.manifest.name,
     `its files changed since you agreed to run it (${changed.slice(0, 3).join(", ")}${
       changed.length > 3 ? ", …" : ""
-    }): refused. Review them, then run \`handoff plugin add ${entry.source} --yes\` to agree again`,
+    }): refused. \`handoff plugin add ${entry.source} --yes\` installs that source's files ` +
+      `again (replacing these), or \`handoff plugin remove ${entry.manifest.name}\` removes it`,
   );
 }
 

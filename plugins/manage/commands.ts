@@ -5,10 +5,10 @@ import type { CommandContext } from "../../core/registry.ts";
 
 export function registerPluginCommands(program: Command, ctx: CommandContext): void {
   const plugin = program.command("plugin")
-    .summary("add, list, upgrade, disable and remove plugins")
+    .summary("add, list, inspect, verify, upgrade, disable and remove plugins")
     .description(
-      "Plugins add backends, commands, notification sources and event sinks. First-party\n" +
-        "plugins (claude, codex, dispatch, notify, phone …) are listed and can be disabled\n" +
+      "Plugins add backends, commands, notification sources and event sinks. First-party " +
+        "plugins (claude, codex, dispatch, notify, phone …) are listed and can be disabled " +
         "too. An installed plugin's code runs only after you agreed to exactly its files.",
     );
   plugin.command("add")

@@ -121,7 +121,7 @@ const README = (name: string, kind: string) =>
 
 A handoff plugin (${kind}). Try it:
 
-    node test.mjs                   # its own test
+    node ${name}/test.mjs           # its own test
     handoff plugin add ./${name}    # linked: edits take effect at once
     handoff ${name} there           # hello from ${name}: there
 

@@ -29,6 +29,7 @@ export function verify(
     throw notFound(`no installed plugin named "${name}"`);
   }
   let bad = 0;
+  let stale = 0;
   for (const n of names) {
     const e = lock.plugins[n];
     let state: "ok" | "changed" | "linked" | "stale" | "unreadable" = "ok";
@@ -52,7 +53,8 @@ export function verify(
         changed = [(err as Error).message];
       }
     }
-    if (state === "changed" || state === "unreadable" || state === "stale") bad++;
+    if (state === "changed" || state === "unreadable") bad++;
+    if (state === "stale") stale++;
     if (f.json) outLine(jsonVisible({ name: n, state, changed }));
     else {
       // A lock key and a plugin's files' names are not ours: shown escaped.
@@ -73,9 +75,15 @@ export function verify(
   if (names.length === 0) errLine("no plugins installed");
   if (bad) {
     errLine(
-      `${bad} plugin(s) changed: handoff refuses to run them until you agree again ` +
-        "(handoff plugin add <source> --yes) or remove them",
+      `${bad} plugin(s) changed: handoff refuses to run them until you remove them, or add ` +
+        "them again from their source (plugin info shows it), which installs that source's files",
     );
   }
-  return bad ? 1 : 0;
+  if (stale) {
+    errLine(
+      `${stale} linked plugin(s) changed their ${MANIFEST_FILE}: they still run, with what ` +
+        "the manifest said at add, until you add their folder again",
+    );
+  }
+  return bad || stale ? 1 : 0;
 }
