@@ -99,6 +99,9 @@ function position(src: Source, offset: number): string {
   return `${src.file}:${line + 1}:${offset - src.lineStarts[line] + 1}`;
 }
 
+/** A template's advice (an unset variable: what to export), when the error has one. */
+const hintOf = (e: unknown) => e instanceof TemplateError ? e.hint : undefined;
+
 function configError(
   where: string,
   message: string,
@@ -295,7 +298,7 @@ async function readWithIncludes(
           renderTemplate(item, Deno.env.toObject(), { home: userHome() }),
         );
       } catch (e) {
-        throw configError(at, `include ${item}: ${(e as Error).message}`);
+        throw configError(at, `include ${item}: ${(e as Error).message}`, hintOf(e));
       }
       target = resolve(dirname(real), target);
       try {
@@ -500,9 +503,7 @@ export function resolveValue(
   try {
     return renderTemplate(template, Deno.env.toObject(), { home: userHome() });
   } catch (e) {
-    throw usageError(
-      `${b.where}: backend "${b.name}" ${key}: ${(e as Error).message}`,
-    );
+    throw usageError(`${b.where}: backend "${b.name}" ${key}: ${(e as Error).message}`, hintOf(e));
   }
 }
 
@@ -524,9 +525,7 @@ export function resolveBackendEnv(
       });
     } catch (e) {
       if (e instanceof TemplateError) {
-        throw usageError(
-          `${b.where}: backend "${b.name}" env ${k}: ${e.message}`,
-        );
+        throw usageError(`${b.where}: backend "${b.name}" env ${k}: ${e.message}`, hintOf(e));
       }
       throw e;
     }
@@ -623,7 +622,7 @@ export async function loadPluginSettings(
       try {
         out[key] = renderTemplate(v, Deno.env.toObject(), { home: userHome() });
       } catch (e) {
-        throw configError(at(`${base}.${key}`), (e as Error).message);
+        throw configError(at(`${base}.${key}`), (e as Error).message, hintOf(e));
       }
     } else out[key] = v;
   }

@@ -19,7 +19,12 @@ export type Placeholder = typeof PLACEHOLDERS[number];
 const TOKEN =
   /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}|\$\{[^}]*\}?|\{|\}/g;
 
-export class TemplateError extends Error {}
+export class TemplateError extends Error {
+  /** What to do about it, when there is one thing to do. */
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+  }
+}
 
 /** Problems in a template that can be found without any values (unknown placeholders, stray braces). */
 export function checkTemplate(template: string): string | null {
@@ -64,7 +69,9 @@ export function renderTemplate(
       if (fallback !== undefined) return fallback;
       if (v === "") return "";
       throw new TemplateError(
-        `environment variable ${envName} is not set (export it, or write \${${envName}:-default})`,
+        `environment variable ${envName} is not set`,
+        `export ${envName}=… before handoff runs, or give a default in config.yaml: ` +
+          `\${${envName}:-default}`,
       );
     }
     if (tok === "{{") return "{";

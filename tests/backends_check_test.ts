@@ -25,6 +25,7 @@ Deno.test("backends check: answered, resume, version and time per backend; each 
     assert.match(String(by.gone.fix), /install it/);
     assert.equal(by.tokenless.answered, false);
     assert.match(String(by.tokenless.problem), /HANDOFF_TEST_UNSET_TOKEN/);
+    assert.match(String(by.tokenless.fix), /export HANDOFF_TEST_UNSET_TOKEN=/);
     // The check runs are gone from the ledger.
     assert.deepEqual(await listRuns(w), []);
 
