@@ -177,6 +177,8 @@ Deno.test("plugin add from a bare git repository: copied, locked to the commit; 
     assert.match(verify.stdout, /greeter: CHANGED: plugin\.mjs \(changed\)/);
     assert.match(verify.stderr, /1 plugin\(s\) changed: .*installs that source's files/);
     assert.match(tampered.stderr, /installs that source's files again \(replacing these\)/);
+    const listed = await w.handoff(["plugin", "list"]);
+    assert.match(listed.stdout, /greeter .* skipped .*its files changed since you agreed/);
     // Other commands do not care.
     assert.equal((await w.handoff(["list"])).code, 0);
     // Re-adding restores the consented files.

@@ -85,7 +85,10 @@ export interface PluginRow {
   resolved: string | null;
   linked: boolean;
   description: string;
-  /** Why it is skipped though enabled (a clash, an unreadable lock entry); null when loaded. */
+  /**
+   * Why it is skipped though enabled (a clash, an unreadable lock entry, files changed since
+   * the consent); null when it runs.
+   */
   problem: string | null;
 }
 

@@ -1,17 +1,30 @@
 /** `handoff plugin list`: every plugin, first-party and installed, enabled or not. */
 import { jsonVisible, outLine } from "../../core/output.ts";
 import { handoffHome } from "../../core/paths.ts";
-import { readLock } from "../../core/plugin/lock.ts";
+import { type LockEntry, readLock } from "../../core/plugin/lock.ts";
+import { hashTree, treeDigest } from "../../core/plugin/digest.ts";
 import type { CommandContext } from "../../core/registry.ts";
 import { listLines, type PluginRow, pluginRow } from "./describe.ts";
 import { manifestOf } from "./lookup.ts";
+
+/** Why a copied plugin's code would be refused now (its files changed), or null. */
+function refusal(entry: LockEntry | undefined): string | null {
+  if (!entry || entry.linked) return null;
+  try {
+    if (treeDigest(hashTree(entry.path)) === entry.consent.digest) return null;
+  } catch { /* unreadable: refused as well */ }
+  return "its files changed since you agreed to them: handoff plugin verify";
+}
 
 /** Rows for every plugin the registry knows. */
 export async function pluginRows(ctx: CommandContext): Promise<PluginRow[]> {
   const lock = readLock(handoffHome());
   const rows: PluginRow[] = [];
   for (const k of ctx.registry.known()) {
-    rows.push(pluginRow(k, await manifestOf(k), lock.plugins[k.name]));
+    const entry = lock.plugins[k.name];
+    const row = pluginRow(k, await manifestOf(k), entry);
+    if (row.enabled) row.problem ??= refusal(entry);
+    rows.push(row);
   }
   return rows;
 }
