@@ -8,7 +8,7 @@ export const managePlugin: Plugin = {
   name: "manage",
   commands: [{
     name: "plugin",
-    summary: "add, list, upgrade, disable and remove plugins",
+    summary: "add, list, inspect, verify, upgrade, disable and remove plugins",
     async register(program, ctx) {
       const { registerPluginCommands } = await import("./commands.ts");
       registerPluginCommands(program, ctx);
