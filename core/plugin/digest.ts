@@ -65,3 +65,14 @@ export function changedFiles(
   for (const rel of Object.keys(now)) if (recorded[rel] === undefined) changed.push(`${rel} (new)`);
   return changed;
 }
+
+/**
+ * A copied plugin's files against the ones consented to: null while they match, else what
+ * differs (possibly nothing nameable, for a hand-edited lock). Throws when they cannot be read.
+ */
+export function changedSinceConsent(
+  entry: { path: string; files: Record<string, string>; consent: { digest: string } },
+): string[] | null {
+  const now = hashTree(entry.path);
+  return treeDigest(now) === entry.consent.digest ? null : changedFiles(entry.files, now);
+}

@@ -74,15 +74,14 @@ interface Loaded {
 /** Refuses a copied plugin whose files differ from the ones consented to. */
 async function checkConsent(entry: LockEntry): Promise<void> {
   if (entry.linked) return; // a linked folder is the user's own working copy
-  const { changedFiles, hashTree, treeDigest } = await import("./digest.ts");
-  let now: Record<string, string>;
+  const { changedSinceConsent } = await import("./digest.ts");
+  let changed: string[] | null;
   try {
-    now = hashTree(entry.path);
+    changed = changedSinceConsent(entry);
   } catch (e) {
     throw new PluginError(entry.manifest.name, `its files cannot be read: ${(e as Error).message}`);
   }
-  if (treeDigest(now) === entry.consent.digest) return;
-  const changed = changedFiles(entry.files, now);
+  if (changed === null) return;
   throw new PluginError(
     entry.manifest.name,
     `its files changed since you agreed to run it (${changed.slice(0, 3).join(", ")}${

@@ -2,7 +2,7 @@
 import { jsonVisible, outLine } from "../../core/output.ts";
 import { handoffHome } from "../../core/paths.ts";
 import { type LockEntry, readLock } from "../../core/plugin/lock.ts";
-import { hashTree, treeDigest } from "../../core/plugin/digest.ts";
+import { changedSinceConsent } from "../../core/plugin/digest.ts";
 import type { CommandContext } from "../../core/registry.ts";
 import { listLines, type PluginRow, pluginRow } from "./describe.ts";
 import { manifestOf } from "./lookup.ts";
@@ -11,7 +11,7 @@ import { manifestOf } from "./lookup.ts";
 function refusal(entry: LockEntry | undefined): string | null {
   if (!entry || entry.linked) return null;
   try {
-    if (treeDigest(hashTree(entry.path)) === entry.consent.digest) return null;
+    if (changedSinceConsent(entry) === null) return null;
   } catch { /* unreadable: refused as well */ }
   return "its files changed since you agreed to them: handoff plugin verify";
 }

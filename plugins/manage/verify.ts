@@ -3,7 +3,7 @@ import { notFound } from "../../core/errors.ts";
 import { errLine, escapeControls, jsonVisible, outLine } from "../../core/output.ts";
 import { handoffHome } from "../../core/paths.ts";
 import { type LockEntry, readLock } from "../../core/plugin/lock.ts";
-import { changedFiles, hashTree, treeDigest } from "../../core/plugin/digest.ts";
+import { changedSinceConsent } from "../../core/plugin/digest.ts";
 import type { CommandContext } from "../../core/registry.ts";
 import { MANIFEST_FILE, readPluginFolder } from "./install.ts";
 
@@ -43,10 +43,10 @@ export function verify(
       if (state === "stale") changed = [MANIFEST_FILE];
     } else {
       try {
-        const now = hashTree(e.path);
-        if (treeDigest(now) !== e.consent.digest) {
+        const differs = changedSinceConsent(e);
+        if (differs) {
           state = "changed";
-          changed = changedFiles(e.files, now);
+          changed = differs;
         }
       } catch (err) {
         state = "unreadable";
