@@ -83,7 +83,18 @@ Deno.test("claude in tmux: a phone approves and denies its permission prompts ov
       await w.desk.waitFor(target, (s) => s.includes("? for shortcuts"), 60_000);
       return target;
     };
+    /**
+     * Claude Code takes a moment to act on a decision after the phones hear it: keys typed
+     * while its dialog or its turn is still on screen would be read by the dialog.
+     */
+    const idle = (target: string) =>
+      w.desk.waitFor(
+        target,
+        (s) => !s.includes("Do you want to proceed?") && !s.includes("esc to interrupt"),
+        30_000,
+      );
     const ask = async (target: string, file: string): Promise<Rec> => {
+      await idle(target);
       const before = stream.records.length;
       await w.desk.sendKeys(target, `FAKE_BASH: touch ${join(work, file)}`);
       await new Promise((r) => setTimeout(r, 300));
@@ -150,13 +161,14 @@ Deno.test("claude in tmux: a phone approves and denies its permission prompts ov
     assert.equal((await phone.exec(`approve ${fourth.request_id} always`)).stdout, "ok\n");
     assert.equal((await resolved(String(fourth.request_id))).option, "always");
     const asked = stream.records.filter((x) => x.type === "permission").length;
+    await idle(desk);
     await w.desk.sendKeys(desk, `FAKE_BASH: touch ${join(work, "unasked.txt")}`);
     await new Promise((r) => setTimeout(r, 300));
     await w.desk.sendKeys(desk, "Enter");
     for (let i = 0; i < 300 && !(await exists(join(work, "unasked.txt"))); i++) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.ok(await exists(join(work, "unasked.txt")));
+    assert.ok(await exists(join(work, "unasked.txt")), await w.desk.capture(desk));
     assert.equal(stream.records.filter((x) => x.type === "permission").length, asked);
 
     // 5. No answer within the wait: the dialog is still there, the request expires.
