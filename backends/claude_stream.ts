@@ -40,9 +40,10 @@ export function parseClaudeLine(line: string, seenMessages = new Set<string>()):
       } else if (ev.subtype === "api_retry") {
         events.push({
           kind: "info",
-          text: `API error${ev.error_status == null ? "" : ` ${ev.error_status}`}, retry ${
-            ev.attempt ?? "?"
-          }/${ev.max_retries ?? "?"}`,
+          // No status: the request got no HTTP answer (refused, DNS, TLS, a dropped line).
+          text: `API error ${ev.error_status ?? "(no HTTP response)"}, retry ${ev.attempt ?? "?"}/${
+            ev.max_retries ?? "?"
+          }`,
         });
       }
       break;

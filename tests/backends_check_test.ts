@@ -1,13 +1,23 @@
 /**
  * `handoff backends check`: real one-line runs and resumes through handoff, against the
  * fake servers: a working claude backend, an ACP agent that cannot resume, a CLI that is
- * not installed and a token that is not set, each with its fix; the check runs are removed.
+ * not installed, a token that is not set and an endpoint nothing listens on, each with its
+ * fix; the check runs are removed.
  */
 import assert from "node:assert/strict";
 import { defaultConfig, listRuns, withWorld } from "./helpers/handoff.ts";
 import { FAKE_ACP_AGENT } from "./helpers/agents.ts";
 
+/** A port nothing listens on: bound, then let go. */
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
 Deno.test("backends check: answered, resume, version and time per backend; each failure with its fix", async () => {
+  const closedPort = freePort();
   await withWorld(async (w) => {
     const r = await w.handoff(["backends", "check", "--json"], { timeoutMs: 240_000 });
     assert.equal(r.code, 1, r.stderr);
@@ -26,6 +36,16 @@ Deno.test("backends check: answered, resume, version and time per backend; each 
     assert.equal(by.tokenless.answered, false);
     assert.match(String(by.tokenless.problem), /HANDOFF_TEST_UNSET_TOKEN/);
     assert.match(String(by.tokenless.fix), /export HANDOFF_TEST_UNSET_TOKEN=/);
+    assert.equal(by.dead.answered, false);
+    assert.equal(
+      by.dead.problem,
+      `endpoint unreachable: ANTHROPIC_BASE_URL=http://127.0.0.1:${closedPort}: Connection refused`,
+    );
+    assert.match(
+      String(by.dead.fix),
+      /correct the URL in backend "dead"'s env \(.*config\.yaml:\d+:\d+\)/,
+    );
+    assert.ok(Number(by.dead.seconds) < 10, "asked before a run, not after the CLI's retries");
     // The check runs are gone from the ledger.
     assert.deepEqual(await listRuns(w), []);
 
@@ -51,6 +71,12 @@ Deno.test("backends check: answered, resume, version and time per backend; each 
     env:
       ANTHROPIC_BASE_URL: ${w.anthropic.url}
       ANTHROPIC_AUTH_TOKEN: \${HANDOFF_TEST_UNSET_TOKEN}
+  dead:
+    type: claude
+    model: m
+    env:
+      ANTHROPIC_BASE_URL: http://127.0.0.1:${closedPort}
+      ANTHROPIC_AUTH_TOKEN: dummy
 `,
   });
 });

@@ -121,7 +121,7 @@ Deno.test("shell wrappers are unwrapped for progress lines", () => {
   assert.equal(commandLine("/usr/bin/zsh -lc 'make   test'"), "$ make test");
 });
 
-Deno.test("claude api_retry: the HTTP status when there is one, no stray space without", () => {
+Deno.test("claude api_retry: the HTTP status when there is one, else that there was no answer", () => {
   const retry = (extra: Record<string, unknown>) =>
     parseClaudeLine(JSON.stringify({
       type: "system",
@@ -136,6 +136,6 @@ Deno.test("claude api_retry: the HTTP status when there is one, no stray space w
   }]);
   assert.deepEqual(retry({ error_status: null }), [{
     kind: "info",
-    text: "API error, retry 7/10",
+    text: "API error (no HTTP response), retry 7/10",
   }]);
 });

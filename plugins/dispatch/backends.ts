@@ -13,6 +13,7 @@ import { paths } from "../../core/paths.ts";
 import { commandVersion, which } from "../../core/proc.ts";
 import { selfArgv } from "../../core/self.ts";
 import { durationFlag } from "../../core/duration.ts";
+import { resolveBackendEnv } from "../../core/config.ts";
 
 const PROMPT = "This is a connection check from `handoff backends check`. Reply with the word: ok";
 
@@ -44,6 +45,52 @@ export function problemOf(stderr: string): { problem: string | null; fix: string
   return { problem, fix: hint };
 }
 
+/** The endpoints a backend's own env points its CLI at: every `…_BASE_URL` that is a URL. */
+export function endpointsOf(env: Record<string, string>): { key: string; url: string }[] {
+  return Object.entries(env)
+    .filter(([k, v]) => k.endsWith("_BASE_URL") && URL.canParse(v))
+    .map(([key, url]) => ({ key, url }));
+}
+
+/**
+ * Why nothing accepts a connection at `url`'s host and port, or null when something does.
+ * Agent CLIs retry a dead endpoint for minutes before they fail, so the check asks first.
+ * Behind a proxy the CLI does not connect directly, so then nothing is asked.
+ */
+export async function unreachable(
+  url: string,
+  env: Record<string, string>,
+  timeoutMs = 5_000,
+): Promise<string | null> {
+  const proxied = ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"]
+    .some((k) =>
+      env[k] || env[k.toLowerCase()] || Deno.env.get(k) || Deno.env.get(k.toLowerCase())
+    );
+  if (proxied) return null;
+  const u = new URL(url);
+  const port = Number(u.port) || (u.protocol === "https:" ? 443 : 80);
+  const hostname = u.hostname.replace(/^\[(.*)\]$/, "$1");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const connecting = Deno.connect({ hostname, port });
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`no answer within ${timeoutMs / 1000} s`), timeoutMs);
+  });
+  try {
+    const outcome = await Promise.race([connecting, late]);
+    if (typeof outcome === "string") {
+      connecting.then((c) => c.close(), () => {});
+      return outcome;
+    }
+    outcome.close();
+    return null;
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return message.replace(/ \(os error \d+\)$/, "");
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function handoff(args: string[], timeoutMs: number) {
   const self = selfArgv();
   const child = new Deno.Command(self[0], {
@@ -61,7 +108,8 @@ async function handoff(args: string[], timeoutMs: number) {
 }
 
 async function checkOne(
-  b: { name: string; type: string; command: string | null },
+  b: { name: string; type: string; command: string | null; where: string },
+  env: Record<string, string>,
   timeoutMs: number,
   keep: boolean,
 ): Promise<BackendCheck> {
@@ -79,6 +127,15 @@ async function checkOne(
     problem: null,
     fix: null,
   };
+  for (const e of endpointsOf(env)) {
+    const why = await unreachable(e.url, env);
+    if (!why) continue;
+    result.problem = `endpoint unreachable: ${e.key}=${e.url}: ${why}`;
+    result.fix = `start the server ${e.key} names, or correct the URL in backend ` +
+      `"${b.name}"'s env (${b.where})`;
+    result.seconds = Math.round((performance.now() - started) / 100) / 10;
+    return result;
+  }
   const timeout = `${Math.ceil(timeoutMs / 1000)}s`;
   const run = await handoff(
     ["run", "-b", b.name, "--json", "--slug", "backends check", "--timeout", timeout, PROMPT],
@@ -131,9 +188,20 @@ export async function backendsCheck(
   for (const b of chosen) {
     const launcher = ctx.registry.backend(b.type)!;
     if (!f.json) errLine(`${c.dim("…")} ${b.name}: a one-line run and its resume`);
+    let env: Record<string, string> = {};
+    // An env that does not resolve (an unset variable) is the run's to report, with its fix.
+    try {
+      env = resolveBackendEnv(b, { model: b.model, cwd: Deno.cwd(), runId: "check" });
+    } catch { /* reported by the run */ }
     results.push(
       await checkOne(
-        { name: b.name, type: b.type, command: b.command ?? launcher.defaultCommand },
+        {
+          name: b.name,
+          type: b.type,
+          command: b.command ?? launcher.defaultCommand,
+          where: b.where,
+        },
+        env,
         timeoutMs,
         !!f.keep,
       ),
