@@ -108,11 +108,24 @@ Deno.test("webhook sink: while it is down events wait, status says why; they arr
       const r = await w.handoff(["notify", "-m", m]);
       assert.equal(r.code, 0, r.stderr);
     }
-    // The delivery process keeps trying; status names the failure.
+    // The delivery process keeps trying; status names the failure, and info shows the
+    // same record.
     await waitFor(async () => {
       const st = await w.handoff(["plugin", "status"]);
       return st.code === 1 && /FAILING .*HTTP 503/.test(st.stdout);
     }, 20_000);
+    const failing = JSON.parse((await w.handoff(["plugin", "info", "webhook", "--json"])).stdout)
+      .sinks[0];
+    assert.equal(failing.sink, "webhook/webhook");
+    assert.match(failing.last_error, /HTTP 503/);
+    assert.ok(failing.attempts > 0);
+    assert.ok(failing.pending > 0);
+    assert.ok(!Number.isNaN(Date.parse(failing.next_attempt_at)), failing.next_attempt_at);
+    assert.equal("cursor" in failing, false);
+    assert.match(
+      (await w.handoff(["plugin", "info", "webhook"])).stdout,
+      /^ {2}sink webhook\/webhook: FAILING \(\d+ attempt\(s\), next \d{4}-.*HTTP 503/m,
+    );
     assert.equal(hook.posts.length, 0);
     hook.state.down = false;
     await waitFor(() => hook.posts.length >= 3, 20_000);

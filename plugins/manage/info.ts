@@ -7,6 +7,7 @@ import { readLock } from "../../core/plugin/lock.ts";
 import type { CommandContext } from "../../core/registry.ts";
 import { runsAs } from "./describe.ts";
 import { knownPlugin, readableManifest } from "./lookup.ts";
+import { type SinkRecord, sinkRecord, sinkSummary } from "./sinks.ts";
 
 export async function info(
   ctx: CommandContext,
@@ -16,12 +17,13 @@ export async function info(
   const k = knownPlugin(ctx, name);
   const m = await readableManifest(k);
   const entry = readLock(handoffHome()).plugins[name];
-  let sinks: unknown[] = [];
+  let sinks: SinkRecord[] = [];
   if (m.provides.sinks.length) {
-    const { sinkStates } = await import("../../core/delivery.ts");
+    const { pendingCount, sinkStates } = await import("../../core/delivery.ts");
     const db = await ctx.openStore({ readOnly: true });
     try {
-      sinks = sinkStates(db).filter((s) => s.sink.startsWith(`${name}/`));
+      sinks = sinkStates(db).filter((s) => s.sink.startsWith(`${name}/`))
+        .map((s) => sinkRecord(s, pendingCount(db, s)));
     } finally {
       db.close();
     }
@@ -71,12 +73,6 @@ export async function info(
     );
     if (entry.linked) outLine(`  linked: ${tildePath(entry.path)}`);
   }
-  for (const s of sinks as { sink: string; delivered: number; last_error: string | null }[]) {
-    outLine(
-      `  sink ${s.sink}: ${s.delivered} delivered${
-        s.last_error ? `, last error: ${e(s.last_error)}` : ""
-      }`,
-    );
-  }
+  for (const s of sinks) outLine(`  sink ${sinkSummary(s)}`);
   return 0;
 }
