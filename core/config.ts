@@ -568,11 +568,13 @@ export interface PluginSettingDecl {
 /**
  * A plugin's own settings: `plugins: { <name>: {…} }` in config.yaml (includes merged),
  * checked against the keys its manifest declares; `{}` when there is no config file.
+ * `render: false` keeps strings as written (`${VAR}` unresolved), for showing them.
  */
 export async function loadPluginSettings(
   name: string,
   decl: Record<string, PluginSettingDecl>,
   file = paths().config,
+  opts: { render?: boolean } = {},
 ): Promise<Record<string, unknown>> {
   const where = new Map<string, string>();
   let doc: Record<string, unknown>;
@@ -618,7 +620,7 @@ export async function loadPluginSettings(
     }
     const actual: string = typeof v;
     if (actual !== d.type) throw configError(at(`${base}.${key}`), `${key} must be a ${d.type}`);
-    if (typeof v === "string") {
+    if (typeof v === "string" && opts.render !== false) {
       try {
         out[key] = renderTemplate(v, Deno.env.toObject(), { home: userHome() });
       } catch (e) {

@@ -92,6 +92,17 @@ Deno.test("webhook sink: notify events and a finished run arrive, in order, with
     const ended = hook.posts.find((p) => p.title?.includes("run finished"))!;
     assert.match(ended.tags ?? "", /run-success,fake/);
 
+    // `handoff env` shows its settings as written, a secret's value redacted.
+    await Deno.writeTextFile(
+      w.configFile,
+      `${await Deno.readTextFile(w.configFile)}    token: a-literal-secret\n`,
+    );
+    const env = JSON.parse((await w.handoff(["env", "--json"])).stdout);
+    const webhook = env.plugins.find((p: { name: string }) => p.name === "webhook");
+    assert.deepEqual(webhook.settings, { url: hook.url, token: "<redacted>" });
+    assert.equal(webhook.config_error, null);
+    assert.equal(webhook.origin, "installed");
+
     const st = await w.handoff(["plugin", "status", "--json"]);
     assert.equal(st.code, 0, st.stderr);
     const row = JSON.parse(st.stdout.trim().split("\n")[0]);
@@ -156,6 +167,14 @@ Deno.test("webhook sink: a missing setting is an error naming the key; notify st
     }, 20_000);
     const ev = await w.handoff(["events", "--json"]);
     assert.match(ev.stdout, /still recorded/);
+    // `handoff env` names the plugin's problem too, with where it is.
+    const env = await w.handoff(["env"]);
+    assert.equal(env.code, 0, env.stderr);
+    assert.match(env.stdout, /^plugins=.*\bwebhook\b/m);
+    assert.match(
+      env.stdout,
+      /^plugin\.webhook\.config_error=.*config\.yaml:\d+:\d+: plugin webhook needs "url"/m,
+    );
     assert.equal(hook.posts.length, 0);
   });
 });

@@ -55,7 +55,7 @@ export const dispatchPlugin: Plugin = {
     ),
     lazyCommand(
       "env",
-      "show paths, config, backends and versions",
+      "show paths, config, backends, plugins and versions",
       async () => (await import("./env.ts")).envCommand,
     ),
     lazyCommand(
