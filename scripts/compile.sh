@@ -31,4 +31,6 @@ rm -rf "$stage/node_modules/.bin"
 
 cd "$stage"
 # Type-checked in the checkout (`deno check .`): the type packages are dev dependencies.
-"$deno" compile -A --no-check --include skills --output "$out" "$@" main.ts
+# --v8-flags: the young generation core/self.ts V8_FLAGS explains, baked into the binary.
+"$deno" compile -A --no-check --v8-flags=--min-semi-space-size=8 --include skills \
+  --output "$out" "$@" main.ts

@@ -288,7 +288,7 @@ Deno.test("shim, unique names, OpenSSH versions", () => {
   assert.match(shim, /^#!\/bin\/sh\n/);
   assert.match(
     shim,
-    /exec '\/opt\/deno it'\\''s\/deno' run -A --quiet --unstable-lazy-dynamic-imports '\/src\/main.ts' "\$@"\n$/,
+    /exec '\/opt\/deno it'\\''s\/deno' run -A --quiet --unstable-lazy-dynamic-imports --v8-flags=--min-semi-space-size=8 '\/src\/main.ts' "\$@"\n$/,
   );
   assert.equal(uniqueName("Pixel 7", new Set()), "Pixel 7");
   assert.equal(uniqueName("Pixel 7", new Set(["Pixel 7", "Pixel 7 (2)"])), "Pixel 7 (3)");
