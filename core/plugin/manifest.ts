@@ -3,7 +3,7 @@
  * text in, a checked manifest or a message naming the field out.
  */
 import { isPrintable } from "../output.ts";
-import { PLUGIN_API_VERSIONS } from "../registry.ts";
+import { PLUGIN_API_VERSIONS, type PluginOrigin } from "../registry.ts";
 
 /** How a third-party plugin runs: its own process (any language), or one ES module. */
 export type PluginKind = "exec" | "module";
@@ -321,4 +321,11 @@ export function providesSummary(
       ...(m.hooks ?? []).map((h) => `hook ${h}`),
     ]),
   ];
+}
+
+/** A known plugin's checked manifest; null for an installed one whose lock entry is unreadable. */
+export async function manifestOf(k: PluginOrigin): Promise<Manifest | null> {
+  const raw = await k.manifest();
+  if (raw === null && k.problem) return null;
+  return parseManifest(JSON.stringify(raw), { builtin: k.origin === "builtin" });
 }

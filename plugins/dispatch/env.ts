@@ -6,7 +6,7 @@ import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { errLine, escapeControls, outLine } from "../../core/output.ts";
 import { loadPluginSettings } from "../../core/config.ts";
-import { type Manifest, parseManifest } from "../../core/plugin/manifest.ts";
+import { type Manifest, manifestOf } from "../../core/plugin/manifest.ts";
 import { commandVersion, which } from "../../core/proc.ts";
 import { VERSION } from "../../core/version.ts";
 import { referencedVars } from "../../core/template.ts";
@@ -143,16 +143,14 @@ async function pluginsInfo(ctx: CommandContext): Promise<PluginInfo[]> {
       config_error: null,
     };
     out.push(row);
-    let m: Manifest;
+    let m: Manifest | null;
     try {
-      const raw = await k.manifest();
-      if (raw === null) continue;
-      m = parseManifest(JSON.stringify(raw), { builtin: k.origin === "builtin" });
+      m = await manifestOf(k);
     } catch (e) {
       row.problem ??= `its manifest: ${(e as Error).message}`;
       continue;
     }
-    if (Object.keys(m.config).length === 0) continue;
+    if (!m || Object.keys(m.config).length === 0) continue;
     try {
       const file = ctx.paths().config;
       // Rendered once for what the plugin would be told (an unset variable), shown as written.

@@ -5,7 +5,7 @@ import { type LockEntry, readLock } from "../../core/plugin/lock.ts";
 import { changedSinceConsent } from "../../core/plugin/digest.ts";
 import type { CommandContext } from "../../core/registry.ts";
 import { listLines, type PluginRow, pluginRow } from "./describe.ts";
-import { manifestOf } from "./lookup.ts";
+import { manifestOf } from "../../core/plugin/manifest.ts";
 
 /** Why a copied plugin's code would be refused now (its files changed), or null. */
 function refusal(entry: LockEntry | undefined): string | null {

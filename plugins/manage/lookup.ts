@@ -1,7 +1,7 @@
 /** Finding one plugin by name for info, remove, enable, disable. */
 import { notFound } from "../../core/errors.ts";
 import { HandoffError } from "../../core/errors.ts";
-import { type Manifest, parseManifest } from "../../core/plugin/manifest.ts";
+import { type Manifest, manifestOf } from "../../core/plugin/manifest.ts";
 import type { CommandContext, PluginOrigin } from "../../core/registry.ts";
 
 /** This plugin: what enables the others, so it is never disabled or removed. */
@@ -18,13 +18,6 @@ export function knownPlugin(ctx: CommandContext, name: string): PluginOrigin {
     );
   }
   return k;
-}
-
-/** The plugin's checked manifest; null for an installed one whose lock entry is unreadable. */
-export async function manifestOf(k: PluginOrigin): Promise<Manifest | null> {
-  const raw = await k.manifest();
-  if (raw === null && k.problem) return null;
-  return parseManifest(JSON.stringify(raw), { builtin: k.origin === "builtin" });
 }
 
 /** The manifest, or an error saying the only thing left to do with the plugin. */

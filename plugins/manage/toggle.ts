@@ -4,7 +4,8 @@ import { errColors, errLine } from "../../core/output.ts";
 import { handoffHome } from "../../core/paths.ts";
 import { readLock, writeLock } from "../../core/plugin/lock.ts";
 import type { CommandContext } from "../../core/registry.ts";
-import { knownPlugin, MANAGER, manifestOf, readableManifest } from "./lookup.ts";
+import { manifestOf } from "../../core/plugin/manifest.ts";
+import { knownPlugin, MANAGER, readableManifest } from "./lookup.ts";
 import { initSinkCursors } from "./sinks.ts";
 
 export async function setEnabled(ctx: CommandContext, name: string, on: boolean): Promise<number> {
