@@ -349,7 +349,10 @@ async function supervise(
   }
 
   let lastProgressAt = Date.now();
+  /** Set once RESULT= is printed: the protocol's last stderr line stays last. */
+  let ended = false;
   const progress = (lines: string[]) => {
+    if (ended) return;
     for (const text of lines) {
       const line = `${clock()} ${text}\n`;
       err(line);
@@ -379,12 +382,14 @@ async function supervise(
     }).spawn();
   } catch (e) {
     const diagnostic = [`could not start ${spec.argv[0]}: ${(e as Error).message}`];
-    return finish(db, req, p, logs, tally, null, {
+    const code = await finish(db, req, p, logs, tally, null, {
       status: "error",
       answer: null,
       diagnostic,
       partial: null,
     });
+    logs.close();
+    return code;
   }
   // The prompt first: a CLI that waits only so long for stdin (claude: 3 s) must not wait
   // on our bookkeeping below, whose SQLite writes block this thread while the database is
@@ -467,11 +472,16 @@ async function supervise(
       for (const ev of await parse.push(line)) onEvent(ev);
     }
   }
-  await readStderr;
-  const status = await child.status;
-  const interrupted = guard.stop(status.signal !== null) ||
+  const exited = readStderr.then(() => child.status);
+  // A driven CLI whose turn ended well is recorded and answered while its driver stops it
+  // (an agent takes 10 ms or more to exit once its input closes); any other end waits for
+  // the exit, whose status and stderr the verdict needs.
+  const answeredWell = drivenCode === EXIT.OK && tally.result?.isError === false &&
+    !stopping.signal.aborted && getRun(db, runId)?.status !== "interrupted";
+  const status = answeredWell ? { code: EXIT.OK, signal: null } : await exited;
+  const interrupted = !answeredWell && (guard.stop(status.signal !== null) ||
     // `handoff kill` marks the row before signalling us.
-    getRun(db, runId)?.status === "interrupted";
+    getRun(db, runId)?.status === "interrupted");
   progress(tally.flush());
   const v = verdict(
     tally,
@@ -484,11 +494,18 @@ async function supervise(
     },
     p.launcher.type,
     {
-      hint: await p.launcher.diagnose?.(stderrTail.join("\n"), task),
+      hint: answeredWell ? undefined : await p.launcher.diagnose?.(stderrTail.join("\n"), task),
       stderrTail,
     },
   );
-  return finish(db, req, p, logs, tally, status.code, v);
+  const code = await finish(db, req, p, logs, tally, status.code, v);
+  ended = true;
+  if (answeredWell) {
+    await exited;
+    guard.stop(false);
+  }
+  logs.close();
+  return code;
 }
 
 async function writePrompt(child: Deno.ChildProcess, text: string): Promise<void> {
@@ -612,7 +629,10 @@ function resultBody(v: Verdict, rawPath: string): string {
     (v.partial ? `\nLast output:\n\n${v.partial}\n` : "");
 }
 
-/** Writes the result file, finishes the ledger row, tells plugins, prints the protocol's end. */
+/**
+ * Writes the result file, finishes the ledger row, tells plugins, prints the protocol's
+ * end. The caller closes the logs (the backend's stderr may still be coming).
+ */
 async function finish(
   db: Db,
   req: RunRequest,
@@ -666,7 +686,6 @@ async function finish(
   else if (status === "error") { for (const l of v.diagnostic) errLine(`handoff run: ${l}`); }
   const resultLine = `RESULT=${files.result}\n`;
   writeText(logs.out, resultLine);
-  logs.close();
   err(resultLine);
   if (req.json) {
     const ended = row ?? getRun(db, runId);

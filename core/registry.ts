@@ -84,7 +84,9 @@ export interface BackendLauncher {
    * For a CLI spoken to over its stdio (ACP) rather than one that reads the prompt on
    * stdin and prints a stream: the engine starts `launch()`'s argv with stdin and stdout
    * piped (not writing `stdin`) and hands them here with the run's prompt; `drive` reports
-   * the run's events and resolves with the run's exit status (0 success). When `cli.stop`
+   * the run's events and resolves with the run's exit status (0 success) once the turn is
+   * over, while it may still be stopping the CLI: the engine records a success meanwhile
+   * and waits for the exit before it returns. When `cli.stop`
    * aborts (kill, --timeout, Ctrl-C) it ends the turn its own way; the engine stops the
    * process group if the CLI is still there after the grace period. `createParser` is not
    * used for such a backend.

@@ -362,7 +362,10 @@ export async function driveAcp(
     return 1;
   } finally {
     cli.stop.removeEventListener("abort", onStop);
-    await agent.stop();
+    // What it says after the turn is not this run's. Not awaited: the engine records the
+    // run while the agent exits, and waits for the exit itself.
+    agent.onUpdate = () => {};
+    agent.stop();
   }
 }
 
