@@ -81,6 +81,8 @@ export interface BackendTypeInfo {
   defaultPermissionMode: string;
   /** True when the type has no sensible default CLI, so `command` must be set (acp). */
   commandRequired?: boolean;
+  /** The model when the config names none (acp: the agent's own); else `model` is required. */
+  defaultModel?: string;
 }
 
 type Lookup = (type: string) => BackendTypeInfo | undefined;
@@ -467,7 +469,7 @@ export async function loadConfig(
     backends.push({
       name,
       type,
-      model: str("model", true)!,
+      model: str("model", !launcher.defaultModel) ?? launcher.defaultModel!,
       proModel: str("pro_model", false),
       command,
       args,

@@ -483,6 +483,57 @@ Deno.test("acp config: command is required, args are strings; errors say where, 
   });
 });
 
+Deno.test({
+  name:
+    "acp sign-in and model: real Gemini CLI without a key and real Auggie without a login say what to do; no model: the agent's own",
+  async fn() {
+    await withWorld(async (w) => {
+      for (
+        const [backend, said] of [
+          ["nokey", /gemini needs a sign-in \(Gemini API key is missing or not configured\.?\)/],
+          ["auggie", /auggie needs a sign-in \(Authentication required: Auggie /],
+        ] as const
+      ) {
+        const r = await w.handoff(["run", "-b", backend, "hello"], { timeoutMs: 90_000 });
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, said);
+        assert.match(
+          r.stderr,
+          /: give it its API key in the backend's env \(Gemini CLI: GEMINI_API_KEY\) or run its own login once in a terminal/,
+        );
+        assert.equal(lastLine(r.stderr).startsWith("RESULT="), true, r.stderr);
+      }
+      const check = await w.handoff(["backends", "check", "auggie", "--json"], {
+        timeoutMs: 90_000,
+      });
+      assert.equal(check.code, 1, check.stderr);
+      const [row] = JSON.parse(check.stdout);
+      assert.equal(row.answered, false);
+      assert.match(row.version, /^\d+\.\d+\.\d+/);
+      assert.match(row.problem, /auggie needs a sign-in/);
+      // Without `model:` the agent keeps its own: recorded as "default".
+      const own = await w.handoff(["run", "-b", "nomodel", "hello"]);
+      assert.equal(own.code, 0, own.stderr);
+      assert.match(own.stderr, /\tBACKEND=nomodel\tMODEL=default/);
+      assert.equal((await listRuns(w)).find((x) => x.backend === "nomodel")?.model, "default");
+    }, {
+      config: (w) =>
+        `${defaultConfig(w)}  nokey:
+    type: acp
+    command: gemini --acp --skip-trust
+  auggie:
+    type: acp
+    command: auggie --acp
+    env:
+      HOME: ${join(w.dir, "auggie-home")}
+  nomodel:
+    type: acp
+    command: ${FAKE_ACP_AGENT}
+`,
+    });
+  },
+});
+
 /** Replays a recorded agent's lines through the mapping, as the driver would. */
 function replay(file: string) {
   const turn = new Turn();
@@ -623,7 +674,11 @@ Deno.test({
       });
       const bad = await w.handoff(["run", "-b", "cacp", "hello"], { timeoutMs: 120_000 });
       assert.equal(bad.code, 1, bad.stderr);
-      assert.match(bad.stderr, /the backend reported an error: Authentication required/);
+      // The 401 reaches handoff as ACP's "authentication required": said with what to do.
+      assert.match(
+        bad.stderr,
+        /the backend reported an error: claude-agent-acp needs a sign-in \(Authentication required\): give it its API key/,
+      );
       // read-only: the adapter (in its own `auto` mode) is put in `default`, so it asks.
       const ro = join(w.work, "ro.txt");
       w.anthropic.setScript({});

@@ -30,6 +30,8 @@ interface AcpTask {
 }
 
 const PROTOCOL_VERSION = 1;
+/** ACP's error code for "authentication required". */
+const AUTH_REQUIRED = -32000;
 const CANCEL_WAIT_MS = 2_000;
 /** A file to append every line the agent sends to (for recording an agent's dialect). */
 const TRACE = Deno.env.get("HANDOFF_ACP_TRACE");
@@ -358,7 +360,11 @@ export async function driveAcp(
     for (const ev of ended) emit(ev);
     return ended.some((ev) => ev.kind === "result" && ev.isError) ? 1 : 0;
   } catch (e) {
-    for (const ev of turn.end(null, (e as Error).message + await stderrTail(cli))) emit(ev);
+    const why = e instanceof RpcError && e.code === AUTH_REQUIRED
+      ? `${name} needs a sign-in (${e.message}): give it its API key in the backend's env ` +
+        "(Gemini CLI: GEMINI_API_KEY) or run its own login once in a terminal"
+      : (e as Error).message;
+    for (const ev of turn.end(null, why + await stderrTail(cli))) emit(ev);
     return 1;
   } finally {
     cli.stop.removeEventListener("abort", onStop);
@@ -407,7 +413,8 @@ async function chooseModeAndModel(
   const models = isMap(session.models) && Array.isArray(session.models.availableModels)
     ? session.models.availableModels.filter(isMap).map((m) => String(m.modelId))
     : [];
-  if (task.model && models.includes(task.model)) {
+  // `default` (a backend without `model:`) leaves the agent's own choice alone.
+  if (task.model && task.model !== "default" && models.includes(task.model)) {
     await agent.request("session/set_model", { sessionId, modelId: task.model }).catch(() => {});
   }
 }

@@ -15,11 +15,14 @@ const PERMISSION_MODES = ["bypass", "read-only", "plan", "ask"] as const;
 /**
  * The `acp` backend type. Its `command` is required (config.ts `commandRequired`): no one
  * agent is the default, and a bare `gemini` without `--acp` would not speak ACP at all.
+ * Its `model` is not: `default` leaves the choice to the agent.
  */
-export const acpLauncher: BackendLauncher & { commandRequired: boolean } = {
+export const acpLauncher: BackendLauncher & { commandRequired: boolean; defaultModel: string } = {
   type: "acp",
   defaultCommand: "gemini",
   commandRequired: true,
+  // Without `model:` the agent keeps the model it would choose itself (none is set).
+  defaultModel: "default",
   installHint: "the agent's own package, e.g. npm install -g @google/gemini-cli",
   permissionModes: PERMISSION_MODES,
   // A hand-off runs unattended: nobody is there to answer a permission request.
