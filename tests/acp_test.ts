@@ -483,6 +483,40 @@ Deno.test("acp config: command is required, args are strings; errors say where, 
   });
 });
 
+Deno.test("acp: a good turn is answered while the agent is still shutting down; what it says after its turn is dropped", async () => {
+  await withWorld(async (w) => {
+    const child = w.spawn(["run", "-b", "slow", "hello"]);
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let stdout = "";
+    while (!stdout.includes("vendor refused -32601\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stdout += value;
+    }
+    // The answer is out; the agent (it takes 5 s to exit, stopped after 1 s) still runs.
+    assert.equal(processesWith(FAKE_ACP_AGENT), 1, "the answer came before the agent's exit");
+    const stderr = new Response(child.stderr).text();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) stdout += r.value;
+    assert.equal((await child.status).code, 0);
+    assert.equal(processesWith(FAKE_ACP_AGENT), 0, "handoff returned only once the agent was gone");
+    assert.match(stdout, /^RUN_ID=\S+\nvendor refused -32601\n$/);
+    const err = await stderr;
+    assert.ok(lastLine(err).startsWith("RESULT="), err);
+    assert.ok(!err.includes("LATE") && !stdout.includes("LATE"), err);
+    const [row] = await listRuns(w);
+    assert.equal(row.status, "success");
+    assert.equal(row.exit_code, 0);
+  }, {
+    config: (w) =>
+      `${defaultConfig(w)}  slow:
+    type: acp
+    command: ${FAKE_ACP_AGENT}
+    env:
+      FAKE_ACP_EXIT_MS: "5000"
+`,
+  });
+});
+
 Deno.test({
   name:
     "acp sign-in and model: real Gemini CLI without a key and real Auggie without a login say what to do; no model: the agent's own",

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // A minimal ACP agent for the cases real agents do not show on demand: no loadSession
 // capability, a vendor request the client must refuse with -32601, offered modes, a
-// stop reason taken from the prompt (`STOP: refusal`), and an error whose reason is in its
-// `data` (`FAIL`). It records what the client sent in $FAKE_ACP_LOG (one JSON line each).
+// stop reason taken from the prompt (`STOP: refusal`), an error whose reason is in its
+// `data` (`FAIL`), and a slow exit (`FAKE_ACP_EXIT_MS`). It records what the client sent
+// in $FAKE_ACP_LOG (one JSON line each).
 import { appendFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
@@ -18,6 +19,22 @@ const ask = (method, params) =>
     waiting.set(id, resolve);
     send({ id, method, params });
   });
+
+// `FAKE_ACP_EXIT_MS`: once its input closes, one more message chunk, then this long until
+// it exits (an agent slow to shut down, still talking after its turn).
+let lastSession = null;
+process.stdin.on("end", () => {
+  const ms = Number(process.env.FAKE_ACP_EXIT_MS);
+  if (!ms) return;
+  send({
+    method: "session/update",
+    params: {
+      sessionId: lastSession,
+      update: { sessionUpdate: "agent_message_chunk", content: { type: "text", text: "LATE" } },
+    },
+  });
+  setTimeout(() => process.exit(0), ms);
+});
 
 createInterface({ input: process.stdin }).on("line", async (line) => {
   const m = JSON.parse(line);
@@ -45,6 +62,7 @@ createInterface({ input: process.stdin }).on("line", async (line) => {
   }
   if (method === "session/set_mode") return send({ id, result: {} });
   if (method === "session/prompt") {
+    lastSession = params.sessionId;
     const text = params.prompt.map((b) => b.text ?? "").join("");
     // `FAIL`: an error answer whose reason is only in `data`, after some stderr.
     if (text.includes("FAIL")) {
