@@ -345,3 +345,43 @@ Deno.test("a disabled gate refuses phones, and so does a damaged lock (it could 
     assert.match((await w.handoff(["events", "--json"])).stdout, /recorded anyway/);
   });
 });
+
+Deno.test("a linked plugin someone else could change is refused: at add, at run, in verify", async () => {
+  await withWorld(async (w) => {
+    const dir = join(w.dir, "shared");
+    writeExec(dir, "shared", { command: "shared" });
+    Deno.chmodSync(dir, 0o777);
+    const refused = await w.handoff(["plugin", "add", dir, "--yes"]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(
+      refused.stderr,
+      /cannot link shared: .*shared can be written by anyone \(mode 0777\), so another user could change the code handoff runs as you\nhint: chmod go-w/,
+    );
+    assert.equal(readLockPlugins(w).shared, undefined, "nothing recorded");
+    Deno.chmodSync(dir, 0o755);
+    assert.equal((await w.handoff(["plugin", "add", dir, "--yes"])).code, 0);
+    assert.equal((await w.handoff(["shared"])).stdout, "hi\n");
+    // Made writable for others after it was added: its code no longer runs.
+    Deno.chmodSync(join(dir, "plugin.mjs"), 0o757);
+    const run = await w.handoff(["shared"]);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(
+      run.stderr,
+      /plugin shared: .*plugin\.mjs can be written by anyone \(mode 0757\).*refused/,
+    );
+    assert.equal(run.stdout, "");
+    const verify = await w.handoff(["plugin", "verify", "--json"]);
+    assert.equal(verify.code, 1);
+    assert.equal(JSON.parse(verify.stdout).state, "exposed");
+    Deno.chmodSync(join(dir, "plugin.mjs"), 0o755);
+    assert.equal((await w.handoff(["shared"])).stdout, "hi\n");
+  });
+});
+
+function readLockPlugins(w: World): Record<string, unknown> {
+  try {
+    return JSON.parse(Deno.readTextFileSync(lockFile(w))).plugins ?? {};
+  } catch {
+    return {};
+  }
+}

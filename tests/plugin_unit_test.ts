@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ManifestError, parseManifest } from "../core/plugin/manifest.ts";
+import { writableByOthers } from "../core/plugin/trust.ts";
 import { parseLock } from "../core/plugin/lock.ts";
 import { changedFiles, hashTree, treeDigest } from "../core/plugin/digest.ts";
 import { HandoffError } from "../core/errors.ts";
@@ -383,5 +384,48 @@ Deno.test("transport answers: dialable hosts and from= patterns that limit somet
   }
   for (const f of ["*", "-", "!*", "a,", 'x"', "a b", "1.2.3.4,*"]) {
     assert.ok(!isFromPatterns(f), f);
+  }
+});
+
+Deno.test("writableByOthers: OpenSSH's rule for a linked plugin's manifest, entry, folder and the folders above", () => {
+  const top = Deno.makeTempDirSync();
+  try {
+    const dir = join(top, "p");
+    Deno.mkdirSync(dir, { mode: 0o755 });
+    Deno.chmodSync(top, 0o755);
+    for (const f of ["handoff-plugin.json", "plugin.mjs"]) {
+      Deno.writeTextFileSync(join(dir, f), "x");
+      Deno.chmodSync(join(dir, f), 0o644);
+    }
+    const uid = Deno.uid()!;
+    assert.equal(writableByOthers(dir, "plugin.mjs", uid), null);
+    Deno.chmodSync(join(dir, "plugin.mjs"), 0o646);
+    assert.match(
+      writableByOthers(dir, "plugin.mjs", uid)!,
+      /plugin\.mjs can be written by anyone \(mode 0646\)/,
+    );
+    Deno.chmodSync(join(dir, "plugin.mjs"), 0o644);
+    Deno.chmodSync(join(dir, "handoff-plugin.json"), 0o666);
+    assert.match(writableByOthers(dir, "plugin.mjs", uid)!, /handoff-plugin\.json can be written/);
+    Deno.chmodSync(join(dir, "handoff-plugin.json"), 0o644);
+    // A parent others may write lets them replace the folder; with the sticky bit (/tmp) not.
+    Deno.chmodSync(top, 0o777);
+    assert.match(
+      writableByOthers(dir, "plugin.mjs", uid)!,
+      /can be written by anyone \(mode 0777\)/,
+    );
+    Deno.chmodSync(top, 0o1777);
+    assert.equal(writableByOthers(dir, "plugin.mjs", uid), null);
+    Deno.chmodSync(top, 0o755);
+    // Owned by someone else: as root, a file given to uid 4242; else ours, seen as 4242's.
+    if (uid === 0) Deno.chownSync(join(dir, "plugin.mjs"), 4242, null);
+    assert.match(
+      writableByOthers(dir, "plugin.mjs", uid === 0 ? 0 : 4242)!,
+      /belongs to another user \(uid \d+\)/,
+    );
+    // Windows has no such modes.
+    assert.equal(writableByOthers(dir, "plugin.mjs", null), null);
+  } finally {
+    Deno.removeSync(top, { recursive: true });
   }
 });

@@ -71,9 +71,22 @@ interface Loaded {
   plugin?: Plugin;
 }
 
-/** Refuses a copied plugin whose files differ from the ones consented to. */
+/**
+ * Refuses a copied plugin whose files differ from the ones consented to, and a linked one
+ * that someone else could change.
+ */
 async function checkConsent(entry: LockEntry): Promise<void> {
-  if (entry.linked) return; // a linked folder is the user's own working copy
+  if (entry.linked) {
+    // The user's own working copy: not hashed, but no one else may be able to change it.
+    const { writableByOthers } = await import("./trust.ts");
+    const loose = writableByOthers(entry.path, entry.manifest.entry);
+    if (!loose) return;
+    throw new PluginError(
+      entry.manifest.name,
+      `${loose}, so another user could change the code handoff runs as you: refused ` +
+        "(chmod go-w that path)",
+    );
+  }
   const { changedSinceConsent } = await import("./digest.ts");
   let changed: string[] | null;
   try {

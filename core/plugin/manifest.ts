@@ -5,6 +5,9 @@
 import { isPrintable } from "../output.ts";
 import { PLUGIN_API_VERSIONS, type PluginOrigin } from "../registry.ts";
 
+/** The manifest's file name in a plugin's folder. */
+export const MANIFEST_FILE = "handoff-plugin.json";
+
 /** How a third-party plugin runs: its own process (any language), or one ES module. */
 export type PluginKind = "exec" | "module";
 

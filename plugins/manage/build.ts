@@ -9,7 +9,7 @@ import { HandoffError, usageError } from "../../core/errors.ts";
 import { errColors, errLine } from "../../core/output.ts";
 import { runningFromSource } from "../../core/self.ts";
 import { which } from "../../core/proc.ts";
-import { MANIFEST_FILE } from "./install.ts";
+import { MANIFEST_FILE } from "../../core/plugin/manifest.ts";
 import { parseManifest } from "../../core/plugin/manifest.ts";
 
 export async function build(dir: string, f: { deno?: string }): Promise<number> {

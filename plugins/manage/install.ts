@@ -9,14 +9,18 @@ import { HandoffError, usageError } from "../../core/errors.ts";
 import { confirm } from "../../core/ask.ts";
 import { errLine } from "../../core/output.ts";
 import { tildePath } from "../../core/paths.ts";
-import { type Manifest, ManifestError, parseManifest } from "../../core/plugin/manifest.ts";
+import {
+  type Manifest,
+  MANIFEST_FILE,
+  ManifestError,
+  parseManifest,
+} from "../../core/plugin/manifest.ts";
+import { writableByOthers } from "../../core/plugin/trust.ts";
 import { copyFolder, type LockEntry, readLock, writeLock } from "../../core/plugin/lock.ts";
 import { hashTree, treeDigest } from "../../core/plugin/digest.ts";
 import type { Registry } from "../../core/registry.ts";
 import type { Fetched } from "./source.ts";
 import { consentText } from "./describe.ts";
-
-export const MANIFEST_FILE = "handoff-plugin.json";
 
 /** `import … from "x"`, `export … from "x"`, `import "x"`, `import("x")`. */
 const IMPORT =
@@ -161,6 +165,15 @@ export async function install(o: InstallOptions): Promise<LockEntry> {
       `${o.source} now holds the plugin "${m.name}", not "${o.expectName}"`,
       `to switch: handoff plugin remove ${o.expectName}, then handoff plugin add ${o.source}`,
     );
+  }
+  if (o.fetched.linked) {
+    const loose = writableByOthers(o.fetched.dir, m.entry);
+    if (loose) {
+      throw usageError(
+        `cannot link ${m.name}: ${loose}, so another user could change the code handoff runs as you`,
+        "chmod go-w that path (and make it yours), then add it again",
+      );
+    }
   }
   const lock = readLock(o.home);
   const previous = lock.plugins[m.name];

@@ -5,7 +5,9 @@ import { handoffHome } from "../../core/paths.ts";
 import { type LockEntry, readLock } from "../../core/plugin/lock.ts";
 import { changedSinceConsent } from "../../core/plugin/digest.ts";
 import type { CommandContext } from "../../core/registry.ts";
-import { MANIFEST_FILE, readPluginFolder } from "./install.ts";
+import { readPluginFolder } from "./install.ts";
+import { MANIFEST_FILE } from "../../core/plugin/manifest.ts";
+import { writableByOthers } from "../../core/plugin/trust.ts";
 
 /** True when a linked folder's manifest no longer says what the lock recorded. */
 function linkedManifestChanged(e: LockEntry): boolean {
@@ -30,16 +32,19 @@ export function verify(
   }
   let bad = 0;
   let stale = 0;
+  let exposed = 0;
   for (const n of names) {
     const e = lock.plugins[n];
-    let state: "ok" | "changed" | "linked" | "stale" | "unreadable" = "ok";
+    let state: "ok" | "changed" | "linked" | "stale" | "exposed" | "unreadable" = "ok";
     let changed: string[] = [];
     if (!e) {
       state = "unreadable";
       changed = [`its lock entry: ${lock.unreadable[n].problem}`];
     } else if (e.linked) {
       // Code edits in a linked folder take effect at once; what it provides is read at add.
-      state = linkedManifestChanged(e) ? "stale" : "linked";
+      const loose = writableByOthers(e.path, e.manifest.entry);
+      state = loose ? "exposed" : linkedManifestChanged(e) ? "stale" : "linked";
+      if (loose) changed = [loose];
       if (state === "stale") changed = [MANIFEST_FILE];
     } else {
       try {
@@ -54,6 +59,7 @@ export function verify(
       }
     }
     if (state === "changed" || state === "unreadable") bad++;
+    if (state === "exposed") exposed++;
     if (state === "stale") stale++;
     if (f.json) outLine(jsonVisible({ name: n, state, changed }));
     else {
@@ -63,7 +69,10 @@ export function verify(
           state === "ok"
             ? "ok (matches what you agreed to)"
             : state === "linked"
-            ? `linked to ${e.path} (your own folder: not checked)`
+            ? `linked to ${e.path} (yours alone; its files are not hashed)`
+            : state === "exposed"
+            ? `linked to ${e.path}: REFUSED: ${changed[0]}, so another user could change ` +
+              "the code handoff runs as you (chmod go-w that path)"
             : state === "stale"
             ? `linked to ${e.path}; its ${MANIFEST_FILE} changed since it was added: ` +
               `handoff plugin add ${e.path} takes the new one`
@@ -79,11 +88,17 @@ export function verify(
         "them again from their source (plugin info shows it), which installs that source's files",
     );
   }
+  if (exposed) {
+    errLine(
+      `${exposed} linked plugin(s) can be changed by another user: handoff refuses to run ` +
+        "them until that path is yours alone",
+    );
+  }
   if (stale) {
     errLine(
       `${stale} linked plugin(s) changed their ${MANIFEST_FILE}: they still run, with what ` +
         "the manifest said at add, until you add their folder again",
     );
   }
-  return bad || stale ? 1 : 0;
+  return bad || stale || exposed ? 1 : 0;
 }
