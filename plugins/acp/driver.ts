@@ -87,7 +87,7 @@ class Agent {
         return new RpcError(Number(e.code ?? -32603), data ? `${message}: ${data}` : message);
       },
       onLine: TRACE
-        ? (line) => Deno.writeTextFileSync(TRACE, line + "\n", { append: true })
+        ? (line) => Deno.writeTextFileSync(TRACE, line + "\n", { append: true, mode: 0o600 })
         : undefined,
     });
     cli.exited.then(async (s) => {
