@@ -19,6 +19,22 @@ function freePort(): number {
 Deno.test("backends check: answered, resume, version and time per backend; each failure with its fix", async () => {
   const closedPort = freePort();
   await withWorld(async (w) => {
+    // The list, as written: no run, no `${VAR}` expanded.
+    const list = await w.handoff(["backends", "--json"]);
+    assert.equal(list.code, 0, list.stderr);
+    const listed = JSON.parse(list.stdout) as Record<string, unknown>[];
+    assert.deepEqual(listed.map((b) => b.name).slice(-4), ["mini", "gone", "tokenless", "dead"]);
+    assert.equal(listed[0].default, true);
+    assert.equal(listed.filter((b) => b.default).length, 1);
+    const mini = listed.find((b) => b.name === "mini")!;
+    assert.equal(mini.command, FAKE_ACP_AGENT);
+    assert.equal(mini.type, "acp");
+    assert.equal(mini.permission_mode, "bypass");
+    assert.ok(!list.stdout.includes("dummy"), "no env, so no token, is shown");
+    const text = await w.handoff(["backends"]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^NAME +TYPE +MODEL +PERMISSIONS +COMMAND\n/);
+    assert.match(text.stdout, /\(default\)/);
     const r = await w.handoff(["backends", "check", "--json"], { timeoutMs: 240_000 });
     assert.equal(r.code, 1, r.stderr);
     const rows = JSON.parse(r.stdout) as Record<string, unknown>[];

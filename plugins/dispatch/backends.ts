@@ -1,14 +1,21 @@
 /**
- * `handoff backends check [NAME]`: for each configured backend (or one), a real one-line
- * run and a resume of it, through handoff itself, so what is checked is what a dispatch
- * does. Reports the CLI's version, whether it answered, whether resume works, the time
+ * `handoff backends` lists the configured backends. `handoff backends check [NAME]`: for
+ * each configured backend (or one), a real one-line run and a resume of it, through
+ * handoff itself, so what is checked is what a dispatch does. Reports the CLI's version, whether it answered, whether resume works, the time
  * taken, and for a failure handoff's own message and fix. The check runs are removed
  * afterwards (`--keep` leaves them in the ledger).
  */
 import type { CommandContext, CommandSpec } from "../../core/registry.ts";
 import { setExitCode } from "../../core/cli.ts";
 import { usageError } from "../../core/errors.ts";
-import { errColors, errLine, outColors, outLine } from "../../core/output.ts";
+import {
+  errColors,
+  errLine,
+  escapeControls,
+  outColors,
+  outLine,
+  table,
+} from "../../core/output.ts";
 import { paths } from "../../core/paths.ts";
 import { commandVersion, which } from "../../core/proc.ts";
 import { selfArgv } from "../../core/self.ts";
@@ -225,13 +232,51 @@ export async function backendsCheck(
   return failed.length ? 1 : 0;
 }
 
+/** `handoff backends`: the configured backends, one line each; the first is the default. */
+export async function backendsList(ctx: CommandContext, f: { json?: boolean }): Promise<number> {
+  const config = await ctx.config();
+  // As written in config.yaml: `${VAR}`s are not expanded here (env, with tokens, is not shown).
+  const rows = config.backends.map((b, i) => ({
+    name: b.name,
+    type: b.type,
+    model: b.model,
+    pro_model: b.proModel,
+    permission_mode: b.permissionMode,
+    command: [b.command ?? ctx.registry.backend(b.type)?.defaultCommand ?? b.type, ...b.args]
+      .join(" "),
+    default: i === 0,
+    description: b.description,
+  }));
+  if (f.json) {
+    outLine(JSON.stringify(rows, null, 2));
+    return 0;
+  }
+  const lines = table(
+    ["NAME", "TYPE", "MODEL", "PERMISSIONS", "COMMAND"],
+    rows.map((r) => [
+      r.default ? `${r.name} (default)` : r.name,
+      r.type,
+      r.model + (r.pro_model ? ` (--pro: ${r.pro_model})` : ""),
+      r.permission_mode,
+      r.command,
+    ]),
+  );
+  for (const l of lines) outLine(escapeControls(l));
+  return 0;
+}
+
 export const backendsCommand: CommandSpec = {
   name: "backends",
-  summary: "check each configured backend with a real one-line run",
+  summary: "the configured backends; `backends check` tries each with a real one-line run",
   register(program, ctx) {
     const backends = program.command("backends")
-      .summary("check each configured backend with a real one-line run")
-      .description("The configured backends. `handoff backends check` tries each one.");
+      .summary("the configured backends; `backends check` tries each with a real one-line run")
+      .description(
+        "The configured backends from config.yaml, as written (the first is the default). " +
+          "`handoff backends check` tries each one.",
+      )
+      .option("--json", "JSON array on stdout")
+      .action(async (f) => setExitCode(await backendsList(ctx, f)));
     backends.command("check")
       .summary("start each backend (or NAME) with a one-line prompt, then resume it")
       .description(
@@ -246,6 +291,9 @@ export const backendsCommand: CommandSpec = {
       .option("--json", "JSON array on stdout")
       .option("--keep", "keep the check runs in the ledger")
       .option("--timeout <duration>", "per run (default 120s)")
-      .action(async (name, f) => setExitCode(await backendsCheck(ctx, name, f)));
+      // commander hands a `--json` after `check` to `backends`, which has one too.
+      .action(async (name, f) =>
+        setExitCode(await backendsCheck(ctx, name, { ...f, json: f.json || backends.opts().json }))
+      );
   },
 };

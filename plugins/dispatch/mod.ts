@@ -65,7 +65,7 @@ export const dispatchPlugin: Plugin = {
     ),
     lazyCommand(
       "backends",
-      "check each configured backend with a real one-line run",
+      "the configured backends; `backends check` tries each with a real one-line run",
       async () => (await import("./backends.ts")).backendsCommand,
     ),
   ],
