@@ -496,6 +496,11 @@ Deno.test("acp: a good turn is answered while the agent is still shutting down; 
     // The answer is out; the agent (it takes 5 s to exit, stopped after 1 s) still runs.
     assert.equal(processesWith(FAKE_ACP_AGENT), 1, "the answer came before the agent's exit");
     const stderr = new Response(child.stderr).text();
+    // The next turn waits for this one's handoff (and agent) to be gone: here it is refused
+    // (the agent cannot resume), but only after that.
+    const next = await w.handoff(["resume", runIdOf(stdout), "more"]);
+    assert.equal(next.code, 2, next.stderr);
+    assert.equal(processesWith(FAKE_ACP_AGENT), 0, "the resume waited for the exit");
     for (let r = await reader.read(); !r.done; r = await reader.read()) stdout += r.value;
     assert.equal((await child.status).code, 0);
     assert.equal(processesWith(FAKE_ACP_AGENT), 0, "handoff returned only once the agent was gone");

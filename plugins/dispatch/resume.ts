@@ -38,6 +38,13 @@ export async function resume(
   } finally {
     db.close();
   }
+  // A turn answers before its agent has exited (the engine records it first); its handoff
+  // exits once the agent has, so the next turn waits for that (briefly) before it starts.
+  const { isSameProcess } = await import("../../core/proc.ts");
+  for (let i = 0; i < 100 && isSameProcess(parent.owner_pid, parent.owner_start); i++) {
+    if (parent.owner_pid === Deno.pid) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const engine = await import("../../core/engine.ts");
   const interactive = promptArg === undefined && !f.text?.length &&
     Deno.stdin.isTerminal();
